@@ -1,0 +1,345 @@
+package dev.adjoint.graph;
+
+import dev.adjoint.graph.op.Binary;
+import dev.adjoint.graph.op.BinaryFn;
+import dev.adjoint.graph.op.BroadcastInDim;
+import dev.adjoint.graph.op.Compare;
+import dev.adjoint.graph.op.Comparison;
+import dev.adjoint.graph.op.Concatenate;
+import dev.adjoint.graph.op.DotGeneral;
+import dev.adjoint.graph.op.Op;
+import dev.adjoint.graph.op.Pad;
+import dev.adjoint.graph.op.Reduce;
+import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.Reshape;
+import dev.adjoint.graph.op.Rev;
+import dev.adjoint.graph.op.Select;
+import dev.adjoint.graph.op.Slice;
+import dev.adjoint.graph.op.StopGradient;
+import dev.adjoint.graph.op.Transpose;
+import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.UnaryFn;
+import java.util.Arrays;
+
+/**
+ * A handle on one node of a {@link Graph}, and the fluent builder API users write against.
+ *
+ * <p>Elementwise methods broadcast numpy-style (shapes right-aligned, size-1 axes stretch) by
+ * inserting explicit {@code broadcast_in_dim} nodes, so that the graph itself stays explicit and
+ * the transpose of every broadcast, a {@code reduce_sum}, is explicit too. Axis arguments may be
+ * negative (counted from the end) here; the primitives themselves take only non-negative axes.
+ *
+ * <p>Two handles are equal when they name the same node of the same graph.
+ */
+public final class Tensor {
+    private final Graph graph;
+    private final int id;
+
+    Tensor(Graph graph, int id) {
+        this.graph = graph;
+        this.id = id;
+    }
+
+    /** The graph this tensor belongs to. */
+    public Graph graph() { return graph; }
+
+    /** The node id. */
+    public int id() { return id; }
+
+    /** The node. */
+    public Node node() { return graph.node(id); }
+
+    /** The node's op. */
+    public Op op() { return node().op(); }
+
+    /** The inferred shape. */
+    public Shape shape() { return node().shape(); }
+
+    /** Number of axes. */
+    public int rank() { return shape().rank(); }
+
+    /** Size of {@code axis} (negative counts from the end). */
+    public int dim(int axis) { return shape().dim(axis(axis)); }
+
+    @Override public boolean equals(Object o) { return o instanceof Tensor t && t.graph == graph && t.id == id; }
+    @Override public int hashCode() { return System.identityHashCode(graph) * 31 + id; }
+    @Override public String toString() { return "%" + id + " " + op().name() + shape(); }
+
+    // ---- elementwise, with numpy broadcasting -------------------------------------------------
+
+    /** {@code this + other}, broadcasting. */
+    public Tensor add(Tensor other) { return binary(BinaryFn.ADD, other); }
+    /** {@code this + c}. */
+    public Tensor add(double c) { return binary(BinaryFn.ADD, scalarLike(c)); }
+    /** {@code this - other}, broadcasting. */
+    public Tensor sub(Tensor other) { return binary(BinaryFn.SUB, other); }
+    /** {@code this - c}. */
+    public Tensor sub(double c) { return binary(BinaryFn.SUB, scalarLike(c)); }
+    /** {@code this * other}, broadcasting. */
+    public Tensor mul(Tensor other) { return binary(BinaryFn.MUL, other); }
+    /** {@code this * c}. */
+    public Tensor mul(double c) { return binary(BinaryFn.MUL, scalarLike(c)); }
+    /** {@code this / other}, broadcasting. */
+    public Tensor div(Tensor other) { return binary(BinaryFn.DIV, other); }
+    /** {@code this / c}. */
+    public Tensor div(double c) { return binary(BinaryFn.DIV, scalarLike(c)); }
+    /** Elementwise maximum, broadcasting. */
+    public Tensor max(Tensor other) { return binary(BinaryFn.MAX, other); }
+    /** Elementwise maximum with a constant. */
+    public Tensor max(double c) { return binary(BinaryFn.MAX, scalarLike(c)); }
+    /** Elementwise minimum, broadcasting. */
+    public Tensor min(Tensor other) { return binary(BinaryFn.MIN, other); }
+    /** Elementwise minimum with a constant. */
+    public Tensor min(double c) { return binary(BinaryFn.MIN, scalarLike(c)); }
+    /** {@code this ^ other}, broadcasting. */
+    public Tensor pow(Tensor other) { return binary(BinaryFn.POW, other); }
+    /** {@code this ^ c}. */
+    public Tensor pow(double c) { return binary(BinaryFn.POW, scalarLike(c)); }
+
+    /** {@code -this}. */
+    public Tensor neg() { return unary(UnaryFn.NEG); }
+    /** {@code e^this}. */
+    public Tensor exp() { return unary(UnaryFn.EXP); }
+    /** Natural logarithm. */
+    public Tensor log() { return unary(UnaryFn.LOG); }
+    /** Hyperbolic tangent. */
+    public Tensor tanh() { return unary(UnaryFn.TANH); }
+    /** The logistic sigmoid {@code 1 / (1 + e^-x)}. */
+    public Tensor sigmoid() { return unary(UnaryFn.LOGISTIC); }
+    /** Square root. */
+    public Tensor sqrt() { return unary(UnaryFn.SQRT); }
+    /** {@code 1 / sqrt(this)}. */
+    public Tensor rsqrt() { return unary(UnaryFn.RSQRT); }
+    /** Absolute value. */
+    public Tensor abs() { return unary(UnaryFn.ABS); }
+    /** Sign: -1, 0 or 1. */
+    public Tensor sign() { return unary(UnaryFn.SIGN); }
+    /** {@code max(this, 0)}. */
+    public Tensor relu() { return max(0.0); }
+    /** {@code this * this}. */
+    public Tensor square() { return mul(this); }
+    /** {@code 1 / this}. */
+    public Tensor reciprocal() { return scalarLike(1.0).div(this); }
+
+    /** Mask {@code this < other} (1 or 0), broadcasting. */
+    public Tensor lt(Tensor other) { return compare(Comparison.LT, other); }
+    /** Mask {@code this <= other}, broadcasting. */
+    public Tensor le(Tensor other) { return compare(Comparison.LE, other); }
+    /** Mask {@code this > other}, broadcasting. */
+    public Tensor gt(Tensor other) { return compare(Comparison.GT, other); }
+    /** Mask {@code this >= other}, broadcasting. */
+    public Tensor ge(Tensor other) { return compare(Comparison.GE, other); }
+    /** Mask {@code this == other}, broadcasting. */
+    public Tensor eq(Tensor other) { return compare(Comparison.EQ, other); }
+    /** Mask {@code this > c}. */
+    public Tensor gt(double c) { return compare(Comparison.GT, scalarLike(c)); }
+    /** Mask {@code this < c}. */
+    public Tensor lt(double c) { return compare(Comparison.LT, scalarLike(c)); }
+
+    /** With this tensor as a mask: {@code a} where it is non-zero, {@code b} elsewhere; all three broadcast. */
+    public Tensor select(Tensor a, Tensor b) {
+        Shape out = broadcastShapes("select", broadcastShapes("select", shape(), a.shape()), b.shape());
+        return graph.add(new Select(), broadcastTo(out), a.broadcastTo(out), b.broadcastTo(out));
+    }
+
+    /** The identity, with a zero derivative. */
+    public Tensor stopGradient() { return graph.add(new StopGradient(), this); }
+
+    private Tensor unary(UnaryFn fn) { return graph.add(new Unary(fn), this); }
+
+    private Tensor binary(BinaryFn fn, Tensor other) {
+        Shape out = broadcastShapes(fn.label(), shape(), other.shape());
+        return graph.add(new Binary(fn), broadcastTo(out), other.broadcastTo(out));
+    }
+
+    private Tensor compare(Comparison c, Tensor other) {
+        Shape out = broadcastShapes(c.label(), shape(), other.shape());
+        return graph.add(new Compare(c), broadcastTo(out), other.broadcastTo(out));
+    }
+
+    private Tensor scalarLike(double c) { return graph.constant(c); }
+
+    /** The numpy broadcast of two shapes, or an error naming the op and the axis that clashes. */
+    public static Shape broadcastShapes(String op, Shape a, Shape b) {
+        int r = Math.max(a.rank(), b.rank());
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i < r - a.rank() ? 1 : a.dim(i - (r - a.rank()));
+            int db = i < r - b.rank() ? 1 : b.dim(i - (r - b.rank()));
+            if (da != db && da != 1 && db != 1) {
+                throw new ShapeException(op + ": shapes " + a + " and " + b + " do not broadcast: aligned from the right,"
+                        + " axis " + i + " of the result has sizes " + da + " and " + db
+                        + "; sizes must be equal or 1 (at " + CallSite.describe(CallSite.capture()) + ")");
+            }
+            out[i] = Math.max(da, db);
+        }
+        return Shape.of(out);
+    }
+
+    // ---- broadcasting and reductions ----------------------------------------------------------
+
+    /** numpy {@code broadcast_to}: right-aligns this shape against {@code dims}; a no-op if equal. */
+    public Tensor broadcastTo(int... dims) { return broadcastTo(Shape.of(dims)); }
+
+    /** numpy {@code broadcast_to}: right-aligns this shape against {@code target}; a no-op if equal. */
+    public Tensor broadcastTo(Shape target) {
+        if (shape().equals(target)) return this;
+        int r = rank();
+        if (r > target.rank()) {
+            throw new ShapeException("broadcast_to: cannot broadcast " + shape() + " to the lower-rank " + target
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        int[] dims = new int[r];
+        for (int i = 0; i < r; i++) dims[i] = target.rank() - r + i;
+        return broadcastInDim(target, dims);
+    }
+
+    /** The primitive: output axis {@code dims[i]} takes this tensor's axis {@code i}. */
+    public Tensor broadcastInDim(Shape target, int... dims) {
+        return graph.add(() -> new BroadcastInDim(target, Ints.of(dims)), this);
+    }
+
+    /** Sum over the given axes (all axes if none are given); the axes disappear. */
+    public Tensor sum(int... axes) { return reduce(ReduceFn.SUM, axes, false); }
+
+    /** Sum over the given axes, keeping them with size 1 if {@code keepDims}. */
+    public Tensor sum(int[] axes, boolean keepDims) { return reduce(ReduceFn.SUM, axes, keepDims); }
+
+    /** Maximum over the given axes (all axes if none are given). */
+    public Tensor reduceMax(int... axes) { return reduce(ReduceFn.MAX, axes, false); }
+
+    /** Maximum over the given axes, keeping them with size 1 if {@code keepDims}. */
+    public Tensor reduceMax(int[] axes, boolean keepDims) { return reduce(ReduceFn.MAX, axes, keepDims); }
+
+    /** Mean over the given axes (all axes if none are given). */
+    public Tensor mean(int... axes) { return mean(axes, false); }
+
+    /** Mean over the given axes, keeping them with size 1 if {@code keepDims}. */
+    public Tensor mean(int[] axes, boolean keepDims) {
+        int[] ax = normalizeAxes(axes.length == 0 ? allAxes() : axes);
+        long count = 1;
+        for (int a : ax) count *= shape().dim(a);
+        return reduce(ReduceFn.SUM, ax, keepDims).mul(1.0 / count);
+    }
+
+    private Tensor reduce(ReduceFn fn, int[] axes, boolean keepDims) {
+        int[] ax = normalizeAxes(axes.length == 0 ? allAxes() : axes);
+        Tensor r = graph.add(() -> new Reduce(fn, Ints.of(ax)), this);
+        if (!keepDims) return r;
+        int[] kept = shape().dims();
+        for (int a : ax) kept[a] = 1;
+        return r.reshape(kept);
+    }
+
+    private int[] allAxes() { return Ints.range(rank()).toArray(); }
+
+    private int[] normalizeAxes(int[] axes) {
+        int[] out = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) out[i] = axis(axes[i]);
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** An axis index, with negative values counted from the end; errors name the rank. */
+    int axis(int a) {
+        int r = rank();
+        if (a < -r || a >= r) {
+            throw new ShapeException("axis " + a + " is out of range for shape " + shape() + " of rank " + r
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        return a < 0 ? a + r : a;
+    }
+
+    // ---- contractions -------------------------------------------------------------------------
+
+    /**
+     * numpy {@code matmul}: 2-D x 2-D is the matrix product; leading axes are batch axes that
+     * broadcast; a 1-D left operand is a row vector and a 1-D right operand a column vector,
+     * whose added axis is removed from the result.
+     */
+    public Tensor matmul(Tensor other) { return MatMul.of(this, other); }
+
+    /** The primitive {@code dot_general}: contracting and batch axis pairs of this (x) and {@code other} (y). */
+    public Tensor dotGeneral(Tensor other, int[] lhsContract, int[] rhsContract, int[] lhsBatch, int[] rhsBatch) {
+        return graph.add(() -> new DotGeneral(Ints.of(lhsContract), Ints.of(rhsContract), Ints.of(lhsBatch), Ints.of(rhsBatch)),
+                this, other);
+    }
+
+    // ---- movement -----------------------------------------------------------------------------
+
+    /** Permutes axes: output axis {@code i} is this tensor's axis {@code perm[i]}. */
+    public Tensor transpose(int... perm) { return graph.add(() -> new Transpose(Ints.of(perm)), this); }
+
+    /** Swaps the last two axes (the matrix transpose, batched). */
+    public Tensor mT() {
+        int[] perm = allAxes();
+        int r = rank();
+        if (r < 2) throw new ShapeException("mT: needs rank >= 2, got " + shape());
+        perm[r - 2] = r - 1;
+        perm[r - 1] = r - 2;
+        return transpose(perm);
+    }
+
+    /** The same elements, row-major, under another shape; a no-op if equal. */
+    public Tensor reshape(int... dims) {
+        Shape s = Shape.of(dims);
+        if (s.equals(shape())) return this;
+        return graph.add(new Reshape(s), this);
+    }
+
+    /** Zero padding: {@code lo}/{@code hi} per axis (negative crops), {@code interior} zeros between elements. */
+    public Tensor pad(int[] lo, int[] hi, int[] interior) {
+        return graph.add(() -> new Pad(Ints.of(lo), Ints.of(hi), Ints.of(interior)), this);
+    }
+
+    /** Zero padding at the edges only. */
+    public Tensor pad(int[] lo, int[] hi) { return pad(lo, hi, new int[lo.length]); }
+
+    /**
+     * Padding with {@code value} (XLA {@code Pad}): the zero-padded tensor plus {@code value} times
+     * the mask of padded positions, so the primitive stays linear and {@code value} gets no gradient.
+     */
+    public Tensor pad(int[] lo, int[] hi, int[] interior, double value) {
+        Tensor padded = pad(lo, hi, interior);
+        if (value == 0.0) return padded;
+        Tensor ones = graph.fill(1.0, shape().dims());
+        Tensor holes = graph.fill(1.0, padded.shape().dims()).sub(ones.pad(lo, hi, interior));
+        return padded.add(holes.mul(value));
+    }
+
+    /** numpy {@code x[start:stop:step]} on every axis. */
+    public Tensor slice(int[] start, int[] stop, int[] step) {
+        return graph.add(() -> new Slice(Ints.of(start), Ints.of(stop), Ints.of(step)), this);
+    }
+
+    /** numpy {@code x[start:stop]} on every axis. */
+    public Tensor slice(int[] start, int[] stop) { return slice(start, stop, Ints.filled(start.length, 1).toArray()); }
+
+    /** Reverses the listed axes. */
+    public Tensor rev(int... axes) { return graph.add(() -> new Rev(Ints.of(normalizeAxes(axes))), this); }
+
+    /** Inserts {@code d - 1} zeros between neighbours along each axis: pad with interior {@code d - 1}. */
+    public Tensor dilate(int... dilation) {
+        int[] interior = new int[dilation.length];
+        for (int i = 0; i < interior.length; i++) {
+            if (dilation[i] < 1) {
+                throw new ShapeException("dilate: dilation " + Arrays.toString(dilation) + " must be >= 1 on every axis"
+                        + " (at " + CallSite.describe(CallSite.capture()) + ")");
+            }
+            interior[i] = dilation[i] - 1;
+        }
+        return pad(new int[dilation.length], new int[dilation.length], interior);
+    }
+
+    /** Keeps indices {@code 0, s, 2s, ...} along each axis: slice with step {@code s}. */
+    public Tensor stride(int... steps) {
+        return slice(new int[rank()], shape().dims(), steps);
+    }
+
+    /** Joins tensors along {@code axis} (negative counts from the end). */
+    public static Tensor concatenate(int axis, Tensor... xs) {
+        if (xs.length == 0) throw new IllegalArgumentException("concatenate: needs at least one operand");
+        int a = xs[0].axis(axis);
+        return xs[0].graph.add(() -> new Concatenate(a), xs);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.adjoint.graph.op;
+
+import dev.adjoint.graph.Ints;
+import dev.adjoint.graph.Shape;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code broadcast_in_dim(x, shape, dims)}: output axis {@code dims[i]} takes input axis {@code i}
+ * (whose size is the output's or 1); the other output axes repeat. Its transpose is a
+ * {@code reduce_sum} over the repeated axes followed by a reshape.
+ */
+public record BroadcastInDim(Shape shape, Ints dims) implements Op {
+    /** Validates the axis map against the output shape. */
+    public BroadcastInDim {
+        Objects.requireNonNull(shape, "shape");
+        if (!dims.strictlyIncreasing()) {
+            throw Rules.error("broadcast_in_dim: attribute dims " + dims + " must strictly increase");
+        }
+        for (int i = 0; i < dims.size(); i++) {
+            if (dims.get(i) < 0 || dims.get(i) >= shape.rank()) {
+                throw Rules.error("broadcast_in_dim: attribute dims " + dims + " names output axis " + dims.get(i)
+                        + " but the output shape " + shape + " has rank " + shape.rank());
+            }
+        }
+    }
+    @Override public String name() { return "broadcast_in_dim"; }
+    @Override public int arity() { return 1; }
+    @Override public Shape infer(List<Shape> inputs) {
+        Shape x = inputs.get(0);
+        if (x.rank() != dims.size()) {
+            throw Rules.error("broadcast_in_dim: attribute dims " + dims + " has " + dims.size()
+                    + " entries but the input has rank " + x.rank() + "; give the output axis of every input axis");
+        }
+        for (int i = 0; i < dims.size(); i++) {
+            int want = shape.dim(dims.get(i));
+            if (x.dim(i) != want && x.dim(i) != 1) {
+                throw Rules.error("broadcast_in_dim: input axis " + i + " (size " + x.dim(i) + ") maps to output axis "
+                        + dims.get(i) + " (size " + want + "); the sizes must be equal or the input's must be 1");
+            }
+        }
+        return shape;
+    }
+    @Override public String attributes() { return "shape=" + shape + " dims=" + dims; }
+}

@@ -1,0 +1,46 @@
+package dev.adjoint.graph.op;
+
+import dev.adjoint.graph.Ints;
+import dev.adjoint.graph.Shape;
+import java.util.List;
+
+/**
+ * {@code slice(x, start, stop, step)}: numpy's {@code x[start:stop:step]} on every axis with
+ * {@code 0 <= start <= stop <= size} and {@code step >= 1}; a step above 1 is striding. Its
+ * transpose is a pad with {@code lo = start} and {@code interior = step - 1}.
+ */
+public record Slice(Ints start, Ints stop, Ints step) implements Op {
+    /** Validates lengths, ordering and steps. */
+    public Slice {
+        if (start.size() != stop.size() || start.size() != step.size()) {
+            throw Rules.error("slice: attributes start " + start + ", stop " + stop + " and step " + step
+                    + " must have one entry per axis each");
+        }
+        Rules.requireAtLeast("slice", "start", start, 0);
+        Rules.requireAtLeast("slice", "step", step, 1);
+        for (int a = 0; a < start.size(); a++) {
+            if (stop.get(a) < start.get(a)) {
+                throw Rules.error("slice: on axis " + a + " stop " + stop.get(a) + " is before start " + start.get(a)
+                        + "; need start <= stop");
+            }
+        }
+    }
+    @Override public String name() { return "slice"; }
+    @Override public int arity() { return 1; }
+    @Override public Shape infer(List<Shape> inputs) {
+        Shape x = inputs.get(0);
+        Rules.requireLength(name(), "start", start, x.rank());
+        int[] out = new int[x.rank()];
+        for (int a = 0; a < out.length; a++) {
+            if (stop.get(a) > x.dim(a)) {
+                throw Rules.error("slice: on axis " + a + " stop " + stop.get(a) + " is past the end of the axis (size "
+                        + x.dim(a) + "); need stop <= size");
+            }
+            out[a] = (stop.get(a) - start.get(a) + step.get(a) - 1) / step.get(a);
+        }
+        return Shape.of(out);
+    }
+    @Override public String attributes() {
+        return "start=" + start + " stop=" + stop + (step.all(1) ? "" : " step=" + step);
+    }
+}
