@@ -62,8 +62,8 @@ final class JvpRules {
                 case NEG -> lp.neg(t[0]);
                 case EXP -> lp.mul(t[0], y);
                 case LOG -> lp.div(t[0], x[0]);
-                case TANH -> lp.mul(t[0], y.mul(y).neg().add(1.0));          // 1 - tanh^2
-                case LOGISTIC -> lp.mul(t[0], y.mul(y.neg().add(1.0)));     // s (1 - s)
+                case TANH -> lp.mul(t[0], ones(y).sub(y.mul(y)));            // 1 - tanh^2
+                case LOGISTIC -> lp.mul(t[0], y.mul(ones(y).sub(y)));       // s (1 - s)
                 case SQRT -> lp.div(t[0], y.mul(2.0));                       // 1 / (2 sqrt x)
                 case RSQRT -> lp.mul(t[0], y.div(x[0]).mul(-0.5));           // -x^-3/2 / 2 = -y / (2x)
                 case ABS -> lp.mul(t[0], x[0].sign());
@@ -76,8 +76,8 @@ final class JvpRules {
                 // d(a/b) = da / b - db * (a/b) / b
                 case DIV -> lp.sub(lp.div(t[0], x[1]), t[1] == null ? null : lp.mul(t[1], y.div(x[1])));
                 // Ties pass the second operand's tangent: max(x, 0) has derivative 0 at 0.
-                case MAX -> choose(x[0].gt(x[1]), x[0].le(x[1]), t, lp);
-                case MIN -> choose(x[0].lt(x[1]), x[0].ge(x[1]), t, lp);
+                case MAX -> choose(true, x, t, lp);
+                case MIN -> choose(false, x, t, lp);
                 case POW -> lp.add(
                         t[0] == null ? null : lp.mul(t[0], x[1].mul(x[0].pow(x[1].sub(1.0)))),
                         t[1] == null ? null : lp.mul(t[1], x[0].log().mul(y)));
@@ -106,14 +106,14 @@ final class JvpRules {
     }
 
     /**
-     * The tangent of an elementwise choice: {@code t[0]} where {@code first} holds, {@code t[1]}
-     * where {@code second} (its complement) holds. With one tangent zero, a product with the 0/1
-     * mask avoids materializing zeros.
+     * The tangent of max (or min): {@code t[0]} where {@code a > b} (or {@code a < b}), else
+     * {@code t[1]}. With one tangent zero, a product with the 0/1 mask (only the one needed is
+     * built) avoids materializing zeros.
      */
-    private static Lin choose(Tensor first, Tensor second, Lin[] t, LinearProgram lp) {
-        if (t[1] == null) return lp.mul(t[0], first);
-        if (t[0] == null) return lp.mul(t[1], second);
-        return lp.emit(new Select(), first, t[0], t[1]);
+    private static Lin choose(boolean max, Tensor[] x, Lin[] t, LinearProgram lp) {
+        if (t[1] == null) return lp.mul(t[0], max ? x[0].gt(x[1]) : x[0].lt(x[1]));
+        if (t[0] == null) return lp.mul(t[1], max ? x[0].le(x[1]) : x[0].ge(x[1]));
+        return lp.emit(new Select(), max ? x[0].gt(x[1]) : x[0].lt(x[1]), t[0], t[1]);
     }
 
     /** The tangent at the arg-max, averaged over ties: sum(t * mask) / count. */
@@ -132,6 +132,9 @@ final class JvpRules {
     private static Object orZeros(Lin t, Tensor like) {
         return t != null ? t : zeros(like.graph(), like.shape());
     }
+
+    /** Ones shaped like {@code like}: a scalar constant, broadcast. */
+    private static Tensor ones(Tensor like) { return like.graph().fill(1.0, like.shape().dims()); }
 
     /** Zeros of {@code shape}: a scalar constant, broadcast (two nodes at most). */
     static Tensor zeros(Graph g, Shape shape) { return g.constant(0.0).broadcastTo(shape); }

@@ -77,4 +77,22 @@ class ZeroCasesTest {
         Tensor d = Autodiff.vjp(List.of(x), List.of(ct), List.of(x)).get(0);
         assertArrayEquals(new double[] {5, 7}, T.run(g, T.feeds(x, NdArray.of(Shape.of(2), 1, 1)), List.of(d)).get(0).data());
     }
+
+    @Test void reverseModeAppendsNodesInProportionToThePath() {
+        for (int ops : new int[] {100, 400}) {
+            Graph g = new Graph();
+            Tensor x = g.input("x", 4, 4), w = g.input("w", 4, 4), side = g.input("s", 4, 4);
+            Tensor h = x, dead = side;
+            for (int i = 0; i < ops; i++) {
+                h = i % 2 == 0 ? h.matmul(w) : h.tanh();
+                dead = dead.exp(); // not on the loss's path: must cost nothing
+            }
+            Tensor loss = h.sum();
+            int before = g.size();
+            Autodiff.grad(loss, x, w);
+            int appended = g.size() - before;
+            // per matmul: two dot_generals, a transpose, an add; per tanh: 1 - y^2 (5 nodes) and a mul
+            assertTrue(appended <= 6 * ops + 10, ops + " ops appended " + appended + " nodes");
+        }
+    }
 }
