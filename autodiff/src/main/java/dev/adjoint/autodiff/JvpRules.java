@@ -128,9 +128,9 @@ final class JvpRules {
         return lp.emit(new Reduce(ReduceFn.SUM, r.axes()), lp.mul(t, weights));
     }
 
-    /** The tangent if non-zero, else materialized zeros shaped like {@code like} (a primal constant). */
+    /** The tangent if non-zero, else a zero argument shaped like {@code like} (no node unless emitted forward). */
     private static Object orZeros(Lin t, Tensor like) {
-        return t != null ? t : zeros(like.graph(), like.shape());
+        return t != null ? t : new LinearProgram.Zero(like.shape());
     }
 
     /** Ones shaped like {@code like}: a scalar constant, broadcast. */

@@ -31,10 +31,17 @@ final class LinearProgram {
     record Lin(int id, Shape shape) {}
 
     /**
+     * A zero argument of a linear equation (the zero side of a {@code select}, a zero operand of a
+     * {@code concatenate}): materialized only if forward mode emits the equation; transposition
+     * skips it like a constant.
+     */
+    record Zero(Shape shape) {}
+
+    /**
      * One equation {@code out = op(args)}.
      *
      * @param op a primitive that is linear in the {@link Lin} arguments
-     * @param args each a {@link Lin} (linear) or a {@link Tensor} (primal constant)
+     * @param args each a {@link Lin} (linear), a {@link Tensor} (primal constant) or a {@link Zero}
      * @param out the defined variable
      */
     record Eqn(Op op, Object[] args, Lin out) {}
@@ -67,6 +74,7 @@ final class LinearProgram {
         return switch (arg) {
             case Lin l -> l.shape();
             case Tensor t -> t.shape();
+            case Zero z -> z.shape();
             default -> throw new IllegalArgumentException("not a program argument: " + arg);
         };
     }
@@ -113,7 +121,11 @@ final class LinearProgram {
             if (!live[e.out().id()]) continue;
             Tensor[] operands = new Tensor[e.args().length];
             for (int i = 0; i < operands.length; i++) {
-                operands[i] = e.args()[i] instanceof Lin l ? value[l.id()] : (Tensor) e.args()[i];
+                operands[i] = switch (e.args()[i]) {
+                    case Lin l -> value[l.id()];
+                    case Zero z -> JvpRules.zeros(graph, z.shape());
+                    case Object o -> (Tensor) o;
+                };
             }
             value[e.out().id()] = graph.add(e.op(), operands);
         }

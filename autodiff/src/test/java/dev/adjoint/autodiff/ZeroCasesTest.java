@@ -70,6 +70,17 @@ class ZeroCasesTest {
         assertTrue(g.size() - before <= 2, "zeros: a scalar constant and a broadcast");
     }
 
+    @Test void zeroSidesOfSelectAndConcatenateCostNothingInReverseMode() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 3), c = g.input("c", 3), m = g.input("m", 3);
+        Tensor y = Tensor.concatenate(0, m.gt(0.0).select(x, c), c);
+        Tensor ct = g.input("ct", 6);
+        int before = g.size();
+        Autodiff.vjp(List.of(y), List.of(ct), List.of(x));
+        // slice of the concatenation's cotangent, zeros for the select's other side, the select
+        assertEquals(before + 4, g.size(), g.toString());
+    }
+
     @Test void wrtIsLeaf_outputIsWrt() {
         Graph g = new Graph();
         Tensor x = g.input("x", 2);
