@@ -144,7 +144,7 @@ public final class Graph {
     }
 
     /** The input named {@code name}. */
-    public Tensor input(String name) {
+    public Tensor inputNamed(String name) {
         for (Node n : nodes) if (n.op() instanceof Input in && in.label().equals(name)) return handles.get(n.id());
         throw new IllegalArgumentException("graph has no input named \"" + name + "\"");
     }

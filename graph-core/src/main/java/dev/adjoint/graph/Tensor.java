@@ -200,30 +200,32 @@ public final class Tensor {
     }
 
     /** Sum over the given axes (all axes if none are given); the axes disappear. */
-    public Tensor sum(int... axes) { return reduce(ReduceFn.SUM, axes, false); }
+    public Tensor sum(int... axes) { return reduce(ReduceFn.SUM, orAll(axes), false); }
 
-    /** Sum over the given axes, keeping them with size 1 if {@code keepDims}. */
+    /** Sum over exactly the given axes (none: the identity), keeping them with size 1 if {@code keepDims}. */
     public Tensor sum(int[] axes, boolean keepDims) { return reduce(ReduceFn.SUM, axes, keepDims); }
 
     /** Maximum over the given axes (all axes if none are given). */
-    public Tensor reduceMax(int... axes) { return reduce(ReduceFn.MAX, axes, false); }
+    public Tensor reduceMax(int... axes) { return reduce(ReduceFn.MAX, orAll(axes), false); }
 
-    /** Maximum over the given axes, keeping them with size 1 if {@code keepDims}. */
+    /** Maximum over exactly the given axes, keeping them with size 1 if {@code keepDims}. */
     public Tensor reduceMax(int[] axes, boolean keepDims) { return reduce(ReduceFn.MAX, axes, keepDims); }
 
     /** Mean over the given axes (all axes if none are given). */
-    public Tensor mean(int... axes) { return mean(axes, false); }
+    public Tensor mean(int... axes) { return mean(orAll(axes), false); }
 
-    /** Mean over the given axes, keeping them with size 1 if {@code keepDims}. */
+    /** Mean over exactly the given axes, keeping them with size 1 if {@code keepDims}. */
     public Tensor mean(int[] axes, boolean keepDims) {
-        int[] ax = normalizeAxes(axes.length == 0 ? allAxes() : axes);
+        int[] ax = normalizeAxes(axes);
         long count = 1;
         for (int a : ax) count *= shape().dim(a);
         return reduce(ReduceFn.SUM, ax, keepDims).mul(1.0 / count);
     }
 
+    private int[] orAll(int[] axes) { return axes.length == 0 ? allAxes() : axes; }
+
     private Tensor reduce(ReduceFn fn, int[] axes, boolean keepDims) {
-        int[] ax = normalizeAxes(axes.length == 0 ? allAxes() : axes);
+        int[] ax = normalizeAxes(axes);
         Tensor r = graph.add(() -> new Reduce(fn, Ints.of(ax)), this);
         if (!keepDims) return r;
         int[] kept = shape().dims();
