@@ -74,10 +74,10 @@ public final class Nn {
     public static Tensor logSumExp(Tensor x, int[] axes, boolean keepDims) {
         // The shift m is exact algebraically (log sum exp(x - m) + m); stop_gradient keeps the
         // derivative of the max (a subgradient at ties) out of the graph: it cancels anyway.
-        Tensor m = x.reduceMax(axes, true).stopGradient();
-        Tensor r = x.sub(m).exp().sum(axes, true).log().add(m);
-        if (keepDims) return r;
         int[] all = axes.length == 0 ? Ints.range(x.rank()).toArray() : axes;
+        Tensor m = x.reduceMax(all, true).stopGradient();
+        Tensor r = x.sub(m).exp().sum(all, true).log().add(m);
+        if (keepDims) return r;
         boolean[] drop = new boolean[x.rank()];
         for (int a : all) drop[x.axis(a)] = true;
         int[] dims = new int[x.rank()];
