@@ -298,7 +298,7 @@ public final class GraphFile {
         byte[] header = in.readNBytes(HEADER_BYTES);
         for (int i = 0; i < Math.min(header.length, MAGIC.length); i++) {
             if (header[i] != MAGIC[i]) {
-                throw new GraphFormatException("not an Adjoint graph file: wrong magic byte at offset " + i + " (0x"
+                throw new GraphFormatException("not an Adjoint graph file: wrong magic byte at byte offset " + i + " (0x"
                         + hex(header[i]) + ", expected 0x" + hex(MAGIC[i]) + ")");
             }
         }
