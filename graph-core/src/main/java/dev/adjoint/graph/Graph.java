@@ -4,6 +4,7 @@ import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Op;
+import dev.adjoint.graph.op.Select;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,7 +27,10 @@ public final class Graph {
     public Graph() {}
 
     /** A named input of the given shape, fed at run time. */
-    public Tensor input(String name, int... dims) { return input(name, Shape.of(dims)); }
+    public Tensor input(String name, int... dims) {
+        // The shape is made inside the factory so that a negative or overflowing size names the user's line.
+        return add(() -> new Input(name, Shape.of(dims)));
+    }
 
     /** A named input of the given shape, fed at run time. */
     public Tensor input(String name, Shape shape) { return add(() -> new Input(name, shape)); }
@@ -64,7 +68,7 @@ public final class Graph {
         try {
             op = opFactory.get();
         } catch (ShapeException e) {
-            throw new ShapeException(e.getMessage() + describeOperands(operands) + " (at " + CallSite.describe(where) + ")");
+            throw new ShapeException(e.getMessage() + describeOperands(null, operands) + " (at " + CallSite.describe(where) + ")");
         }
         int arity = op.arity();
         if (arity >= 0 ? operands.length != arity : operands.length < 1) {
@@ -87,7 +91,7 @@ public final class Graph {
         try {
             shape = op.infer(Collections.unmodifiableList(shapes));
         } catch (ShapeException e) {
-            throw new ShapeException(e.getMessage() + describeOperands(operands) + " (at " + CallSite.describe(where) + ")");
+            throw new ShapeException(e.getMessage() + describeOperands(op, operands) + " (at " + CallSite.describe(where) + ")");
         }
         Node node = new Node(nodes.size(), op, Ints.of(ids), shape, where);
         nodes.add(node);
@@ -96,12 +100,13 @@ public final class Graph {
         return handle;
     }
 
-    private static String describeOperands(Tensor[] operands) {
+    /** The operand shapes, named as the ops' messages name them: x, y; mask, a, b for select; x0, x1, ... otherwise. */
+    private static String describeOperands(Op op, Tensor[] operands) {
         if (operands.length == 0) return "";
         StringBuilder sb = new StringBuilder(";");
-        String[] names = operands.length == 1 ? new String[] {"x"}
-                : operands.length == 2 ? new String[] {"x", "y"}
-                : operands.length == 3 ? new String[] {"mask", "a", "b"} : null;
+        String[] names = op instanceof Select ? new String[] {"mask", "a", "b"}
+                : operands.length == 1 ? new String[] {"x"}
+                : operands.length == 2 ? new String[] {"x", "y"} : null;
         for (int i = 0; i < operands.length; i++) {
             sb.append(i == 0 ? " " : ", ").append(names != null ? names[i] : "x" + i).append(": ")
                     .append(operands[i] == null ? "null" : operands[i].shape());

@@ -9,6 +9,7 @@ import dev.adjoint.graph.op.Conv;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
+import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
 import dev.adjoint.graph.op.Reduce;
 import dev.adjoint.graph.op.Reshape;
@@ -81,6 +82,15 @@ public final class Interpreter {
                     + " but is declared " + input.shape() + " (built at " + node.where() + ")");
         }
         return v;
+    }
+
+    /**
+     * Applies one op to operand values (used by constant folding).
+     *
+     * @param out the op's output shape, as inferred for these operands
+     */
+    public static NdArray evaluate(Op op, Shape out, NdArray... operands) {
+        return evaluate(new Node(-1, op, Ints.of(), out, null), operands);
     }
 
     /** Applies one node's op to its operand values. */

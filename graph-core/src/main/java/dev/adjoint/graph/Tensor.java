@@ -284,7 +284,13 @@ public final class Tensor {
 
     /** The same elements, row-major, under another shape; a no-op if equal. */
     public Tensor reshape(int... dims) {
-        Shape s = Shape.of(dims);
+        Shape s;
+        try {
+            s = Shape.of(dims);
+        } catch (ShapeException e) { // e.g. numpy's -1, which is not supported: name the op and the user's line
+            throw new ShapeException("reshape: target " + e.getMessage() + "; x: " + shape()
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
         if (s.equals(shape())) return this;
         return graph.add(new Reshape(s), this);
     }

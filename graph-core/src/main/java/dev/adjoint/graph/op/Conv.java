@@ -47,7 +47,12 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
         long la = l == 0 ? 0 : (long) (l - 1) * lhsDilation.get(axis) + 1;
         long kd = k == 0 ? 0 : (long) (k - 1) * rhsDilation.get(axis) + 1;
         long span = la + padLo.get(axis) + padHi.get(axis) - kd;
-        return span < 0 || k == 0 ? 0 : (int) (span / strides.get(axis) + 1);
+        if (span < 0 || k == 0) return 0;
+        long out = span / strides.get(axis) + 1;
+        if (out > Integer.MAX_VALUE) {
+            throw Rules.error("conv: spatial axis " + axis + " would have output size " + out + ", too large for one axis");
+        }
+        return (int) out;
     }
 
     @Override public String name() { return "conv"; }
@@ -56,22 +61,25 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
         Shape x = inputs.get(0), k = inputs.get(1);
         int r = spatialRank();
         if (x.rank() != r + 2) {
-            throw Rules.error("conv: x " + x + " must have rank " + (r + 2) + " [N, " + r + " spatial axes, Cin] for "
-                    + r + " spatial axes (the length of strides)");
+            throw Rules.error("conv: x has rank " + x.rank() + " but must have rank " + (r + 2) + ", [N, " + r
+                    + " spatial axes, Cin], for " + r + " spatial axes (the length of strides)");
         }
         if (k.rank() != r + 2) {
-            throw Rules.error("conv: kernel " + k + " must have rank " + (r + 2) + " [" + r + " spatial axes, Cin/groups, Cout]");
+            throw Rules.error("conv: kernel y has rank " + k.rank() + " but must have rank " + (r + 2) + ", [" + r
+                    + " spatial axes, Cin/groups, Cout], for " + r + " spatial axes (the length of strides)");
         }
         int cin = x.dim(r + 1), cout = k.dim(r + 1);
         if (cin % groups != 0) {
-            throw Rules.error("conv: groups " + groups + " does not divide the input channels Cin=" + cin);
+            throw Rules.error("conv: groups " + groups + " does not divide the input channels Cin = " + cin
+                    + " (the last axis of x)");
         }
         if (cout % groups != 0) {
-            throw Rules.error("conv: groups " + groups + " does not divide the output channels Cout=" + cout);
+            throw Rules.error("conv: groups " + groups + " does not divide the output channels Cout = " + cout
+                    + " (the last axis of kernel y)");
         }
         if (k.dim(r) != cin / groups) {
-            throw Rules.error("conv: kernel axis " + r + " (size " + k.dim(r) + ") must be Cin/groups = " + cin + "/" + groups
-                    + " = " + (cin / groups));
+            throw Rules.error("conv: axis " + r + " of kernel y (size " + k.dim(r) + ") must be Cin/groups = " + cin + "/"
+                    + groups + " = " + (cin / groups) + ", where Cin is the last axis of x");
         }
         int[] out = new int[r + 2];
         out[0] = x.dim(0);

@@ -26,7 +26,7 @@ public record Pad(Ints lo, Ints hi, Ints interior) implements Op {
         Rules.requireLength(name(), "lo", lo, x.rank());
         int[] out = new int[x.rank()];
         for (int a = 0; a < out.length; a++) {
-            long n = lo.get(a) + hi.get(a) + Rules.dilated(x.dim(a), interior.get(a));
+            long n = (long) lo.get(a) + hi.get(a) + Rules.dilated(x.dim(a), interior.get(a));
             if (n < 0) {
                 throw Rules.error("pad: axis " + a + " of size " + x.dim(a) + " with lo " + lo.get(a) + ", hi " + hi.get(a)
                         + ", interior " + interior.get(a) + " would have size " + n + "; cropping cannot remove more than the axis holds");

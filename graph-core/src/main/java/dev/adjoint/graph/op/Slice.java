@@ -36,7 +36,7 @@ public record Slice(Ints start, Ints stop, Ints step) implements Op {
                 throw Rules.error("slice: on axis " + a + " stop " + stop.get(a) + " is past the end of the axis (size "
                         + x.dim(a) + "); need stop <= size");
             }
-            out[a] = (stop.get(a) - start.get(a) + step.get(a) - 1) / step.get(a);
+            out[a] = (int) (((long) stop.get(a) - start.get(a) + step.get(a) - 1) / step.get(a)); // long: a huge step must not overflow
         }
         return Shape.of(out);
     }

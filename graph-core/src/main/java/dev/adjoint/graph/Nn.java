@@ -1,0 +1,480 @@
+package dev.adjoint.graph;
+
+import dev.adjoint.graph.op.Conv;
+import java.util.Arrays;
+
+/**
+ * Neural-network composites: layers, activations over an axis, losses, pooling and convolution
+ * front-ends, all built from primitives through the {@link Tensor} API so that their derivatives
+ * (of any order) come for free from the primitives' rules. Nothing here is a new op.
+ *
+ * <p>Convolutions and pooling work channels-last ({@code x[N, S.., C]}, kernels {@code [K.., Cin, Cout]})
+ * as the primitives do; the {@code ...Nchw} helpers accept PyTorch's channels-first layouts and
+ * insert transpose nodes, which the optimizer may fold away.
+ */
+public final class Nn {
+    private Nn() {}
+
+    /** How a loss over many samples or elements is reduced to its result. */
+    public enum Reduction {
+        /** The mean over the samples (elements): shape {@code []}. */
+        MEAN,
+        /** The sum over the samples (elements): shape {@code []}. */
+        SUM,
+        /** No reduction: one loss per sample (element). */
+        NONE
+    }
+
+    // ---- layers -------------------------------------------------------------------------------
+
+    /** A fully connected layer {@code x @ w + b} with {@code w} of shape {@code [in, out]} and {@code b [out]}. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        Tensor y = linear(x, w);
+        if (b.rank() != 1 || b.dim(0) != w.dim(-1)) {
+            throw error("linear", "the bias must have shape [out] = [" + w.dim(-1) + "]; x: " + x.shape()
+                    + ", w: " + w.shape() + ", b: " + b.shape());
+        }
+        return y.add(b);
+    }
+
+    /** A fully connected layer without bias: {@code x @ w}, {@code w} of shape {@code [in, out]}. */
+    public static Tensor linear(Tensor x, Tensor w) {
+        if (w.rank() != 2) throw error("linear", "the weight must have rank 2 [in, out]; w: " + w.shape());
+        if (x.rank() < 1 || x.dim(-1) != w.dim(0)) {
+            throw error("linear", "the last axis of x must match the weight's in-size " + w.dim(0)
+                    + "; x: " + x.shape() + ", w: " + w.shape());
+        }
+        return x.matmul(w);
+    }
+
+    // ---- softmax family -----------------------------------------------------------------------
+
+    /**
+     * {@code exp(x) / sum_axis exp(x)}, the shape kept. The row maximum is subtracted first (under
+     * {@code stop_gradient}: softmax is invariant to the shift, so the value and every derivative
+     * stay exact while {@code exp} cannot overflow).
+     */
+    public static Tensor softmax(Tensor x, int axis) {
+        int[] ax = {x.axis(axis)};
+        Tensor e = x.sub(x.reduceMax(ax, true).stopGradient()).exp();
+        return e.div(e.sum(ax, true));
+    }
+
+    /** {@code x - log(sum_axis exp(x))}, the shape kept; stable for large inputs as {@link #softmax} is. */
+    public static Tensor logSoftmax(Tensor x, int axis) {
+        int[] ax = {x.axis(axis)};
+        Tensor z = x.sub(x.reduceMax(ax, true).stopGradient());
+        return z.sub(z.exp().sum(ax, true).log());
+    }
+
+    /** {@code log(sum_axes exp(x))} over the given axes (all if none), which disappear; stable. */
+    public static Tensor logSumExp(Tensor x, int... axes) { return logSumExp(x, axes, false); }
+
+    /** {@code log(sum_axes exp(x))} over the given axes (all if none), kept with size 1 if {@code keepDims}. */
+    public static Tensor logSumExp(Tensor x, int[] axes, boolean keepDims) {
+        // The shift m is exact algebraically (log sum exp(x - m) + m); stop_gradient keeps the
+        // derivative of the max (a subgradient at ties) out of the graph: it cancels anyway.
+        int[] all = axes.length == 0 ? Ints.range(x.rank()).toArray() : axes;
+        Tensor m = x.reduceMax(all, true).stopGradient();
+        Tensor r = x.sub(m).exp().sum(all, true).log().add(m);
+        if (keepDims) return r;
+        boolean[] drop = new boolean[x.rank()];
+        for (int a : all) drop[x.axis(a)] = true;
+        int[] dims = new int[x.rank()];
+        int n = 0;
+        for (int a = 0; a < x.rank(); a++) if (!drop[a]) dims[n++] = x.dim(a);
+        return r.reshape(Arrays.copyOf(dims, n));
+    }
+
+    // ---- losses -------------------------------------------------------------------------------
+
+    /**
+     * Cross-entropy of {@code logits [N, C]} against {@code labels [N]} holding class ids in
+     * {@code [0, C)} as values: {@code -log_softmax(logits, 1)[n, labels[n]]}, reduced as asked.
+     * The labels become a one-hot mask by comparing them with an iota ramp, so no gather primitive
+     * is needed, and they receive no derivative.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels, Reduction reduction) {
+        if (logits.rank() != 2) {
+            throw error("cross_entropy", "logits must have rank 2 [N, C]; logits: " + logits.shape() + ", labels: " + labels.shape());
+        }
+        int n = logits.dim(0), c = logits.dim(1);
+        if (labels.rank() != 1 || labels.dim(0) != n) {
+            throw error("cross_entropy", "labels must have shape [N] = [" + n + "] (one class id per row of the logits); logits: "
+                    + logits.shape() + ", labels: " + labels.shape());
+        }
+        Graph g = logits.graph();
+        Tensor oneHot = labels.stopGradient().reshape(n, 1).eq(g.iota(Shape.of(n, c), 1));
+        Tensor perSample = logSoftmax(logits, 1).mul(oneHot).sum(1).neg();
+        return reduce(perSample, reduction);
+    }
+
+    /** Cross-entropy averaged over the batch; see {@link #crossEntropy(Tensor, Tensor, Reduction)}. */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels) { return crossEntropy(logits, labels, Reduction.MEAN); }
+
+    /** Mean-squared error: {@code (input - target)^2} reduced over all elements; shapes must be equal. */
+    public static Tensor mse(Tensor input, Tensor target, Reduction reduction) {
+        if (!input.shape().equals(target.shape())) {
+            throw error("mse", "input and target must have equal shapes (no broadcasting, which would hide a bug); input: "
+                    + input.shape() + ", target: " + target.shape());
+        }
+        return reduce(input.sub(target).square(), reduction);
+    }
+
+    /** Mean-squared error averaged over all elements. */
+    public static Tensor mse(Tensor input, Tensor target) { return mse(input, target, Reduction.MEAN); }
+
+    private static Tensor reduce(Tensor t, Reduction reduction) {
+        return switch (reduction) {
+            case MEAN -> t.mean();
+            case SUM -> t.sum();
+            case NONE -> t;
+        };
+    }
+
+    // ---- pooling ------------------------------------------------------------------------------
+
+    /**
+     * Max pooling over the spatial axes of {@code x [N, S.., C]} (channels last): the maximum over
+     * the window's strided slices of the input padded with negative infinity, so padding never
+     * wins. The padding is a select between the zero-padded input and a {@code -inf} constant,
+     * steered by a padded mask of ones, rather than arithmetic that would multiply an infinity
+     * by zero.
+     *
+     * @param window window size per spatial axis
+     * @param strides step per spatial axis
+     * @param padLo padding before each spatial axis ({@code >= 0})
+     * @param padHi padding after each spatial axis ({@code >= 0})
+     */
+    public static Tensor maxPool(Tensor x, int[] window, int[] strides, int[] padLo, int[] padHi) {
+        int[] out = poolCheck("max_pool", x, window, strides, padLo, padHi);
+        Tensor xp = x;
+        if (any(padLo) || any(padHi)) {
+            int[] lo = full(padLo), hi = full(padHi);
+            Graph g = x.graph();
+            Tensor mask = g.fill(1.0, x.shape().dims()).pad(lo, hi);
+            xp = mask.select(x.pad(lo, hi), g.constant(Double.NEGATIVE_INFINITY));
+        }
+        Tensor acc = null;
+        for (int[] t : offsets(window)) {
+            Tensor s = windowSlice(xp, t, strides, out);
+            acc = acc == null ? s : acc.max(s);
+        }
+        return acc;
+    }
+
+    /** Max pooling with symmetric padding; see {@link #maxPool(Tensor, int[], int[], int[], int[])}. */
+    public static Tensor maxPool(Tensor x, int[] window, int[] strides, int[] padding) {
+        return maxPool(x, window, strides, padding, padding);
+    }
+
+    /**
+     * Average pooling over the spatial axes of {@code x [N, S.., C]}: the sum of the window's strided
+     * slices of the zero-padded input, divided by the window volume if {@code countIncludePad},
+     * else by the number of window positions inside the unpadded input (a constant computed
+     * here, one per output position).
+     */
+    public static Tensor avgPool(Tensor x, int[] window, int[] strides, int[] padLo, int[] padHi, boolean countIncludePad) {
+        int[] out = poolCheck("avg_pool", x, window, strides, padLo, padHi);
+        Tensor xp = any(padLo) || any(padHi) ? x.pad(full(padLo), full(padHi)) : x;
+        Tensor acc = null;
+        for (int[] t : offsets(window)) {
+            Tensor s = windowSlice(xp, t, strides, out);
+            acc = acc == null ? s : acc.add(s);
+        }
+        int r = window.length;
+        if (countIncludePad || !(any(padLo) || any(padHi))) {
+            long vol = 1;
+            for (int k : window) vol *= k;
+            return acc.div((double) vol);
+        }
+        // counts[o..] = prod over axes of #{t in [0, k) : 0 <= o*s + t - lo < L}: separable per axis.
+        int[] cdims = new int[r + 2];
+        cdims[0] = 1;
+        cdims[r + 1] = 1;
+        for (int a = 0; a < r; a++) cdims[a + 1] = out[a];
+        Shape cs = Shape.of(cdims);
+        double[] counts = new double[cs.size()];
+        int[] idx = new int[r];
+        for (int i = 0; i < counts.length; i++) {
+            int rem = i;
+            for (int a = r - 1; a >= 0; a--) {
+                idx[a] = rem % out[a];
+                rem /= out[a];
+            }
+            double c = 1;
+            for (int a = 0; a < r; a++) {
+                int begin = idx[a] * strides[a] - padLo[a], len = x.dim(a + 1);
+                int lo = Math.max(begin, 0), hi = Math.min(begin + window[a], len);
+                c *= Math.max(hi - lo, 0);
+            }
+            counts[i] = c;
+        }
+        return acc.div(x.graph().constant(cs, counts));
+    }
+
+    /** Average pooling with symmetric padding; see {@link #avgPool(Tensor, int[], int[], int[], int[], boolean)}. */
+    public static Tensor avgPool(Tensor x, int[] window, int[] strides, int[] padding, boolean countIncludePad) {
+        return avgPool(x, window, strides, padding, padding, countIncludePad);
+    }
+
+    /** {@link #maxPool(Tensor, int[], int[], int[], int[])} on channels-first {@code x [N, C, S..]}. */
+    public static Tensor maxPoolNchw(Tensor x, int[] window, int[] strides, int[] padding) {
+        requireRankAtLeast("max_pool", x, 3, "[N, C, S..]");
+        return toChannelsFirst(maxPool(toChannelsLast(x), window, strides, padding, padding));
+    }
+
+    /** {@link #avgPool(Tensor, int[], int[], int[], int[], boolean)} on channels-first {@code x [N, C, S..]}. */
+    public static Tensor avgPoolNchw(Tensor x, int[] window, int[] strides, int[] padding, boolean countIncludePad) {
+        requireRankAtLeast("avg_pool", x, 3, "[N, C, S..]");
+        return toChannelsFirst(avgPool(toChannelsLast(x), window, strides, padding, padding, countIncludePad));
+    }
+
+    private static int[] poolCheck(String op, Tensor x, int[] window, int[] strides, int[] padLo, int[] padHi) {
+        int r = window.length;
+        if (r == 0) throw error(op, "the window must have at least one spatial axis");
+        if (x.rank() != r + 2) {
+            throw error(op, "x must have rank " + (r + 2) + " [N, " + r + " spatial axes, C] for a window of " + r
+                    + " axes; x: " + x.shape() + ", window: " + Arrays.toString(window));
+        }
+        if (strides.length != r || padLo.length != r || padHi.length != r) {
+            throw error(op, "window " + Arrays.toString(window) + ", strides " + Arrays.toString(strides) + ", padLo "
+                    + Arrays.toString(padLo) + " and padHi " + Arrays.toString(padHi) + " need one entry per spatial axis each");
+        }
+        int[] out = new int[r];
+        for (int a = 0; a < r; a++) {
+            if (window[a] < 1 || strides[a] < 1 || padLo[a] < 0 || padHi[a] < 0) {
+                throw error(op, "on spatial axis " + a + " need window >= 1, stride >= 1 and padding >= 0; window "
+                        + Arrays.toString(window) + ", strides " + Arrays.toString(strides) + ", padLo " + Arrays.toString(padLo)
+                        + ", padHi " + Arrays.toString(padHi));
+            }
+            int padded = x.dim(a + 1) + padLo[a] + padHi[a];
+            if (window[a] > padded) {
+                throw error(op, "window " + window[a] + " on spatial axis " + a + " is larger than the padded input ("
+                        + x.dim(a + 1) + " + " + padLo[a] + " + " + padHi[a] + " = " + padded + "); x: " + x.shape()
+                        + ", window: " + Arrays.toString(window));
+            }
+            out[a] = (padded - window[a]) / strides[a] + 1;
+        }
+        return out;
+    }
+
+    /** The slice of {@code xp [N, S.., C]} that window offset {@code t} sees at every output position. */
+    private static Tensor windowSlice(Tensor xp, int[] t, int[] strides, int[] out) {
+        int r = t.length;
+        int[] start = new int[r + 2], stop = xp.shape().dims(), step = new int[r + 2];
+        Arrays.fill(step, 1);
+        for (int a = 0; a < r; a++) {
+            start[a + 1] = t[a];
+            stop[a + 1] = t[a] + (out[a] - 1) * strides[a] + 1;
+            step[a + 1] = strides[a];
+        }
+        return xp.slice(start, stop, step);
+    }
+
+    /** All window offsets, row-major. */
+    private static int[][] offsets(int[] window) {
+        int n = 1;
+        for (int k : window) n *= k;
+        int[][] out = new int[n][window.length];
+        for (int i = 0; i < n; i++) {
+            int rem = i;
+            for (int a = window.length - 1; a >= 0; a--) {
+                out[i][a] = rem % window[a];
+                rem /= window[a];
+            }
+        }
+        return out;
+    }
+
+    /** Spatial padding extended with zeros for the batch and channel axes. */
+    private static int[] full(int[] spatial) {
+        int[] v = new int[spatial.length + 2];
+        System.arraycopy(spatial, 0, v, 1, spatial.length);
+        return v;
+    }
+
+    private static boolean any(int[] v) {
+        for (int x : v) if (x != 0) return true;
+        return false;
+    }
+
+    // ---- convolution --------------------------------------------------------------------------
+
+    /**
+     * The convolution primitive (a correlation), channels last: {@code x [N, S.., Cin]},
+     * {@code k [K.., Cin/groups, Cout]}, result {@code [N, O.., Cout]}; see {@link Conv} for the
+     * attributes (padding may be negative, which crops).
+     */
+    public static Tensor conv(Tensor x, Tensor k, int[] strides, int[] padLo, int[] padHi, int[] lhsDilation,
+            int[] rhsDilation, int groups) {
+        return x.graph().add(() -> new Conv(Ints.of(strides), Ints.of(padLo), Ints.of(padHi), Ints.of(lhsDilation),
+                Ints.of(rhsDilation), groups), x, k);
+    }
+
+    /** A convolution with the given strides and symmetric padding per spatial axis, no dilation, one group. */
+    public static Tensor conv(Tensor x, Tensor k, int[] strides, int[] padding) {
+        int r = strides.length;
+        return conv(x, k, strides, padding, padding, ones(r), ones(r), 1);
+    }
+
+    /** A convolution with stride 1 and no padding ("valid"). */
+    public static Tensor conv(Tensor x, Tensor k) {
+        int r = Math.max(k.rank() - 2, 0);
+        return conv(x, k, ones(r), new int[r], new int[r], ones(r), ones(r), 1);
+    }
+
+    /**
+     * PyTorch-layout convolution over any number of spatial axes: {@code x [N, Cin, S..]},
+     * {@code w [Cout, Cin/groups, K..]} (OIHW), optional {@code bias [Cout]} (may be null),
+     * result {@code [N, Cout, O..]}. Transposes to channels last, convolves, transposes back.
+     *
+     * @param dilation kernel (rhs) dilation per spatial axis
+     */
+    public static Tensor convChannelsFirst(Tensor x, Tensor w, Tensor bias, int[] strides, int[] padLo, int[] padHi,
+            int[] dilation, int groups) {
+        requireRankAtLeast("conv", x, 3, "[N, Cin, S..]");
+        int r = x.rank() - 2;
+        if (w.rank() != r + 2) {
+            throw error("conv", "the weight must have rank " + (r + 2) + " [Cout, Cin/groups, K..] like x " + x.shape()
+                    + "; w: " + w.shape());
+        }
+        int[] kperm = new int[r + 2];
+        for (int a = 0; a < r; a++) kperm[a] = a + 2;
+        kperm[r] = 1;
+        kperm[r + 1] = 0;
+        Tensor y = conv(toChannelsLast(x), w.transpose(kperm), strides, padLo, padHi, ones(r), dilation, groups);
+        return addChannelBias(toChannelsFirst(y), bias, "conv");
+    }
+
+    /** {@link #convChannelsFirst} for 2 spatial axes: {@code x [N, C, H, W]}, {@code w [O, I/groups, kh, kw]}. */
+    public static Tensor conv2dNchw(Tensor x, Tensor w, Tensor bias, int[] strides, int[] padLo, int[] padHi,
+            int[] dilation, int groups) {
+        if (x.rank() != 4) throw error("conv2d", "x must have rank 4 [N, C, H, W]; x: " + x.shape());
+        return convChannelsFirst(x, w, bias, strides, padLo, padHi, dilation, groups);
+    }
+
+    /** {@link #conv2dNchw} with symmetric padding, no dilation, one group and no bias. */
+    public static Tensor conv2dNchw(Tensor x, Tensor w, int[] strides, int[] padding) {
+        return conv2dNchw(x, w, null, strides, padding, padding, ones(2), 1);
+    }
+
+    /**
+     * Transposed convolution (deconvolution), channels last, with PyTorch {@code conv_transpose}
+     * semantics: {@code x [N, S.., Cin]}, {@code w [K.., Cin, Cout/groups]} (PyTorch's
+     * {@code [Cin, Cout/groups, K..]} moved channels last), result {@code [N, O.., Cout]} with
+     * {@code O = (I-1)*stride - 2*padding + dilation*(K-1) + outputPadding + 1}.
+     *
+     * <p>It is a plain convolution of the stride-dilated input (lhs dilation = stride) with the
+     * kernel reversed spatially, in/out channels swapped and regrouped per group, padding
+     * {@code dilation*(K-1) - padding} before and that plus {@code outputPadding} after (negative
+     * padding crops): the closure of the op set under transposition, used directly.
+     */
+    public static Tensor convTranspose(Tensor x, Tensor w, int[] strides, int[] padding, int[] outputPadding,
+            int[] dilation, int groups) {
+        requireRankAtLeast("conv_transpose", x, 3, "[N, S.., Cin]");
+        int r = x.rank() - 2;
+        if (w.rank() != r + 2) {
+            throw error("conv_transpose", "the weight must have rank " + (r + 2) + " [K.., Cin, Cout/groups]; x: " + x.shape()
+                    + ", w: " + w.shape());
+        }
+        if (strides.length != r || padding.length != r || outputPadding.length != r || dilation.length != r) {
+            throw error("conv_transpose", "strides, padding, outputPadding and dilation need one entry per spatial axis ("
+                    + r + ") each");
+        }
+        int cin = x.dim(r + 1);
+        if (groups < 1 || cin % groups != 0) {
+            throw error("conv_transpose", "groups " + groups + " must be >= 1 and divide the input channels " + cin);
+        }
+        if (w.dim(r) != cin) {
+            throw error("conv_transpose", "weight axis " + r + " (size " + w.dim(r) + ") must equal the input channels " + cin
+                    + "; x: " + x.shape() + ", w: " + w.shape());
+        }
+        int cgOut = w.dim(r + 1), cgIn = cin / groups;
+        int[] lo = new int[r], hi = new int[r];
+        for (int a = 0; a < r; a++) {
+            if (strides[a] < 1 || dilation[a] < 1 || padding[a] < 0 || outputPadding[a] < 0) {
+                throw error("conv_transpose", "need stride >= 1, dilation >= 1, padding >= 0 and outputPadding >= 0 on spatial axis " + a);
+            }
+            if (outputPadding[a] >= Math.max(strides[a], dilation[a])) {
+                throw error("conv_transpose", "outputPadding " + outputPadding[a] + " on spatial axis " + a
+                        + " must be smaller than max(stride, dilation) = " + Math.max(strides[a], dilation[a]));
+            }
+            int kd = dilation[a] * (w.dim(a) - 1);
+            lo[a] = kd - padding[a];
+            hi[a] = kd - padding[a] + outputPadding[a];
+        }
+        // [K.., Cin, Cout/G] -> [K.., G, Cin/G, Cout/G] -> [K.., Cin/G, G, Cout/G] -> [K.., Cin/G, Cout]:
+        // conv output channel g*Cout/G + j then reads input channel g*Cin/G + c through w[.., g*Cin/G + c, j].
+        int[] kdims = w.shape().dims();
+        int[] split = Arrays.copyOf(kdims, r + 3);
+        split[r] = groups;
+        split[r + 1] = cgIn;
+        split[r + 2] = cgOut;
+        int[] perm = new int[r + 3];
+        for (int a = 0; a < r; a++) perm[a] = a;
+        perm[r] = r + 1;
+        perm[r + 1] = r;
+        perm[r + 2] = r + 2;
+        int[] merged = Arrays.copyOf(kdims, r + 2);
+        merged[r] = cgIn;
+        merged[r + 1] = groups * cgOut;
+        Tensor k = w.reshape(split).transpose(perm).reshape(merged).rev(Ints.range(r).toArray());
+        return conv(x, k, ones(r), lo, hi, strides, dilation, groups);
+    }
+
+    /**
+     * PyTorch {@code conv_transpose2d}: {@code x [N, Cin, H, W]}, {@code w [Cin, Cout/groups, kh, kw]},
+     * optional {@code bias [Cout]} (may be null); see {@link #convTranspose}.
+     */
+    public static Tensor convTranspose2dNchw(Tensor x, Tensor w, Tensor bias, int[] strides, int[] padding,
+            int[] outputPadding, int[] dilation, int groups) {
+        if (x.rank() != 4) throw error("conv_transpose2d", "x must have rank 4 [N, C, H, W]; x: " + x.shape());
+        if (w.rank() != 4) throw error("conv_transpose2d", "w must have rank 4 [Cin, Cout/groups, kh, kw]; w: " + w.shape());
+        Tensor y = convTranspose(toChannelsLast(x), w.transpose(2, 3, 0, 1), strides, padding, outputPadding, dilation, groups);
+        return addChannelBias(toChannelsFirst(y), bias, "conv_transpose2d");
+    }
+
+    private static Tensor addChannelBias(Tensor y, Tensor bias, String op) {
+        if (bias == null) return y;
+        if (bias.rank() != 1 || bias.dim(0) != y.dim(1)) {
+            throw error(op, "the bias must have shape [Cout] = [" + y.dim(1) + "]; bias: " + bias.shape());
+        }
+        int[] dims = new int[y.rank()];
+        Arrays.fill(dims, 1);
+        dims[1] = y.dim(1);
+        return y.add(bias.reshape(dims));
+    }
+
+    /** {@code [N, C, S..] -> [N, S.., C]}. */
+    public static Tensor toChannelsLast(Tensor x) {
+        int r = x.rank();
+        int[] perm = new int[r];
+        for (int a = 1; a < r - 1; a++) perm[a] = a + 1;
+        perm[r - 1] = 1;
+        return x.transpose(perm);
+    }
+
+    /** {@code [N, S.., C] -> [N, C, S..]}. */
+    public static Tensor toChannelsFirst(Tensor x) {
+        int r = x.rank();
+        int[] perm = new int[r];
+        perm[1] = r - 1;
+        for (int a = 2; a < r; a++) perm[a] = a - 1;
+        return x.transpose(perm);
+    }
+
+    private static int[] ones(int r) {
+        int[] v = new int[r];
+        Arrays.fill(v, 1);
+        return v;
+    }
+
+    private static void requireRankAtLeast(String op, Tensor x, int rank, String layout) {
+        if (x.rank() < rank) throw error(op, "x must have rank >= " + rank + " " + layout + "; x: " + x.shape());
+    }
+
+    private static ShapeException error(String op, String rule) {
+        return new ShapeException(op + ": " + rule + " (at " + CallSite.describe(CallSite.capture()) + ")");
+    }
+}
