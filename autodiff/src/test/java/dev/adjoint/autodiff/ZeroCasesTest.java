@@ -81,6 +81,28 @@ class ZeroCasesTest {
         assertEquals(before + 4, g.size(), g.toString());
     }
 
+    @Test void forwardModeEmitsOnlyWhatTheOutputsNeed() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 3), c = g.input("c", 3);
+        Tensor side = x.exp();                 // depends on x but not needed by y
+        Tensor y = x.mul(c).add(c);            // tangent: one mul (the add passes it through)
+        int before = g.size();
+        Autodiff.jvp(List.of(y), List.of(x), List.of(c));
+        assertEquals(before + 1, g.size(), g.toString());
+        assertTrue(side.id() < before);
+    }
+
+    @Test void derivativeNodesPointAtTheUsersLine() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 3);
+        Tensor loss = x.tanh().sum();
+        int before = g.size();
+        Autodiff.grad(loss, x); int line = new Throwable().getStackTrace()[0].getLineNumber();
+        for (int id = before; id < g.size(); id++) {
+            assertEquals("ZeroCasesTest.java:" + line, g.node(id).where(), g.node(id).toString());
+        }
+    }
+
     @Test void wrtIsLeaf_outputIsWrt() {
         Graph g = new Graph();
         Tensor x = g.input("x", 2);
