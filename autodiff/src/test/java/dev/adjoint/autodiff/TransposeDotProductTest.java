@@ -241,7 +241,7 @@ class TransposeDotProductTest {
 
     /** Every 1-D combination: L 1..8, K 1..3, stride 1..3, rhs/lhs dilation 1..2, pads -1..2, groups 1/2/depthwise. */
     @Test void conv1dExhaustive() {
-        int checked = 0;
+        int checked = 0, trailingUnused = 0, negativePad = 0;
         int[][] channels = {{1, 2, 3}, {2, 4, 2}, {3, 3, 3}}; // {groups, Cin, Cout}: plain, grouped, depthwise
         for (int l = 1; l <= 8; l++)
             for (int kn = 1; kn <= 3; kn++)
@@ -253,9 +253,17 @@ class TransposeDotProductTest {
                                     for (int[] ch : channels) {
                                         int gr = ch[0], cin = ch[1], cout = ch[2];
                                         if (checkConv(conv(s, lo, hi, a, d, gr), new int[] {2, l, cin},
-                                                new int[] {kn, cin / gr, cout})) checked++;
+                                                new int[] {kn, cin / gr, cout})) {
+                                            checked++;
+                                            int span = (l - 1) * a + 1 + lo + hi - ((kn - 1) * d + 1);
+                                            if (span % s != 0) trailingUnused++; // the last inputs feed no output
+                                            if (lo < 0 || hi < 0) negativePad++;
+                                        }
                                     }
         assertTrue(checked > 10000, "combinations checked: " + checked);
+        assertTrue(trailingUnused > 1000 && negativePad > 1000, trailingUnused + " trailing-unused, " + negativePad + " cropping");
+        System.out.println("conv 1-D: " + checked + " combinations (" + trailingUnused + " with trailing input unused, "
+                + negativePad + " with negative padding), each w.r.t. x and k");
     }
 
     /** A random sample of 2-D combinations, including depthwise with channel multiplier. */
