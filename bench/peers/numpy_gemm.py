@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""OpenBLAS (through numpy) SGEMM yardstick for GemmBench: square float32 np.matmul, GFLOP/s.
+
+Usage: numpy_gemm.py [threads ...]   (default 1 2). Each thread count runs in a fresh child process,
+because OPENBLAS_NUM_THREADS is only read when OpenBLAS loads. Prints median and min..max of the
+per-repeat GFLOP/s so the spread can be compared with JMH's.
+"""
+import os, subprocess, sys, time
+
+SIZES = [128, 256, 512, 1024, 2048]
+
+def child():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for n in SIZES:
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+        c = np.empty((n, n), dtype=np.float32)
+        flop = 2.0 * n * n * n
+        inner = max(1, int(2e8 / flop))          # ~0.1 s of work per sample at 2 GFLOP/s... scaled
+        for _ in range(inner * 3):               # warm-up
+            np.matmul(a, b, out=c)
+        rates = []
+        for _ in range(11):
+            t = time.perf_counter()
+            for _ in range(inner):
+                np.matmul(a, b, out=c)
+            dt = (time.perf_counter() - t) / inner
+            rates.append(flop / dt / 1e9)
+        rates.sort()
+        print(f"numpy  N={n:5d} threads={os.environ.get('OPENBLAS_NUM_THREADS')} "
+              f"GFLOP/s median {rates[len(rates)//2]:7.1f}  (min {rates[0]:6.1f} max {rates[-1]:6.1f})", flush=True)
+
+if __name__ == "__main__":
+    if os.environ.get("NUMPY_GEMM_CHILD"):
+        child()
+    else:
+        for t in (sys.argv[1:] or ["1", "2"]):
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=t, NUMPY_GEMM_CHILD="1")
+            subprocess.run([sys.executable, __file__], env=env, check=True)
