@@ -279,7 +279,7 @@ public final class Gemm {
 
         /** The BLIS loop nest over rows [i0, i1) and columns [j0, j1) of matrix bi. */
         private void packed(int bi, int i0, int i1, int j0, int j1, int slot) {
-            final float[] pa = ws.packA[slot], pb = ws.packB[slot];
+            final float[] pa = ws.packA[slot], pb = ws.packB[slot], tile = ws.tile[slot];
             final int aBase = aOff + bi * abs, bBase = bOff + bi * bbs, cBase = cOff + bi * cbs;
             final int kcMax = blockK(k);
             for (int jc = j0; jc < j1; jc += NC) {
@@ -293,23 +293,21 @@ public final class Gemm {
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, pa);
-                        macro(kc, mc, nc, pa, pb, cBase + ic * ldc + jc, f, ic, jc);
+                        macro(kc, mc, nc, pa, pb, tile, cBase + ic * ldc + jc, f, ic, jc);
                     }
                 }
             }
         }
 
         /** Sweeps the MR x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
-        private void macro(int kc, int mc, int nc, float[] pa, float[] pb, int cRow, int f, int ic, int jc) {
-            final int biasBase = biasOff + ((f & BIAS_ROW) != 0 ? ic : jc);
+        private void macro(int kc, int mc, int nc, float[] pa, float[] pb, float[] tile, int cRow, int f, int ic, int jc) {
             for (int jr = 0; jr < nc; jr += NR) {
                 int nv = Math.min(NR, nc - jr);
                 int bo = (jr / NR) * kc * NR;
                 for (int ir = 0; ir < mc; ir += MR) {
-                    int mv = Math.min(MR, mc - ir);
-                    int bIdx = biasBase + ((f & BIAS_ROW) != 0 ? ir : jr);
-                    GemmMicroKernel.kernel(kc, pa, (ir / MR) * kc * MR, pb, bo,
-                            c, cRow + ir * ldc + jr, ldc, mv, nv, f, alpha, bias, bIdx);
+                    GemmMicroKernel.kernel(kc, pa, (ir / MR) * kc * MR, pb, bo, tile);
+                    GemmMicroKernel.merge(tile, Math.min(MR, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,
+                            f, alpha, bias, biasOff + ic + ir, biasOff + jc + jr);
                 }
             }
         }
@@ -331,7 +329,7 @@ public final class Gemm {
                 }
                 bBase = 0; rs = n;
             }
-            final FloatVector al = FloatVector.broadcast(S, alpha);
+            final float[] tile = ws.tile[slot];
             final FloatVector z = FloatVector.zero(S);
             int i = i0;
             for (; i + 4 <= i1; i += 4) {
@@ -347,12 +345,8 @@ public final class Gemm {
                         s2 = FloatVector.broadcast(S, a[ap + 2 * ars]).fma(bv, s2);
                         s3 = FloatVector.broadcast(S, a[ap + 3 * ars]).fma(bv, s3);
                     }
-                    FloatVector cb = colBias(j, nv);
-                    int co = cBase + i * ldc + j;
-                    GemmMicroKernel.storeVec(s0, c, co, nv, flags, al, rowBias(i), cb);
-                    GemmMicroKernel.storeVec(s1, c, co + ldc, nv, flags, al, rowBias(i + 1), cb);
-                    GemmMicroKernel.storeVec(s2, c, co + 2 * ldc, nv, flags, al, rowBias(i + 2), cb);
-                    GemmMicroKernel.storeVec(s3, c, co + 3 * ldc, nv, flags, al, rowBias(i + 3), cb);
+                    s0.intoArray(tile, 0); s1.intoArray(tile, NR); s2.intoArray(tile, 2 * NR); s3.intoArray(tile, 3 * NR);
+                    GemmMicroKernel.merge(tile, 4, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
                 }
             }
             for (; i < i1; i++) {
@@ -364,17 +358,10 @@ public final class Gemm {
                         FloatVector bv = GemmMicroKernel.loadPart(bb, bBase + p * rs + j, nv);
                         s0 = FloatVector.broadcast(S, a[a0 + p * acs]).fma(bv, s0);
                     }
-                    GemmMicroKernel.storeVec(s0, c, cBase + i * ldc + j, nv, flags, al, rowBias(i), colBias(j, nv));
+                    s0.intoArray(tile, 0);
+                    GemmMicroKernel.merge(tile, 1, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
                 }
             }
-        }
-
-        private float rowBias(int i) {
-            return (flags & BIAS_ROW) != 0 ? bias[biasOff + i] : 0f;
-        }
-
-        private FloatVector colBias(int j, int nv) {
-            return (flags & BIAS_COL) != 0 ? GemmMicroKernel.loadPart(bias, biasOff + j, nv) : null;
         }
     }
 }

@@ -54,16 +54,14 @@ final class GemmMicroKernel {
     }
 
     /**
-     * Computes the tile {@code sum_p pa[p][r] * pb[p][j]} over {@code kc} packed steps and merges
-     * rows {@code [0, mv)}, columns {@code [0, nv)} of it into C at {@code c[co + r*ldc + j]}.
-     *
-     * @param flags   ADD_OLD / LAST / BIAS_ROW / BIAS_COL / RELU
-     * @param bias    bias array (used with BIAS_ROW or BIAS_COL)
-     * @param biasIdx index in {@code bias} of the tile's first row (BIAS_ROW) or column (BIAS_COL)
+     * Computes the full MR x NR tile {@code sum_p pa[p][r] * pb[p][j]} over {@code kc} packed steps
+     * and writes it row-major (row stride NR) into {@code tile}. The accumulators leave registers
+     * through this small L1-resident buffer rather than as arguments of an epilogue method: a
+     * FloatVector passed to a method that C2 does not inline is boxed, and a method compiled on
+     * its own is often too large to be inlined later, which made whole GEMMs 4x slower depending
+     * on which shapes ran first. 12 stores and loads per 12*kc FMAs cost under 1%.
      */
-    static void kernel(int kc, float[] pa, int ao, float[] pb, int bo,
-                       float[] c, int co, int ldc, int mv, int nv,
-                       int flags, float alpha, float[] bias, int biasIdx) {
+    static void kernel(int kc, float[] pa, int ao, float[] pb, int bo, float[] tile) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
         FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -84,19 +82,12 @@ final class GemmMicroKernel {
             a = FloatVector.broadcast(S, pa[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        FloatVector al = FloatVector.broadcast(S, alpha);
-        FloatVector cb0 = z, cb1 = z;
-        if ((flags & (LAST | BIAS_COL)) == (LAST | BIAS_COL)) {
-            cb0 = loadPart(bias, biasIdx, nv);
-            cb1 = loadPart(bias, biasIdx + L, nv - L);
-        }
-        boolean row = (flags & (LAST | BIAS_ROW)) == (LAST | BIAS_ROW);
-        store(c00, c01, c, co, nv, flags, al, row ? bias[biasIdx] : 0f, cb0, cb1);
-        if (mv > 1) store(c10, c11, c, co + ldc, nv, flags, al, row ? bias[biasIdx + 1] : 0f, cb0, cb1);
-        if (mv > 2) store(c20, c21, c, co + 2 * ldc, nv, flags, al, row ? bias[biasIdx + 2] : 0f, cb0, cb1);
-        if (mv > 3) store(c30, c31, c, co + 3 * ldc, nv, flags, al, row ? bias[biasIdx + 3] : 0f, cb0, cb1);
-        if (mv > 4) store(c40, c41, c, co + 4 * ldc, nv, flags, al, row ? bias[biasIdx + 4] : 0f, cb0, cb1);
-        if (mv > 5) store(c50, c51, c, co + 5 * ldc, nv, flags, al, row ? bias[biasIdx + 5] : 0f, cb0, cb1);
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
     }
 
     /** Loads {@code n} floats (clamped to a vector; none if {@code n <= 0}) from {@code a[off]}, zero elsewhere. */
@@ -106,35 +97,40 @@ final class GemmMicroKernel {
         return FloatVector.fromArray(S, a, off, MASKS[n]);
     }
 
-    /** Merges one tile row (two vectors, {@code nv} valid columns) into C. */
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int co, int nv, int flags,
-                              FloatVector alpha, float rowBias, FloatVector cb0, FloatVector cb1) {
-        storeVec(v0, c, co, nv, flags, alpha, rowBias, cb0);
-        storeVec(v1, c, co + L, nv - L, flags, alpha, rowBias, cb1);
-    }
-
     /**
-     * Merges one accumulator vector into {@code c[co .. co+nv)}: {@code alpha*acc (+ old C)}, then,
-     * on the last K block, bias and activation. Shared with the unpacked small-matrix path so
-     * both round identically.
+     * Merges rows {@code [0, rows)}, columns {@code [0, cols)} of an accumulator tile (row stride
+     * NR) into C at {@code c[co + r*ldc + j]}: {@code alpha*acc (+ old C)}, then on the last K block
+     * the bias and the activation. Shared by the packed and the direct path so both round alike.
+     *
+     * @param rowBias index in {@code bias} of row 0's bias (BIAS_ROW)
+     * @param colBias index in {@code bias} of column 0's bias (BIAS_COL)
      */
-    static void storeVec(FloatVector acc, float[] c, int co, int nv, int flags,
-                         FloatVector alpha, float rowBias, FloatVector colBias) {
-        if (nv <= 0) return;
-        boolean full = nv >= L;
-        FloatVector v;
-        if ((flags & ADD_OLD) != 0) {
-            FloatVector old = full ? FloatVector.fromArray(S, c, co) : FloatVector.fromArray(S, c, co, MASKS[nv]);
-            v = acc.fma(alpha, old);
-        } else {
-            v = acc.mul(alpha);
+    static void merge(float[] tile, int rows, int cols, float[] c, int co, int ldc,
+                      int flags, float alpha, float[] bias, int rowBias, int colBias) {
+        final FloatVector al = FloatVector.broadcast(S, alpha);
+        final boolean add = (flags & ADD_OLD) != 0, last = (flags & LAST) != 0;
+        final boolean bRow = last && (flags & BIAS_ROW) != 0, bCol = last && (flags & BIAS_COL) != 0;
+        final boolean relu = last && (flags & RELU) != 0;
+        for (int r = 0; r < rows; r++) {
+            int cr = co + r * ldc;
+            for (int j = 0; j < cols; j += L) {
+                int nv = cols - j;
+                FloatVector v = FloatVector.fromArray(S, tile, r * NR + j);
+                if (nv >= L) {
+                    v = add ? v.fma(al, FloatVector.fromArray(S, c, cr + j)) : v.mul(al);
+                    if (bRow) v = v.add(bias[rowBias + r]);
+                    if (bCol) v = v.add(FloatVector.fromArray(S, bias, colBias + j));
+                    if (relu) v = v.max(0f);
+                    v.intoArray(c, cr + j);
+                } else {
+                    VectorMask<Float> m = MASKS[nv];
+                    v = add ? v.fma(al, FloatVector.fromArray(S, c, cr + j, m)) : v.mul(al);
+                    if (bRow) v = v.add(bias[rowBias + r]);
+                    if (bCol) v = v.add(FloatVector.fromArray(S, bias, colBias + j, m));
+                    if (relu) v = v.max(0f);
+                    v.intoArray(c, cr + j, m);
+                }
+            }
         }
-        if ((flags & LAST) != 0) {
-            if ((flags & BIAS_ROW) != 0) v = v.add(rowBias);
-            else if ((flags & BIAS_COL) != 0) v = v.add(colBias);
-            if ((flags & RELU) != 0) v = v.max(0f);
-        }
-        if (full) v.intoArray(c, co);
-        else v.intoArray(c, co, MASKS[nv]);
     }
 }

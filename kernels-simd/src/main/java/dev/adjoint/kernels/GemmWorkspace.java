@@ -15,6 +15,7 @@ public final class GemmWorkspace {
     final Gemm.Call call = new Gemm.Call(this);
     float[][] packA = new float[0][];
     float[][] packB = new float[0][];
+    float[][] tile = new float[0][];
 
     /** Creates an empty workspace; buffers are allocated by the first call that needs them. */
     public GemmWorkspace() {}
@@ -27,10 +28,12 @@ public final class GemmWorkspace {
         if (packA.length < slots) {
             packA = java.util.Arrays.copyOf(packA, slots);
             packB = java.util.Arrays.copyOf(packB, slots);
+            tile = java.util.Arrays.copyOf(tile, slots);
         }
         for (int s = 0; s < slots; s++) {
             if (packA[s] == null || packA[s].length < a) packA[s] = new float[a];
             if (packB[s] == null || packB[s].length < b) packB[s] = new float[b];
+            if (tile[s] == null) tile[s] = new float[GemmMicroKernel.MR * GemmMicroKernel.NR];
         }
     }
 
