@@ -5,15 +5,20 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked inner kernel: an MR x NR tile of C ({@code MR = 6} rows, {@code NR} = two
+ * The register-blocked inner kernel: an MR x NR tile of C ({@code MR = 4} rows, {@code NR} = two
  * vectors) accumulated over a packed A sliver and a packed B sliver, then merged into C with the
- * epilogue while still in registers.
+ * epilogue.
  *
- * <p>Why 6 x 2 vectors: with 256-bit vectors (AVX2, 16 ymm registers) it holds 12 accumulators,
- * two B vectors and one broadcast A value, 15 registers, and does 12 FMAs per 2 vector loads and
- * 6 broadcasts, so the two FMA pipes, not the load ports, are the limit. The species is
- * {@link FloatVector#SPECIES_PREFERRED}: a fixed 512-bit species on a machine whose C2 vectors
- * are 256 bits wide would not be intrinsified at all and run orders of magnitude slower.
+ * <p>Why 4 x 2 vectors and not the 6 x 2 that BLIS/OpenBLAS use on AVX2: measured in isolation
+ * (packed panels in cache, kc = 256, thread CPU time), C2 compiles 12-accumulator tiles (6 x 2,
+ * 4 x 3) and even 10 (5 x 2) into code that reaches only 36-43 GFLOP/s per core, evidently
+ * spilling, while 8 accumulators (4 x 2) reach 85-95 and 9 (3 x 3) 85-90, as fast as or faster than
+ * OpenBLAS's hand-written kernel on this Zen 3 core (85-90). 4 x 2 costs 6 loads per 8 FMAs, well
+ * under the three load ports' budget.
+ *
+ * <p>The species is {@link FloatVector#SPECIES_PREFERRED}: a fixed 512-bit species on a machine
+ * whose C2 vectors are 256 bits wide (AVX2 only, as the reference machine turned out to be) is
+ * not intrinsified at all and runs orders of magnitude slower.
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
@@ -23,7 +28,7 @@ final class GemmMicroKernel {
     /** Lanes per vector. */
     static final int L = S.length();
     /** Rows of the register tile. */
-    static final int MR = 6;
+    static final int MR = 4;
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
 
@@ -59,14 +64,12 @@ final class GemmMicroKernel {
      * through this small L1-resident buffer rather than as arguments of an epilogue method: a
      * FloatVector passed to a method that C2 does not inline is boxed, and a method compiled on
      * its own is often too large to be inlined later, which made whole GEMMs 4x slower depending
-     * on which shapes ran first. 12 stores and loads per 12*kc FMAs cost under 1%.
+     * on which shapes ran first. 8 stores and loads per 8*kc FMAs cost under 1%.
      */
     static void kernel(int kc, float[] pa, int ao, float[] pb, int bo, float[] tile) {
         FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        final int aEnd = ao + kc * MR;
-        for (; ao < aEnd; ao += MR, bo += NR) {
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bo);
             FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
             FloatVector a = FloatVector.broadcast(S, pa[ao]);
@@ -77,17 +80,11 @@ final class GemmMicroKernel {
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
             a = FloatVector.broadcast(S, pa[ao + 3]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ao + 4]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ao + 5]);
-            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
         c00.intoArray(tile, 0); c01.intoArray(tile, L);
         c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
         c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
         c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
     }
 
     /** Loads {@code n} floats (clamped to a vector; none if {@code n <= 0}) from {@code a[off]}, zero elsewhere. */
