@@ -95,6 +95,20 @@ public final class Gemm {
                              boolean accumulate,
                              float[] c, int cOff, int ldc, int cBatchStride,
                              GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter) {
+        sgemm(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
+                b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride,
+                epilogue, ws, splitter, PATH_AUTO);
+    }
+
+    /** Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape. */
+    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2;
+
+    static void sgemm(int batch, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
+                      float[] b, int bOff, int bRowStride, int bColStride, int bBatchStride,
+                      boolean accumulate,
+                      float[] c, int cOff, int ldc, int cBatchStride,
+                      GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path) {
         if (batch < 0 || m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative size batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
         }
@@ -125,7 +139,7 @@ public final class Gemm {
         call.set(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
                 b, bOff, bRowStride, bColStride, bBatchStride, c, cOff, ldc, cBatchStride,
                 flags, epilogue.biasData(), epilogue.biasOffset());
-        boolean small = (long) m * n * k <= SMALL_VOLUME;
+        boolean small = path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT;
         call.small = small;
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;

@@ -64,8 +64,17 @@ class GemmTest {
         GemmEpilogue epilogue() { return new GemmEpilogue(biasMode, biasMode == GemmBias.NONE ? null : bias, 7, act); }
 
         void run(GemmWorkspace ws, WorkSplitter sp) {
+            run(ws, sp, Gemm.PATH_AUTO);
+        }
+
+        void run(GemmWorkspace ws, WorkSplitter sp, int path) {
             Gemm.sgemm(batch, m, n, k, alpha, a, aOff, ars, acs, abs, b, bOff, brs, bcs, bbs, acc,
-                    c, cOff, ldc, cbs, epilogue(), ws, sp);
+                    c, cOff, ldc, cbs, epilogue(), ws, sp, path);
+        }
+
+        /** Restores C to its state before the first run, so one case can be run again on another path. */
+        void reset() {
+            System.arraycopy(c0, 0, c, 0, c.length);
         }
 
         /** Compares with the float64 reference; also checks that nothing outside C's elements was written. */
@@ -109,7 +118,10 @@ class GemmTest {
 
     static final int[] SIZES = {0, 1, 2, 15, 16, 17, 31, 33, L - 1, L + 1, 2 * L + 1, 97, 257};
 
-    /** Every transpose combination and epilogue over a sampled grid of sizes (all sizes of every axis appear). */
+    /**
+     * Every transpose combination and epilogue over a sampled grid of sizes (all sizes of every
+     * axis appear), each case on the automatic, the direct and the packed path.
+     */
     @Test void sampledGrid() {
         SplittableRandom r = new SplittableRandom(42);
         GemmWorkspace ws = new GemmWorkspace();
@@ -125,8 +137,11 @@ class GemmTest {
                     int batch = r.nextInt(3) == 0 ? 3 : 1;
                     float alpha = r.nextInt(4) == 0 ? -0.5f : 1f;
                     Case c = new Case(r.nextLong(), batch, m, n, k, ta, tb, acc, bias, act, alpha);
-                    c.run(ws, WorkSplitter.SERIAL);
-                    c.check();
+                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED}) {
+                        c.reset();
+                        c.run(ws, WorkSplitter.SERIAL, path);
+                        c.check();
+                    }
                     cases++;
                 }
             }
@@ -146,8 +161,11 @@ class GemmTest {
                         for (boolean acc : new boolean[] {false, true}) {
                             for (int batch : new int[] {1, 3}) {
                                 Case c = new Case(seed++, batch, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, acc, bias, act, 1f);
-                                c.run(ws, WorkSplitter.SERIAL);
-                                c.check();
+                                for (int path : new int[] {Gemm.PATH_DIRECT, Gemm.PATH_PACKED}) {
+                                    c.reset();
+                                    c.run(ws, WorkSplitter.SERIAL, path);
+                                    c.check();
+                                }
                             }
                         }
                     }
