@@ -55,13 +55,15 @@ public class GemmBench {
 
     /**
      * Stand-in for the executor's pool until it lands: chunk 0 runs on the caller, the rest on
-     * pool threads. (Allocates a Future per extra chunk; the real pool should not.)
+     * pool threads. (Allocates a Future per extra chunk; the real pool should not.) Also used by
+     * {@link GemmCpuTime}.
      */
-    static final class PoolSplitter implements WorkSplitter, AutoCloseable {
+    public static final class PoolSplitter implements WorkSplitter, AutoCloseable {
         private final int threads;
         private final ExecutorService ex;
 
-        PoolSplitter(int threads) {
+        /** Starts {@code threads - 1} pool threads; the caller is the remaining one. */
+        public PoolSplitter(int threads) {
             this.threads = threads;
             this.ex = Executors.newFixedThreadPool(threads - 1, rr -> { Thread t = new Thread(rr); t.setDaemon(true); return t; });
         }
@@ -79,6 +81,7 @@ public class GemmBench {
             }
         }
 
+        /** Stops the pool threads. */
         @Override public void close() { ex.shutdownNow(); }
     }
 }
