@@ -19,8 +19,11 @@ import jdk.incubator.vector.FloatVector;
  * <p>Structure follows BLIS: for each NC-wide column block of B and each KC-deep slice of K, a
  * KC x NC panel of B is packed into NR-column slivers; for each MC-tall row block of A an
  * MC x KC panel is packed into MR-row slivers; the {@link GemmMicroKernel} then sweeps the
- * MR x NR tiles. KC = 256 keeps one B sliver (16 KB) plus one A sliver in the 32 KB L1, MC = 144
- * keeps the A panel (144 KB) in the 512 KB L2, NC = 4096 keeps the B panel (4 MB) in L3.
+ * MR x NR tiles. KC = 512, MC = 72, NC = 2048: the A panel (72 x 512 floats, 147 KB) stays in
+ * the 512 KB L2, one B sliver (512 x 16 floats, 32 KB) is streamed from L1/L2 by the kernel, the
+ * B panel (4 MB) sits in L3. KC = 512 beat 256 by 6% at N = 512 and 15% at N = 2048 in three
+ * interleaved rounds (768 and 1024 were no better): fewer K blocks mean fewer read-modify-write
+ * passes over C, which at N = 2048 (16 MB) miss the caches.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
@@ -33,11 +36,11 @@ public final class Gemm {
     private Gemm() {}
 
     /** K-block depth (elements of K per packed panel). */
-    static final int KC = 256;
+    static final int KC = 512;
     /** Row-block height of the packed A panel; a multiple of MR. */
-    static final int MC = 144;
+    static final int MC = 72;
     /** Column-block width of the packed B panel; a multiple of NR. */
-    static final int NC = 4096;
+    static final int NC = 2048;
     /**
      * At or below this M*N*K the unpacked direct path is used. Measured crossover (GFLOP/s, direct
      * vs packed): 33^3 24 vs 20, 48^3 48 vs 43, 64^3 50 vs 52, 128^3 55 vs 65-70.

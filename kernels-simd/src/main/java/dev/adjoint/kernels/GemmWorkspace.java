@@ -8,7 +8,7 @@ package dev.adjoint.kernels;
  * creates one workspace and calls GEMM repeatedly allocates nothing on the hot path. A
  * workspace serves one GEMM call at a time (it is not thread-safe); give each concurrently
  * running operator its own. The packed panels are bounded by the cache blocking, about
- * (MC*KC + KC*NC) floats = 4.3 MB per chunk, whatever the matrix size.
+ * (MC*KC + KC*NC) floats = 4.3 MB per chunk (KC = 512, MC = 72, NC = 2048), whatever the matrix size.
  */
 public final class GemmWorkspace {
     /** Reusable state of the call in flight; doubles as the splitter's chunk so that no lambda is allocated per call. */
