@@ -48,7 +48,7 @@ final class GemmMicroKernel {
 
     @SuppressWarnings("unchecked")
     private static VectorMask<Float>[] makeMasks() {
-        VectorMask<Float>[] m = new VectorMask[L + 1];
+        VectorMask<Float>[] m = (VectorMask<Float>[]) new VectorMask<?>[L + 1];
         for (int i = 0; i <= L; i++) m[i] = S.indexInRange(0, i);
         return m;
     }
