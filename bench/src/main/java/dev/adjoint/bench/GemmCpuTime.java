@@ -1,0 +1,61 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.kernels.Gemm;
+import dev.adjoint.kernels.GemmEpilogue;
+import dev.adjoint.kernels.GemmWorkspace;
+import dev.adjoint.kernels.WorkSplitter;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Companion to {@link GemmBench} for a shared, loaded machine: square SGEMM timed both by wall
+ * clock and by process CPU time. GFLOP per CPU-second discounts the time the process spends
+ * descheduled while other work runs, so it compares kernels fairly under load; it is the
+ * same metric as the "per-CPU-second" column of bench/peers/numpy_gemm.py.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp ... dev.adjoint.bench.GemmCpuTime [threads] [n,n,...]}
+ */
+public final class GemmCpuTime {
+    private GemmCpuTime() {}
+
+    /**
+     * Runs the measurement.
+     *
+     * @param args optional thread count (default 1) and comma-separated sizes
+     */
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int[] sizes = Arrays.stream((args.length > 1 ? args[1] : "128,256,512,1024,2048").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        GemmWorkspace ws = new GemmWorkspace();
+        try (GemmBench.PoolSplitter pool = threads > 1 ? new GemmBench.PoolSplitter(threads) : null) {
+            WorkSplitter sp = pool != null ? pool : WorkSplitter.SERIAL;
+            for (int n : sizes) {
+                float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
+                SplittableRandom r = new SplittableRandom(1);
+                for (int i = 0; i < n * n; i++) { a[i] = (float) r.nextDouble(); b[i] = (float) r.nextDouble(); }
+                double flop = 2.0 * n * n * n;
+                // Samples of ~0.2 s: process CPU time advances in coarse ticks.
+                int inner = (int) Math.max(1, 1.6e10 / flop), samples = 7;
+                double[] wall = new double[samples], cpu = new double[samples];
+                for (int s = -3; s < samples; s++) {   // 3 warm-up samples
+                    long t = System.nanoTime(), tc = os.getProcessCpuTime();
+                    for (int q = 0; q < inner; q++) {
+                        Gemm.sgemm(1, n, n, n, 1f, a, 0, n, 1, 0, b, 0, n, 1, 0, false, c, 0, n, 0,
+                                GemmEpilogue.NONE, ws, sp);
+                    }
+                    if (s >= 0) {
+                        wall[s] = flop * inner / (System.nanoTime() - t);
+                        cpu[s] = flop * inner / (os.getProcessCpuTime() - tc);
+                    }
+                }
+                Arrays.sort(wall);
+                Arrays.sort(cpu);
+                System.out.printf("adjoint N=%5d threads=%d GFLOP/s median %7.1f  (min %6.1f max %6.1f)  per-CPU-second median %6.1f%n",
+                        n, threads, wall[samples / 2], wall[0], wall[samples - 1], cpu[samples / 2]);
+            }
+        }
+    }
+}
