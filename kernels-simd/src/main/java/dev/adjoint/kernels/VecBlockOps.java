@@ -7,8 +7,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API loops behind {@link BlockOps}: contiguous runs of floats, a scalar tail
- * each. Only {@link BlockOps} refers to this class, and only when {@link Simd#ENABLED}, so
+ * The Vector API loops behind {@link BlockOps}: contiguous runs of floats. Elementwise
+ * tails use masked vector ops rather than scalar code so that every element goes through
+ * the same arithmetic (vector EXP and {@link Math#exp} may differ in the last bit): where a
+ * chunk or block boundary falls must not change a result. Only {@link BlockOps} refers to this class, and only when {@link Simd#ENABLED}, so
  * no vector type is ever resolved on a JVM without the incubator module.
  *
  * <p>The op switch sits inside the loop on purpose: it is loop-invariant and predicted
@@ -25,10 +27,10 @@ final class VecBlockOps {
     private static FloatVector un(UnaryKernelOp op, FloatVector v) {
         return switch (op) {
             case NEG -> v.neg();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            case LOGISTIC -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case EXP -> VecMath.exp(v);
+            case LOG -> VecMath.log(v);
+            case TANH -> VecMath.tanh(v);
+            case LOGISTIC -> VecMath.logistic(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case ABS -> v.abs();
@@ -45,7 +47,7 @@ final class VecBlockOps {
             case DIV -> a.div(b);
             case MAX -> a.max(b);
             case MIN -> a.min(b);
-            case POW -> a.lanewise(VectorOperators.POW, b);
+            case POW -> throw new AssertionError("pow is handled per lane");
         };
     }
 
@@ -64,33 +66,57 @@ final class VecBlockOps {
         for (int ub = S.loopBound(n); i < ub; i += L) {
             un(op, FloatVector.fromArray(S, x, xo + i)).intoArray(d, dO + i);
         }
-        for (; i < n; i++) d[dO + i] = op.apply(x[xo + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            un(op, FloatVector.fromArray(S, x, xo + i, m)).intoArray(d, dO + i, m);
+        }
     }
 
     static void binaryVV(BinaryKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        if (op == BinaryKernelOp.POW) { // Math.pow is the same in every JIT tier; a vector pow is not
+            for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
+            return;
+        }
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
             bin(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
         }
-        for (; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            bin(op, FloatVector.fromArray(S, a, ao + i, m), FloatVector.fromArray(S, b, bo + i, m)).intoArray(d, dO + i, m);
+        }
     }
 
     static void binaryVS(BinaryKernelOp op, float[] a, int ao, float s, float[] d, int dO, int n) {
+        if (op == BinaryKernelOp.POW) { // Math.pow is the same in every JIT tier; a vector pow is not
+            for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
+            return;
+        }
         FloatVector vs = FloatVector.broadcast(S, s);
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
             bin(op, FloatVector.fromArray(S, a, ao + i), vs).intoArray(d, dO + i);
         }
-        for (; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            bin(op, FloatVector.fromArray(S, a, ao + i, m), vs).intoArray(d, dO + i, m);
+        }
     }
 
     static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        if (op == BinaryKernelOp.POW) { // Math.pow is the same in every JIT tier; a vector pow is not
+            for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+            return;
+        }
         FloatVector vs = FloatVector.broadcast(S, s);
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
             bin(op, vs, FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
         }
-        for (; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            bin(op, vs, FloatVector.fromArray(S, b, bo + i, m)).intoArray(d, dO + i, m);
+        }
     }
 
     static void compareVV(CompareKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
