@@ -17,7 +17,7 @@ public enum UnaryKernelOp {
     LOGISTIC,
     /** Square root. */
     SQRT,
-    /** {@code 1 / sqrt(x)}, computed exactly (no hardware approximation) so results match the reference. */
+    /** {@code 1 / sqrt(x)}: a correctly rounded float sqrt, then a float divide (no 12-bit hardware estimate). */
     RSQRT,
     /** Absolute value. */
     ABS,
@@ -41,7 +41,7 @@ public enum UnaryKernelOp {
             case TANH -> (float) Math.tanh(x);
             case LOGISTIC -> (float) (1.0 / (1.0 + Math.exp(-x)));
             case SQRT -> (float) Math.sqrt(x);
-            case RSQRT -> (float) (1.0 / Math.sqrt(x));
+            case RSQRT -> 1f / (float) Math.sqrt(x);
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
             case RELU -> Math.max(x, 0f);

@@ -51,14 +51,24 @@ final class VecMath {
         FloatVector xs = x.blend(x.mul(8388608f), sub);
         IntVector bits = xs.reinterpretAsInts();
         IntVector ei = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
-        ei = ei.sub(IntVector.zero(ei.species()).blend(23, sub.cast(ei.species())));
         FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats(); // [0.5, 1)
         FloatVector e = (FloatVector) ei.convert(VectorOperators.I2F, 0);
         VectorMask<Float> lowM = m.compare(VectorOperators.LT, 0.707106781186547524f);
-        e = e.sub(FloatVector.zero(S).blend(1f, lowM));
-        m = m.add(m.blend(0f, lowM.not())).sub(1f);
+        e = e.sub(FloatVector.zero(S).blend(1f, lowM).add(FloatVector.zero(S).blend(23f, sub)));
+        m = m.add(FloatVector.zero(S).blend(m, lowM)).sub(1f);
         FloatVector z = m.mul(m);
-        FloatVector y = m.mul(7.0376836292E-2f).add(-1.1514610310E-1f)
+        FloatVector y = logPoly(m, z);
+        y = y.add(e.mul(-2.12194440e-4f)).sub(z.mul(0.5f));
+        FloatVector res = m.add(y).add(e.mul(0.693359375f));
+        res = res.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
+        res = res.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+        return res.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
+    }
+
+    /** Kept out of {@link #log} so both stay under C2's inlining size (325 bytecodes); a vector
+     *  method that is not inlined passes its vectors boxed, allocating per call. */
+    private static FloatVector logPoly(FloatVector m, FloatVector z) {
+        return m.mul(7.0376836292E-2f).add(-1.1514610310E-1f)
                 .mul(m).add(1.1676998740E-1f)
                 .mul(m).add(-1.2420140846E-1f)
                 .mul(m).add(1.4249322787E-1f)
@@ -67,11 +77,6 @@ final class VecMath {
                 .mul(m).add(-2.4999993993E-1f)
                 .mul(m).add(3.3333331174E-1f)
                 .mul(m).mul(z);
-        y = y.add(e.mul(-2.12194440e-4f)).sub(z.mul(0.5f));
-        FloatVector res = m.add(y).add(e.mul(0.693359375f));
-        res = res.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
-        res = res.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-        return res.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
     }
 
     /** tanh: an odd polynomial near 0 (no cancellation), {@code 1 - 2/(e^{2|x|}+1)} elsewhere. */
@@ -86,6 +91,16 @@ final class VecMath {
                 .mul(s).add(-3.33332819422E-1f)
                 .mul(s).mul(x).add(x);
         return small.blend(big, a.compare(VectorOperators.GT, 0.625f));
+    }
+
+    /** Exact {@code 1 / sqrt(x)}; the hardware estimate is only 12 bits. */
+    static FloatVector rsqrt(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(x.sqrt());
+    }
+
+    /** -1, 0 or 1 by sign; zeros (either sign) and NaN pass through. */
+    static FloatVector sign(FloatVector x) {
+        return x.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
     }
 
     /** 1 / (1 + e^-x). */
