@@ -1,0 +1,404 @@
+package dev.adjoint.kernels;
+
+import static dev.adjoint.kernels.GemmMicroKernel.ADD_OLD;
+import static dev.adjoint.kernels.GemmMicroKernel.BIAS_COL;
+import static dev.adjoint.kernels.GemmMicroKernel.BIAS_ROW;
+import static dev.adjoint.kernels.GemmMicroKernel.L;
+import static dev.adjoint.kernels.GemmMicroKernel.LAST;
+import static dev.adjoint.kernels.GemmMicroKernel.MR;
+import static dev.adjoint.kernels.GemmMicroKernel.NR;
+import static dev.adjoint.kernels.GemmMicroKernel.RELU;
+import static dev.adjoint.kernels.GemmMicroKernel.S;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Single-precision (batched) matrix multiply with a fused epilogue:
+ * {@code C[b] = act(alpha * A[b] B[b] (+ C[b]) + bias)} for every {@code b} in the batch.
+ *
+ * <p>Structure follows BLIS: for each NC-wide column block of B and each KC-deep slice of K, a
+ * KC x NC panel of B is packed into NR-column slivers; for each MC-tall row block of A an
+ * MC x KC panel is packed into MR-row slivers; the {@link GemmMicroKernel} then sweeps the
+ * MR x NR tiles. KC = 256 keeps one B sliver (16 KB) plus one A sliver in the 32 KB L1, MC = 144
+ * keeps the A panel (144 KB) in the 512 KB L2, NC = 4096 keeps the B panel (4 MB) in L3.
+ * Operands with any strides (so transposed views) are read by packing, never copied whole.
+ *
+ * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
+ * count: the K blocking depends only on K, work is split only along M, N or the batch on
+ * sliver-aligned boundaries, and edge tiles run the same zero-padded arithmetic as inner ones.
+ * The choice between the packed path and the unpacked small-matrix path depends only on the
+ * shape.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /** K-block depth (elements of K per packed panel). */
+    static final int KC = 256;
+    /** Row-block height of the packed A panel; a multiple of MR. */
+    static final int MC = 144;
+    /** Column-block width of the packed B panel; a multiple of NR. */
+    static final int NC = 4096;
+    /**
+     * At or below this M*N*K the unpacked direct path is used. Measured crossover (GFLOP/s, direct
+     * vs packed): 33^3 24 vs 20, 48^3 48 vs 43, 64^3 50 vs 52, 128^3 55 vs 65-70.
+     */
+    static final long SMALL_VOLUME = 64L * 64 * 64;
+    /**
+     * Below this many flops the work is not split: waking a parked thread costs 3-50 us, and at
+     * ~80 GFLOP/s a single core does 2 MFLOP in ~25 us.
+     */
+    static final long PARALLEL_MIN_FLOPS = 1L << 21;
+
+    private static final int MODE_WHOLE = 0, MODE_BATCH = 1, MODE_SPLIT_N = 2, MODE_SPLIT_M = 3;
+
+    /**
+     * Batched GEMM with strided operands and a fused epilogue.
+     *
+     * <p>Element (i, p) of {@code A[bi]} is {@code a[aOff + bi*aBatchStride + i*aRowStride + p*aColStride]},
+     * element (p, j) of {@code B[bi]} is {@code b[bOff + bi*bBatchStride + p*bRowStride + j*bColStride]}, and
+     * element (i, j) of {@code C[bi]} is {@code c[cOff + bi*cBatchStride + i*ldc + j]}. A transposed operand is
+     * passed by swapping its strides. Strides must be non-negative; a batch stride of 0 shares one
+     * operand across the batch (C's rows and batches must not overlap).
+     *
+     * <p>Each output is {@code act(alpha * sum_p A[i][p] B[p][j] + (accumulate ? C[i][j] : 0) + bias)};
+     * with {@code k == 0} the sum is 0, so C becomes {@code act(bias)} or {@code act(C + bias)}. When not
+     * accumulating, C is write-only (its old contents, even NaN, are never read).
+     *
+     * @param batch       number of matrices, {@code >= 0}
+     * @param m           rows of A and C
+     * @param n           columns of B and C
+     * @param k           columns of A, rows of B
+     * @param alpha       scale of the product
+     * @param a           A's storage
+     * @param aOff        index of A[0](0, 0)
+     * @param aRowStride  distance between A's rows
+     * @param aColStride  distance between A's columns (1 for row-major, lda for a transposed view)
+     * @param aBatchStride distance between consecutive A matrices
+     * @param b           B's storage
+     * @param bOff        index of B[0](0, 0)
+     * @param bRowStride  distance between B's rows
+     * @param bColStride  distance between B's columns
+     * @param bBatchStride distance between consecutive B matrices
+     * @param accumulate  add to C's old contents (beta = 1) instead of overwriting (beta = 0)
+     * @param c           C's storage
+     * @param cOff        index of C[0](0, 0)
+     * @param ldc         distance between C's rows, {@code >= n} unless {@code m <= 1}
+     * @param cBatchStride distance between consecutive C matrices
+     * @param epilogue    bias and activation applied to every output element
+     * @param ws          scratch for packed panels, reused across calls
+     * @param splitter    how to spread the work over threads ({@link WorkSplitter#SERIAL} for none)
+     * @throws IllegalArgumentException if a size or stride is negative or an operand does not fit its array
+     */
+    public static void sgemm(int batch, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
+                             float[] b, int bOff, int bRowStride, int bColStride, int bBatchStride,
+                             boolean accumulate,
+                             float[] c, int cOff, int ldc, int cBatchStride,
+                             GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter) {
+        sgemm(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
+                b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride,
+                epilogue, ws, splitter, PATH_AUTO);
+    }
+
+    /** Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape. */
+    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2;
+
+    static void sgemm(int batch, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
+                      float[] b, int bOff, int bRowStride, int bColStride, int bBatchStride,
+                      boolean accumulate,
+                      float[] c, int cOff, int ldc, int cBatchStride,
+                      GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path) {
+        if (batch < 0 || m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative size batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
+        }
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (m > 1 && ldc < n) throw new IllegalArgumentException("sgemm: ldc " + ldc + " < n " + n);
+        checkFits("C", c, cOff, batch, cBatchStride, m, ldc, n, 1);
+        if (k > 0) {
+            checkFits("A", a, aOff, batch, aBatchStride, m, aRowStride, k, aColStride);
+            checkFits("B", b, bOff, batch, bBatchStride, k, bRowStride, n, bColStride);
+        }
+        int flags = LAST;
+        switch (epilogue.bias()) {
+            case NONE -> { }
+            case PER_ROW -> { flags |= BIAS_ROW; checkFits("bias", epilogue.biasData(), epilogue.biasOffset(), 1, 0, 1, 0, m, 1); }
+            case PER_COLUMN -> { flags |= BIAS_COL; checkFits("bias", epilogue.biasData(), epilogue.biasOffset(), 1, 0, 1, 0, n, 1); }
+        }
+        switch (epilogue.activation()) {
+            case NONE -> { }
+            case RELU -> flags |= RELU;
+        }
+        if (accumulate) flags |= ADD_OLD;
+        if (k == 0) {
+            emptyK(batch, m, n, c, cOff, ldc, cBatchStride, flags, epilogue.biasData(), epilogue.biasOffset());
+            return;
+        }
+
+        Call call = ws.call;
+        call.set(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
+                b, bOff, bRowStride, bColStride, bBatchStride, c, cOff, ldc, cBatchStride,
+                flags, epilogue.biasData(), epilogue.biasOffset());
+        boolean small = path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT;
+        call.small = small;
+        int threads = splitter.threads();
+        long flops = 2L * m * n * k * batch;
+        int mode = MODE_WHOLE, chunks = 1;
+        if (threads > 1 && flops >= PARALLEL_MIN_FLOPS) {
+            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + MR - 1) / MR;
+            if (batch % threads == 0 || batch >= 4 * threads || small) {
+                mode = MODE_BATCH; chunks = Math.min(threads, batch);
+            } else if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) {
+                // Each chunk packs its own panels, so one operand's packing is repeated per chunk:
+                // all of B when splitting M, all of A when splitting N. Packing A costs about twice
+                // as much per element as B (1.6 vs 0.8 ns measured), hence M unless N >= 2M.
+                mode = MODE_SPLIT_M; chunks = threads;
+            } else if (nSlivers >= threads) {
+                mode = MODE_SPLIT_N; chunks = threads;
+            }
+        }
+        call.mode = mode;
+        call.chunks = chunks;
+        if (small) {
+            // The direct path packs nothing, except a column-strided B copied to row-major (K x N floats).
+            ws.ensure(chunks, 0, bColStride == 1 ? 0 : k * n);
+        } else {
+            int kc = blockK(k);
+            ws.ensure(chunks, roundUp(Math.min(MC, m), MR) * kc, roundUp(Math.min(NC, n), NR) * kc);
+        }
+        try {
+            if (chunks == 1) call.run(0);
+            else splitter.forEach(chunks, call);
+        } finally {
+            call.clear();
+        }
+    }
+
+    /**
+     * Row-major single GEMM {@code C = A B} (A is m x k, B is k x n, C is m x n, all dense), on
+     * the calling thread. Convenience for tests and one-off use: it allocates a workspace per
+     * call; hot paths should call the full {@link #sgemm} with a kept {@link GemmWorkspace}.
+     *
+     * @param m rows of A and C
+     * @param n columns of B and C
+     * @param k columns of A, rows of B
+     * @param a A, m*k floats row-major
+     * @param b B, k*n floats row-major
+     * @param c C, m*n floats row-major, overwritten
+     */
+    public static void matmul(int m, int n, int k, float[] a, float[] b, float[] c) {
+        sgemm(1, m, n, k, 1f, a, 0, k, 1, 0, b, 0, n, 1, 0, false, c, 0, n, 0,
+                GemmEpilogue.NONE, new GemmWorkspace(), WorkSplitter.SERIAL);
+    }
+
+    /** Depth of each K block: K split into equal blocks of at most KC, so no block is a tiny remainder. */
+    static int blockK(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    private static void checkFits(String what, float[] arr, int off, int batch, int bs, int rows, int rs, int cols, int cs) {
+        if (arr == null) throw new IllegalArgumentException("sgemm: " + what + " is null");
+        if (off < 0 || bs < 0 || rs < 0 || cs < 0) {
+            throw new IllegalArgumentException("sgemm: " + what + " offset/strides must be >= 0: offset=" + off
+                    + " batchStride=" + bs + " rowStride=" + rs + " colStride=" + cs);
+        }
+        long last = off + (long) (batch - 1) * bs + (long) (rows - 1) * rs + (long) (cols - 1) * cs;
+        if (last >= arr.length) {
+            throw new IllegalArgumentException("sgemm: " + what + " does not fit its array: last index " + last
+                    + " >= length " + arr.length + " (offset=" + off + ", batch=" + batch + "x" + bs
+                    + ", rows=" + rows + "x" + rs + ", cols=" + cols + "x" + cs + ")");
+        }
+    }
+
+    /** K == 0: the product is the zero matrix, so only the epilogue (on 0 or on old C) remains. */
+    private static void emptyK(int batch, int m, int n, float[] c, int cOff, int ldc, int cbs, int flags,
+                               float[] bias, int biasOff) {
+        for (int bi = 0; bi < batch; bi++) {
+            for (int i = 0; i < m; i++) {
+                int row = cOff + bi * cbs + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    float v = (flags & ADD_OLD) != 0 ? c[row + j] : 0f;
+                    if ((flags & BIAS_ROW) != 0) v += bias[biasOff + i];
+                    else if ((flags & BIAS_COL) != 0) v += bias[biasOff + j];
+                    if ((flags & RELU) != 0) v = Math.max(v, 0f);
+                    c[row + j] = v;
+                }
+            }
+        }
+    }
+
+    /**
+     * The state of one call, kept in the workspace and reused: it is the splitter's chunk, so
+     * splitting allocates no lambda. Fields are written by the calling thread before
+     * {@link WorkSplitter#forEach} and only read by chunks.
+     */
+    static final class Call implements WorkSplitter.Chunk {
+        private final GemmWorkspace ws;
+        int batch, m, n, k;
+        float alpha;
+        float[] a, b, c, bias;
+        int aOff, ars, acs, abs, bOff, brs, bcs, bbs, cOff, ldc, cbs, flags, biasOff;
+        int mode, chunks;
+        boolean small;
+
+        Call(GemmWorkspace ws) {
+            this.ws = ws;
+        }
+
+        void set(int batch, int m, int n, int k, float alpha,
+                 float[] a, int aOff, int ars, int acs, int abs,
+                 float[] b, int bOff, int brs, int bcs, int bbs,
+                 float[] c, int cOff, int ldc, int cbs, int flags, float[] bias, int biasOff) {
+            this.batch = batch; this.m = m; this.n = n; this.k = k; this.alpha = alpha;
+            this.a = a; this.aOff = aOff; this.ars = ars; this.acs = acs; this.abs = abs;
+            this.b = b; this.bOff = bOff; this.brs = brs; this.bcs = bcs; this.bbs = bbs;
+            this.c = c; this.cOff = cOff; this.ldc = ldc; this.cbs = cbs;
+            this.flags = flags; this.bias = bias; this.biasOff = biasOff;
+        }
+
+        /** Drops references to the caller's arrays so the workspace does not keep them alive. */
+        void clear() {
+            a = b = c = bias = null;
+        }
+
+        @Override
+        public void run(int index) {
+            switch (mode) {
+                case MODE_WHOLE -> {
+                    for (int bi = 0; bi < batch; bi++) one(bi, 0, m, 0, n, index);
+                }
+                case MODE_BATCH -> {
+                    for (int bi = index; bi < batch; bi += chunks) one(bi, 0, m, 0, n, index);
+                }
+                case MODE_SPLIT_N -> {
+                    int slivers = (n + NR - 1) / NR;
+                    int span = (slivers + chunks - 1) / chunks * NR;
+                    int j0 = index * span, j1 = Math.min(n, j0 + span);
+                    if (j0 < j1) for (int bi = 0; bi < batch; bi++) one(bi, 0, m, j0, j1, index);
+                }
+                default -> {
+                    int slivers = (m + MR - 1) / MR;
+                    int span = (slivers + chunks - 1) / chunks * MR;
+                    int i0 = index * span, i1 = Math.min(m, i0 + span);
+                    if (i0 < i1) for (int bi = 0; bi < batch; bi++) one(bi, i0, i1, 0, n, index);
+                }
+            }
+        }
+
+        private void one(int bi, int i0, int i1, int j0, int j1, int slot) {
+            if (small) direct(bi, i0, i1, j0, j1, slot);
+            else packed(bi, i0, i1, j0, j1, slot);
+        }
+
+        /** The BLIS loop nest over rows [i0, i1) and columns [j0, j1) of matrix bi. */
+        private void packed(int bi, int i0, int i1, int j0, int j1, int slot) {
+            final float[] pa = ws.packA[slot], pb = ws.packB[slot], tile = ws.tile[slot];
+            final int aBase = aOff + bi * abs, bBase = bOff + bi * bbs, cBase = cOff + bi * cbs;
+            final int kcMax = blockK(k);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb);
+                    int f = flags;
+                    if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
+                    if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                        macro(kc, mc, nc, pa, pb, tile, cBase + ic * ldc + jc, f, ic, jc);
+                    }
+                }
+            }
+        }
+
+        /** Sweeps the MR x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
+        private void macro(int kc, int mc, int nc, float[] pa, float[] pb, float[] tile, int cRow, int f, int ic, int jc) {
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nv = Math.min(NR, nc - jr);
+                int bo = (jr / NR) * kc * NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    GemmMicroKernel.kernel(kc, pa, (ir / MR) * kc * MR, pb, bo, tile);
+                    GemmMicroKernel.merge(tile, Math.min(MR, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,
+                            f, alpha, bias, biasOff + ic + ir, biasOff + jc + jr);
+                }
+            }
+        }
+
+        /**
+         * Unpacked path for small matrices: rows of C four at a time, two vectors of columns at a
+         * time, the whole K in registers. B must have unit column stride; otherwise it is first
+         * copied row-major into the workspace (K*N floats, small by construction).
+         */
+        private void direct(int bi, int i0, int i1, int j0, int j1, int slot) {
+            final int aBase = aOff + bi * abs;
+            final int cBase = cOff + bi * cbs;
+            float[] bb = b;
+            int bBase = bOff + bi * bbs, rs = brs;
+            if (bcs != 1) {
+                bb = ws.packB[slot];
+                for (int p = 0; p < k; p++) {
+                    for (int j = j0; j < j1; j++) bb[p * n + j] = b[bBase + p * brs + j * bcs];
+                }
+                bBase = 0; rs = n;
+            }
+            final float[] tile = ws.tile[slot];
+            final FloatVector z = FloatVector.zero(S);
+            for (int j = j0; j < j1; j += NR) {
+                // Two vectors of columns at a time, as in the packed kernel: eight independent FMA
+                // chains hide the FMA latency that four chains (one vector) could not.
+                int nv = Math.min(NR, j1 - j);
+                var m0 = GemmMicroKernel.mask(Math.min(nv, L));
+                var m1 = GemmMicroKernel.mask(Math.max(nv - L, 0));
+                boolean full = nv == NR;
+                int i = i0;
+                for (; i + 4 <= i1; i += 4) {
+                    int ap = aBase + i * ars;
+                    int bp = bBase + j;
+                    FloatVector s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+                    for (int p = 0; p < k; p++, ap += acs, bp += rs) {
+                        FloatVector b0, b1;
+                        if (full) {
+                            b0 = FloatVector.fromArray(S, bb, bp);
+                            b1 = FloatVector.fromArray(S, bb, bp + L);
+                        } else {
+                            b0 = FloatVector.fromArray(S, bb, bp, m0);
+                            b1 = FloatVector.fromArray(S, bb, bp + L, m1);
+                        }
+                        FloatVector av = FloatVector.broadcast(S, a[ap]);
+                        s00 = av.fma(b0, s00); s01 = av.fma(b1, s01);
+                        av = FloatVector.broadcast(S, a[ap + ars]);
+                        s10 = av.fma(b0, s10); s11 = av.fma(b1, s11);
+                        av = FloatVector.broadcast(S, a[ap + 2 * ars]);
+                        s20 = av.fma(b0, s20); s21 = av.fma(b1, s21);
+                        av = FloatVector.broadcast(S, a[ap + 3 * ars]);
+                        s30 = av.fma(b0, s30); s31 = av.fma(b1, s31);
+                    }
+                    s00.intoArray(tile, 0); s01.intoArray(tile, L);
+                    s10.intoArray(tile, NR); s11.intoArray(tile, NR + L);
+                    s20.intoArray(tile, 2 * NR); s21.intoArray(tile, 2 * NR + L);
+                    s30.intoArray(tile, 3 * NR); s31.intoArray(tile, 3 * NR + L);
+                    GemmMicroKernel.merge(tile, 4, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
+                }
+                for (; i < i1; i++) {
+                    int ap = aBase + i * ars;
+                    int bp = bBase + j;
+                    FloatVector s00 = z, s01 = z;
+                    for (int p = 0; p < k; p++, ap += acs, bp += rs) {
+                        FloatVector b0 = FloatVector.fromArray(S, bb, bp, m0);
+                        FloatVector b1 = FloatVector.fromArray(S, bb, bp + L, m1);
+                        FloatVector av = FloatVector.broadcast(S, a[ap]);
+                        s00 = av.fma(b0, s00); s01 = av.fma(b1, s01);
+                    }
+                    s00.intoArray(tile, 0); s01.intoArray(tile, L);
+                    GemmMicroKernel.merge(tile, 1, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
+                }
+            }
+        }
+    }
+}

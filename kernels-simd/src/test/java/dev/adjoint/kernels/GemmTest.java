@@ -1,0 +1,262 @@
+package dev.adjoint.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Gemm against a float64 reference on random data, odd sizes, strided/transposed operands and every epilogue. */
+class GemmTest {
+    static final int L = GemmMicroKernel.L;
+    static GemmExecutorSplitter two, three;
+
+    @BeforeAll static void pools() { two = new GemmExecutorSplitter(2); three = new GemmExecutorSplitter(3); }
+    @AfterAll static void close() { two.close(); three.close(); }
+
+    /** One randomly laid out problem: operands with padding between rows and matrices, C poisoned. */
+    static final class Case {
+        final int batch, m, n, k;
+        final boolean ta, tb, acc;
+        final GemmBias biasMode;
+        final GemmActivation act;
+        final float alpha;
+        float[] a, b, c, c0, bias;
+        int aOff, ars, acs, abs, bOff, brs, bcs, bbs, cOff, ldc, cbs;
+
+        Case(long seed, int batch, int m, int n, int k, boolean ta, boolean tb, boolean acc,
+             GemmBias biasMode, GemmActivation act, float alpha) {
+            this.batch = batch; this.m = m; this.n = n; this.k = k; this.ta = ta; this.tb = tb; this.acc = acc;
+            this.biasMode = biasMode; this.act = act; this.alpha = alpha;
+            SplittableRandom r = new SplittableRandom(seed);
+            // A is m x k; stored k x m (transposed) when ta. Padding of 3 per row, 5 per matrix.
+            int aRows = ta ? k : m, aCols = ta ? m : k, lda = aCols + 3;
+            aOff = 2; abs = aRows * lda + 5;
+            ars = ta ? 1 : lda; acs = ta ? lda : 1;
+            a = fill(r, aOff + batch * abs + 1);
+            int bRows = tb ? n : k, bCols = tb ? k : n, ldb = bCols + 1;
+            bOff = 1; bbs = bRows * ldb + 4;
+            brs = tb ? 1 : ldb; bcs = tb ? ldb : 1;
+            b = fill(r, bOff + batch * bbs + 1);
+            ldc = n + 2; cOff = 3; cbs = m * ldc + 7;
+            c = new float[cOff + batch * cbs + 5];
+            if (acc) {
+                for (int i = 0; i < c.length; i++) c[i] = (float) (r.nextDouble() * 2 - 1);
+            } else {
+                Arrays.fill(c, Float.NaN);   // poisoned: a result read from old C would show
+            }
+            c0 = c.clone();
+            bias = fill(r, 7 + Math.max(m, n));
+        }
+
+        static float[] fill(SplittableRandom r, int len) {
+            float[] x = new float[len];
+            for (int i = 0; i < len; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+            return x;
+        }
+
+        GemmEpilogue epilogue() { return new GemmEpilogue(biasMode, biasMode == GemmBias.NONE ? null : bias, 7, act); }
+
+        void run(GemmWorkspace ws, WorkSplitter sp) {
+            run(ws, sp, Gemm.PATH_AUTO);
+        }
+
+        void run(GemmWorkspace ws, WorkSplitter sp, int path) {
+            Gemm.sgemm(batch, m, n, k, alpha, a, aOff, ars, acs, abs, b, bOff, brs, bcs, bbs, acc,
+                    c, cOff, ldc, cbs, epilogue(), ws, sp, path);
+        }
+
+        /** Restores C to its state before the first run, so one case can be run again on another path. */
+        void reset() {
+            System.arraycopy(c0, 0, c, 0, c.length);
+        }
+
+        /** Compares with the float64 reference; also checks that nothing outside C's elements was written. */
+        void check() {
+            boolean[] inC = new boolean[c.length];
+            for (int bi = 0; bi < batch; bi++) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0, mag = 0;
+                        for (int p = 0; p < k; p++) {
+                            double x = a[aOff + bi * abs + i * ars + p * acs], y = b[bOff + bi * bbs + p * brs + j * bcs];
+                            s += x * y; mag += Math.abs(x * y);
+                        }
+                        int ci = cOff + bi * cbs + i * ldc + j;
+                        inC[ci] = true;
+                        double v = alpha * s, vmag = Math.abs(alpha) * mag;
+                        if (acc) { v += c0[ci]; vmag += Math.abs(c0[ci]); }
+                        if (biasMode == GemmBias.PER_ROW) { v += bias[7 + i]; vmag += Math.abs(bias[7 + i]); }
+                        if (biasMode == GemmBias.PER_COLUMN) { v += bias[7 + j]; vmag += Math.abs(bias[7 + j]); }
+                        if (act == GemmActivation.RELU) v = Math.max(v, 0);
+                        double tol = (k + 4) * Math.ulp(1f) * vmag + 1e-30;
+                        float got = c[ci];
+                        if (!(Math.abs(got - v) <= tol)) {
+                            fail(this + ": C[" + bi + "][" + i + "][" + j + "] = " + got + ", expected " + v + " +- " + tol);
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < c.length; i++) {
+                if (!inC[i] && Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(c0[i])) {
+                    fail(this + ": wrote outside C at index " + i);
+                }
+            }
+        }
+
+        @Override public String toString() {
+            return "batch=" + batch + " m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb + " acc=" + acc
+                    + " bias=" + biasMode + " act=" + act + " alpha=" + alpha;
+        }
+    }
+
+    static final int[] SIZES = {0, 1, 2, 15, 16, 17, 31, 33, L - 1, L + 1, 2 * L + 1, 97, 257};
+
+    /**
+     * Every transpose combination and epilogue over a sampled grid of sizes (all sizes of every
+     * axis appear), each case on the automatic, the direct and the packed path.
+     */
+    @Test void sampledGrid() {
+        SplittableRandom r = new SplittableRandom(42);
+        GemmWorkspace ws = new GemmWorkspace();
+        int cases = 0;
+        for (int mi = 0; mi < SIZES.length; mi++) {
+            for (int ni = 0; ni < SIZES.length; ni++) {
+                for (int rep = 0; rep < 3; rep++) {
+                    int m = SIZES[mi], n = SIZES[ni], k = SIZES[r.nextInt(SIZES.length)];
+                    if ((long) m * n * k > 257L * 257 * 33) k = SIZES[r.nextInt(8)];   // keep the float64 reference fast
+                    boolean ta = r.nextBoolean(), tb = r.nextBoolean(), acc = r.nextInt(3) == 0;
+                    GemmBias bias = GemmBias.values()[r.nextInt(3)];
+                    GemmActivation act = r.nextBoolean() ? GemmActivation.RELU : GemmActivation.NONE;
+                    int batch = r.nextInt(3) == 0 ? 3 : 1;
+                    float alpha = r.nextInt(4) == 0 ? -0.5f : 1f;
+                    Case c = new Case(r.nextLong(), batch, m, n, k, ta, tb, acc, bias, act, alpha);
+                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED}) {
+                        c.reset();
+                        c.run(ws, WorkSplitter.SERIAL, path);
+                        c.check();
+                    }
+                    cases++;
+                }
+            }
+        }
+        assertTrue(cases > 400);
+    }
+
+    /** All four transpose combinations and all epilogues on a few sizes across the small/packed boundary. */
+    @Test void everyCombinationOnFewSizes() {
+        GemmWorkspace ws = new GemmWorkspace();
+        int[][] shapes = {{17, 33, 15}, {33, 31, 33}, {L + 1, 2 * L - 1, 97}, {97, 33, 1}, {1, 257, 17}};
+        long seed = 1;
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                for (GemmBias bias : GemmBias.values()) {
+                    for (GemmActivation act : GemmActivation.values()) {
+                        for (boolean acc : new boolean[] {false, true}) {
+                            for (int batch : new int[] {1, 3}) {
+                                Case c = new Case(seed++, batch, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, acc, bias, act, 1f);
+                                for (int path : new int[] {Gemm.PATH_DIRECT, Gemm.PATH_PACKED}) {
+                                    c.reset();
+                                    c.run(ws, WorkSplitter.SERIAL, path);
+                                    c.check();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Shapes beyond one cache block in every direction: several K blocks (uneven), M blocks, and N blocks. */
+    @Test void multipleCacheBlocks() {
+        GemmWorkspace ws = new GemmWorkspace();
+        int[][] shapes = {{37, 29, 3 * Gemm.KC + 5}, {Gemm.MC * 2 + 7, 19, 40}, {3, Gemm.NC + 21, 35}, {150, 150, 600}};
+        long seed = 100;
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case c = new Case(seed++, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, t == 3,
+                        t == 1 ? GemmBias.PER_ROW : GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
+                c.run(ws, WorkSplitter.SERIAL);
+                c.check();
+            }
+        }
+    }
+
+    /** K = 0 leaves act(bias) or act(C + bias). */
+    @Test void emptyK() {
+        GemmWorkspace ws = new GemmWorkspace();
+        for (boolean acc : new boolean[] {false, true}) {
+            for (GemmBias bias : GemmBias.values()) {
+                Case c = new Case(7, 3, 5, 19, 0, false, true, acc, bias, GemmActivation.RELU, 1f);
+                c.run(ws, WorkSplitter.SERIAL);
+                c.check();
+            }
+        }
+    }
+
+    /** Splitting over 2 or 3 threads (by batch, along N, along M) gives bit-identical results to serial. */
+    @Test void threadsAreBitIdenticalToSerial() {
+        int[][] shapes = {  // batch, m, n, k
+            {1, 128, 128, 128}, {1, 300, 64, 300}, {1, 64, 301, 300}, {1, 13, 1000, 200}, {1, 1000, 12, 200},
+            {3, 100, 100, 100}, {4, 70, 90, 300}, {8, 20, 20, 20}, {1, 257, 257, 257}, {2, 7, 5, 3}};
+        long seed = 500;
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                Case serial = new Case(seed, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, t == 2,
+                        GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
+                serial.run(new GemmWorkspace(), WorkSplitter.SERIAL);
+                serial.check();
+                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                    Case par = new Case(seed, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, t == 2,
+                            GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
+                    par.run(new GemmWorkspace(), sp);
+                    assertArrayEquals(serial.c, par.c, serial + " threads=" + sp.threads());
+                }
+                seed++;
+            }
+        }
+    }
+
+    /** A reused workspace gives the same answer as a fresh one (no stale packed data leaks between calls). */
+    @Test void workspaceReuse() {
+        GemmWorkspace ws = new GemmWorkspace();
+        Case big = new Case(9, 1, 200, 200, 300, false, false, false, GemmBias.NONE, GemmActivation.NONE, 1f);
+        big.run(ws, WorkSplitter.SERIAL);
+        Case small = new Case(10, 1, 50, 45, 70, true, false, false, GemmBias.NONE, GemmActivation.NONE, 1f);
+        small.run(ws, WorkSplitter.SERIAL);
+        small.check();
+        long floats = ws.floatsAllocated();
+        small.run(ws, WorkSplitter.SERIAL);
+        assertEquals(floats, ws.floatsAllocated());
+    }
+
+    /** Simple row-major convenience entry point. */
+    @Test void matmulConvenience() {
+        float[] a = {1, 2, 3, 4, 5, 6}, b = {7, 8, 9, 10, 11, 12}, c = new float[4];
+        Gemm.matmul(2, 2, 3, a, b, c);
+        assertArrayEquals(new float[] {58, 64, 139, 154}, c);
+    }
+
+    /** Bad arguments are rejected with a message, not an ArrayIndexOutOfBounds inside a kernel. */
+    @Test void rejectsBadArguments() {
+        GemmWorkspace ws = new GemmWorkspace();
+        float[] x = new float[16];
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(1, 4, 4, 5, 1f, x, 0, 4, 1, 0, x, 0, 4, 1, 0,
+                false, x, 0, 4, 0, GemmEpilogue.NONE, ws, WorkSplitter.SERIAL));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(1, 4, 4, 4, 1f, x, 0, 4, 1, 0, x, 0, 4, 1, 0,
+                false, x, 0, 3, 0, GemmEpilogue.NONE, ws, WorkSplitter.SERIAL));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(-1, 4, 4, 4, 1f, x, 0, 4, 1, 0, x, 0, 4, 1, 0,
+                false, x, 0, 4, 0, GemmEpilogue.NONE, ws, WorkSplitter.SERIAL));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(1, 4, 4, 4, 1f, x, 0, 4, 1, 0, x, 0, 4, 1, 0,
+                false, x, 0, 4, 0, GemmEpilogue.of(GemmBias.PER_COLUMN, new float[3], 0, GemmActivation.NONE),
+                ws, WorkSplitter.SERIAL));
+        assertThrows(NullPointerException.class, () -> GemmEpilogue.of(GemmBias.PER_ROW, null, 0, GemmActivation.NONE));
+    }
+}
