@@ -1,0 +1,489 @@
+package dev.adjoint.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Convolution kernels over channels-last float arrays (see {@link ConvGeometry} for the layout and
+ * the semantics, including lhs dilation and negative padding).
+ *
+ * <p>Every path is an implicit GEMM: for one output position the contraction runs over the list of
+ * (tap, input channel) pairs that land on real input elements, so taps that fall into padding or
+ * into lhs-dilation holes are skipped by construction (valid tap ranges are computed per output
+ * position, never by testing elements for zero). Output channels are the vector axis (contiguous
+ * in both k and y); a micro-kernel keeps 4 output positions x 4 vectors (64 channels at 512 bits)
+ * of accumulators in registers for the whole contraction, so y is written once, never
+ * re-read. Output positions along the innermost spatial axis whose tap list is the full list
+ * ("interior") are blocked four at a time; positions near the border get their own shortened
+ * list. When the innermost output axis is too short to block along (e.g. the kernel-gradient conv,
+ * whose output is the kernel), the four rows of a block are four batch entries instead.
+ *
+ * <p>Fast paths: {@link Path#POINTWISE} (1x1, stride 1, no padding: one GEMM over all N*S rows)
+ * and {@link Path#DEPTHWISE} (groups == Cin == Cout: vectorized over channels, one FMA per tap).
+ * {@link Path#AUTO} picks them when they apply. Work is split over batch x output rows through a
+ * {@link WorkSplitter} when it is large enough to pay for waking threads. Results do not depend on
+ * the thread count: each output element is summed in the same order by exactly one chunk.
+ */
+public final class Conv {
+    private Conv() {}
+
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SP.length();
+    /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
+    private static final double PARALLEL_FLOPS = 4e6;
+
+    /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
+    public enum Path {
+        /** Pick automatically. */
+        AUTO,
+        /** The general kernel: any attributes. */
+        GENERAL,
+        /** 1x1 kernel, stride 1, no padding, no lhs dilation: a GEMM [N*S, Cin] x [Cin, Cout] per group. */
+        POINTWISE,
+        /** groups == Cin == Cout: vectorized over channels. */
+        DEPTHWISE
+    }
+
+    /**
+     * Computes y = conv(x, k) with the automatically chosen path.
+     *
+     * @param ws    workspace of the geometry (also says the geometry)
+     * @param x     input, N*prod(S)*Cin floats from xOff
+     * @param xOff  offset of x
+     * @param k     kernel, prod(K)*Cin/groups*Cout floats from kOff
+     * @param kOff  offset of k
+     * @param y     output, N*prod(O)*Cout floats from yOff, overwritten
+     * @param yOff  offset of y
+     * @param split how to split the work over threads
+     */
+    public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, float[] y, int yOff, WorkSplitter split) {
+        forward(ws, x, xOff, k, kOff, y, yOff, split, Path.AUTO);
+    }
+
+    /**
+     * Computes y = conv(x, k) with the given path.
+     *
+     * @param ws    workspace of the geometry
+     * @param x     input
+     * @param xOff  offset of x
+     * @param k     kernel
+     * @param kOff  offset of k
+     * @param y     output, overwritten
+     * @param yOff  offset of y
+     * @param split how to split the work over threads
+     * @param path  the kernel to use
+     * @throws IllegalArgumentException if an array is too short or the path does not apply
+     */
+    public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, float[] y, int yOff,
+                               WorkSplitter split, Path path) {
+        ConvGeometry g = ws.geometry;
+        checkRange("x", x, xOff, g.inputLength());
+        checkRange("k", k, kOff, g.kernelLength());
+        checkRange("y", y, yOff, g.outputLength());
+        if (g.outputLength() == 0) return;
+        Path p = resolve(ws, path);
+        int units;
+        boolean batchBlocked = false;
+        double work = g.flops();
+        if (p == Path.POINTWISE) {
+            units = (int) (g.batch * g.outSpatial());
+        } else {
+            // Block over batch entries when the innermost output axis is too short to fill a
+            // 4-row micro-kernel (per residue class of the lhs dilation).
+            int inner = ws.outS[ws.r - 1];
+            int q = ws.a[ws.r - 1] / gcd(ws.str[ws.r - 1], ws.a[ws.r - 1]);
+            int perClass = (inner + q - 1) / q;
+            batchBlocked = p == Path.GENERAL && perClass < 8 && g.batch >= 4;
+            int nb = batchBlocked ? (g.batch + 3) / 4 : g.batch;
+            units = nb * ws.outerRows;
+        }
+        int chunks = 1;
+        if (split.threads() > 1 && work >= PARALLEL_FLOPS)
+            chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
+        ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
+        ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
+        try {
+            if (chunks == 1) runChunk(ws, 0);
+            else split.forEach(chunks, ws.task);
+        } finally {
+            ws.x = null; ws.k = null; ws.y = null; // do not keep the caller's arrays alive
+        }
+    }
+
+    /**
+     * Tells which path {@link Path#AUTO} would run for this geometry.
+     *
+     * @param ws workspace of the geometry
+     * @return the path (never AUTO)
+     */
+    public static Path chosenPath(ConvWorkspace ws) { return resolve(ws, Path.AUTO); }
+
+    private static Path resolve(ConvWorkspace ws, Path path) {
+        ConvGeometry g = ws.geometry;
+        boolean pw = true;
+        for (int i = 0; i < ws.r; i++)
+            pw &= ws.kS[i] == 1 && ws.str[i] == 1 && ws.a[i] == 1 && ws.lo[i] == 0 && ws.outS[i] == ws.inS[i];
+        boolean dw = g.groups == g.cin && g.cout == g.cin;
+        switch (path) {
+            case AUTO: return pw ? Path.POINTWISE : dw ? Path.DEPTHWISE : Path.GENERAL;
+            case POINTWISE: if (!pw) throw new IllegalArgumentException("conv: pointwise path needs a 1x1 kernel, stride 1, no padding and no lhs dilation: " + g); return path;
+            case DEPTHWISE: if (!dw) throw new IllegalArgumentException("conv: depthwise path needs groups == Cin == Cout: " + g); return path;
+            default: return path;
+        }
+    }
+
+    private static void checkRange(String name, float[] arr, int off, long len) {
+        if (off < 0 || off + len > arr.length)
+            throw new IllegalArgumentException("conv: " + name + " needs " + len + " floats from offset " + off
+                    + " but its array has " + arr.length);
+    }
+
+    static int gcd(int p, int q) { while (q != 0) { int t = p % q; p = q; q = t; } return p; }
+
+    /** Runs chunk {@code ci} of the call currently set in {@code w}. */
+    static void runChunk(ConvWorkspace w, int ci) {
+        int u0 = (int) ((long) ci * w.units / w.chunks), u1 = (int) ((long) (ci + 1) * w.units / w.chunks);
+        ConvGeometry g = w.geometry;
+        if (w.path == Path.POINTWISE) {
+            int[] tx = w.tx[ci], tk = w.tk[ci];
+            tx[0] = 0; tk[0] = 0;
+            int cin = g.cin, cout = g.cout;
+            int m = u0;
+            for (; m + 4 <= u1; m += 4)
+                gemmRows(w, 4, w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+            if (m < u1) gemmRows(w, u1 - m, w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+            return;
+        }
+        int rows = w.outerRows;
+        for (int u = u0; u < u1; u++) {
+            int outer = u % rows, nIdx = u / rows;
+            if (w.batchBlocked) unit(w, ci, nIdx * 4, Math.min(4, g.batch - nIdx * 4), outer);
+            else unit(w, ci, nIdx, 1, outer);
+        }
+    }
+
+    /** Computes one output row (all innermost positions) for batch entries [n0, n0+nb). */
+    private static void unit(ConvWorkspace w, int ci, int n0, int nb, int outer) {
+        int r = w.r;
+        int[] co = w.coord[ci];
+        int rem = outer;
+        for (int ax = r - 2; ax >= 0; ax--) { co[ax] = rem % w.outS[ax]; rem /= w.outS[ax]; }
+        int yb = w.yOff + n0 * w.yN;
+        for (int ax = 0; ax < r - 1; ax++) yb += co[ax] * w.ys[ax];
+
+        // Outer-axis taps valid for this row: the Cartesian product over axes of the taps that
+        // land on a real (non-padding, non-hole) input element.
+        int[] ox = w.outerX[ci], ok = w.outerK[ci];
+        int[] vt = w.innerT[ci], vb = w.innerB[ci];
+        int no = 1;
+        ox[0] = 0; ok[0] = 0;
+        for (int ax = 0; ax < r - 1 && no > 0; ax++) {
+            int nv = 0;
+            for (int t = 0; t < w.kS[ax]; t++) {
+                int pos = co[ax] * w.str[ax] + t * w.d[ax] - w.lo[ax];
+                if (pos >= 0 && pos < w.la[ax] && pos % w.a[ax] == 0) {
+                    vt[nv] = t * w.ks[ax]; vb[nv] = (pos / w.a[ax]) * w.xs[ax]; nv++;
+                }
+            }
+            for (int e = no - 1; e >= 0; e--) {
+                int bx = ox[e], bk = ok[e];
+                for (int v = nv - 1; v >= 0; v--) { ox[e * nv + v] = bx + vb[v]; ok[e * nv + v] = bk + vt[v]; }
+            }
+            no *= nv;
+        }
+
+        int ia = r - 1;
+        int O = w.outS[ia], s = w.str[ia], dd = w.d[ia], aa = w.a[ia], la = w.la[ia], lo = w.lo[ia], K = w.kS[ia];
+        int q = aa / gcd(s, aa);
+        int step = q * s;                      // dilated-input distance between outputs of one class
+        int xStep = (step / aa) * w.xs[ia];    // x distance between them (step is a multiple of aa)
+        int yStep = q * w.ys[ia];
+        int xb0 = w.xOff + n0 * w.xN;
+        int[] tx = w.tx[ci], tk = w.tk[ci], ftx = w.ftx[ci], ftk = w.ftk[ci];
+        boolean dw = w.path == Path.DEPTHWISE;
+        boolean bb = w.batchBlocked;
+        // Outputs o = c + q*m of one residue class c see the lhs-dilation holes at the same taps,
+        // so the class shares one tap list; only the padding border shortens it.
+        for (int c = 0; c < q && c < O; c++) {
+            int nIn = 0;
+            for (int t = 0; t < K; t++) {
+                int base = c * s + t * dd - lo;
+                if (Math.floorMod(base, aa) == 0) { vt[nIn] = t; vb[nIn] = base; nIn++; }
+            }
+            int M = (O - c + q - 1) / q;
+            int nt = 0;
+            for (int e = 0; e < no; e++)
+                for (int i = 0; i < nIn; i++) {
+                    tx[nt] = ox[e] + (vb[i] / aa) * w.xs[ia];
+                    tk[nt] = ok[e] + vt[i] * w.ks[ia];
+                    nt++;
+                }
+            int mLo, mHi;
+            if (nt == 0) { mLo = 0; mHi = M - 1; }
+            else {
+                mLo = Math.max(0, Math.floorDiv(-vb[0] + step - 1, step));
+                mHi = Math.min(M - 1, Math.floorDiv(la - 1 - vb[nIn - 1], step));
+            }
+            int m = 0;
+            while (m < M) {
+                int xb = xb0 + m * xStep, yo = yb + (c + q * m) * w.ys[ia];
+                if (m >= mLo && m <= mHi) {
+                    int P = bb ? nb : Math.min(4, mHi - m + 1);
+                    rows(w, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
+                    m += bb ? 1 : P;
+                } else {
+                    int nf = 0;
+                    for (int e = 0; e < no; e++)
+                        for (int i = 0; i < nIn; i++) {
+                            int p = vb[i] + m * step;
+                            if (p >= 0 && p < la) {
+                                ftx[nf] = ox[e] + (vb[i] / aa) * w.xs[ia];
+                                ftk[nf] = ok[e] + vt[i] * w.ks[ia];
+                                nf++;
+                            }
+                        }
+                    rows(w, dw, bb ? nb : 1, xb, w.xN, ftx, ftk, nf, yo, w.yN);
+                    m++;
+                }
+            }
+        }
+    }
+
+    private static void rows(ConvWorkspace w, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+        if (dw) dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs);
+        else gemmRows(w, P, xb, xrs, tx, tk, nt, yb, yrs);
+    }
+
+    /** P output rows (x row stride xrs, y row stride yrs), all with the same tap list, every group and channel block. */
+    private static void gemmRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+        ConvGeometry g = w.geometry;
+        float[] x = w.x, k = w.k, y = w.y;
+        int cinG = g.cinPerGroup, coutG = g.coutPerGroup, ldk = g.cout;
+        for (int gi = 0; gi < g.groups; gi++) {
+            int xg = xb + gi * cinG, cy0 = gi * coutG, kg = w.kOff + cy0, yg = yb + cy0;
+            if (P == 4) {
+                int cb = 0;
+                for (; cb + 4 * L <= coutG; cb += 4 * L) mk4x4(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs);
+                if (cb + 2 * L <= coutG) { mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs); cb += 2 * L; }
+                for (; cb < coutG; cb += L)
+                    mk4x1(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, SP.indexInRange(cb, coutG));
+            } else {
+                for (int p = 0; p < P; p++) {
+                    int xp = xg + p * xrs, yp = yg + p * yrs;
+                    int cb = 0;
+                    for (; cb + 4 * L <= coutG; cb += 4 * L) mk1x4(x, xp, tx, tk, nt, cinG, k, kg + cb, ldk, y, yp + cb);
+                    for (; cb < coutG; cb += L) mk1x1(x, xp, tx, tk, nt, cinG, k, kg + cb, ldk, y, yp + cb, SP.indexInRange(cb, coutG));
+                }
+            }
+        }
+    }
+
+    // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction;
+    // x values are broadcast, k rows are loaded once per (tap, channel) and reused by all rows.
+
+    private static void mk4x4(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb, int yrs) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            for (int c = 0; c < cin; c++, ko += ldk) {
+                FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
+                FloatVector k2 = FloatVector.fromArray(SP, k, ko + 2 * L), k3 = FloatVector.fromArray(SP, k, ko + 3 * L);
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
+                b = FloatVector.broadcast(SP, x[xo + x1 + c]);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
+                b = FloatVector.broadcast(SP, x[xo + x2 + c]);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
+                b = FloatVector.broadcast(SP, x[xo + x3 + c]);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
+            }
+        }
+        a00.intoArray(y, yb); a01.intoArray(y, yb + L); a02.intoArray(y, yb + 2 * L); a03.intoArray(y, yb + 3 * L);
+        yb += yrs;
+        a10.intoArray(y, yb); a11.intoArray(y, yb + L); a12.intoArray(y, yb + 2 * L); a13.intoArray(y, yb + 3 * L);
+        yb += yrs;
+        a20.intoArray(y, yb); a21.intoArray(y, yb + L); a22.intoArray(y, yb + 2 * L); a23.intoArray(y, yb + 3 * L);
+        yb += yrs;
+        a30.intoArray(y, yb); a31.intoArray(y, yb + L); a32.intoArray(y, yb + 2 * L); a33.intoArray(y, yb + 3 * L);
+    }
+
+    private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb, int yrs) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            for (int c = 0; c < cin; c++, ko += ldk) {
+                FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
+                b = FloatVector.broadcast(SP, x[xo + x1 + c]);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
+                b = FloatVector.broadcast(SP, x[xo + x2 + c]);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
+                b = FloatVector.broadcast(SP, x[xo + x3 + c]);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
+            }
+        }
+        a00.intoArray(y, yb); a01.intoArray(y, yb + L); yb += yrs;
+        a10.intoArray(y, yb); a11.intoArray(y, yb + L); yb += yrs;
+        a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs;
+        a30.intoArray(y, yb); a31.intoArray(y, yb + L);
+    }
+
+    private static void mk4x1(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, VectorMask<Float> mask) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            for (int c = 0; c < cin; c++, ko += ldk) {
+                FloatVector k0 = FloatVector.fromArray(SP, k, ko, mask);
+                a0 = FloatVector.broadcast(SP, x[xo + c]).fma(k0, a0);
+                a1 = FloatVector.broadcast(SP, x[xo + x1 + c]).fma(k0, a1);
+                a2 = FloatVector.broadcast(SP, x[xo + x2 + c]).fma(k0, a2);
+                a3 = FloatVector.broadcast(SP, x[xo + x3 + c]).fma(k0, a3);
+            }
+        }
+        a0.intoArray(y, yb, mask); a1.intoArray(y, yb + yrs, mask);
+        a2.intoArray(y, yb + 2 * yrs, mask); a3.intoArray(y, yb + 3 * yrs, mask);
+    }
+
+    private static void mk1x4(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            for (int c = 0; c < cin; c++, ko += ldk) {
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
+                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
+                a2 = b.fma(FloatVector.fromArray(SP, k, ko + 2 * L), a2);
+                a3 = b.fma(FloatVector.fromArray(SP, k, ko + 3 * L), a3);
+            }
+        }
+        a0.intoArray(y, yb); a1.intoArray(y, yb + L); a2.intoArray(y, yb + 2 * L); a3.intoArray(y, yb + 3 * L);
+    }
+
+    private static void mk1x1(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb, VectorMask<Float> mask) {
+        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            int c = 0;
+            // Two independent accumulators hide the FMA latency on this dependent chain.
+            for (; c + 1 < cin; c += 2, ko += 2 * ldk) {
+                a0 = FloatVector.broadcast(SP, x[xo + c]).fma(FloatVector.fromArray(SP, k, ko, mask), a0);
+                a1 = FloatVector.broadcast(SP, x[xo + c + 1]).fma(FloatVector.fromArray(SP, k, ko + ldk, mask), a1);
+            }
+            if (c < cin) a0 = FloatVector.broadcast(SP, x[xo + c]).fma(FloatVector.fromArray(SP, k, ko, mask), a0);
+        }
+        a0.add(a1).intoArray(y, yb, mask);
+    }
+
+    /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */
+    private static void dwRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+        float[] x = w.x, k = w.k, y = w.y;
+        int C = w.geometry.cout, kb = w.kOff;
+        for (int c = 0; c < C; c += L) {
+            VectorMask<Float> mask = SP.indexInRange(c, C);
+            if (P == 4) {
+                FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
+                for (int j = 0; j < nt; j++) {
+                    int xo = xb + tx[j] + c;
+                    FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c, mask);
+                    a0 = FloatVector.fromArray(SP, x, xo, mask).fma(kv, a0);
+                    a1 = FloatVector.fromArray(SP, x, xo + xrs, mask).fma(kv, a1);
+                    a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs, mask).fma(kv, a2);
+                    a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs, mask).fma(kv, a3);
+                }
+                a0.intoArray(y, yb + c, mask); a1.intoArray(y, yb + yrs + c, mask);
+                a2.intoArray(y, yb + 2 * yrs + c, mask); a3.intoArray(y, yb + 3 * yrs + c, mask);
+            } else {
+                for (int p = 0; p < P; p++) {
+                    FloatVector a0 = FloatVector.zero(SP);
+                    int xp = xb + p * xrs + c;
+                    for (int j = 0; j < nt; j++)
+                        a0 = FloatVector.fromArray(SP, x, xp + tx[j], mask).fma(FloatVector.fromArray(SP, k, kb + tk[j] + c, mask), a0);
+                    a0.intoArray(y, yb + p * yrs + c, mask);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rearranges a kernel for the input-gradient conv ({@link ConvGeometry#inputGradient()}):
+     * spatial axes reversed and, within each group, input and output channels swapped:
+     * out[K-1-t, co, g*Cin/G + ci] = k[t, ci, g*Cout/G + co], out shaped [K.., Cout/groups, Cin].
+     *
+     * @param g       the forward geometry
+     * @param k       forward kernel [K.., Cin/groups, Cout]
+     * @param kOff    its offset
+     * @param out     destination, {@code g.kernelLength()} floats
+     * @param outOff  its offset
+     */
+    public static void flipKernel(ConvGeometry g, float[] k, int kOff, float[] out, int outOff) {
+        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup, G = g.groups;
+        int per = cinG * g.cout;
+        for (int t = 0; t < taps; t++) {
+            int src = kOff + t * per, dst = outOff + (taps - 1 - t) * per; // reversing every axis = reversing the flat tap index
+            for (int gi = 0; gi < G; gi++)
+                for (int ci = 0; ci < cinG; ci++)
+                    for (int co = 0; co < coutG; co++)
+                        out[dst + co * g.cin + gi * cinG + ci] = k[src + ci * g.cout + gi * coutG + co];
+        }
+    }
+
+    /**
+     * Swaps the first and last axes of a 3-axis view: src[A, B, C] to dst[C, B, A]. Turns x[N, S.., Cin]
+     * into the kernel-gradient conv's input [Cin, S.., N] (see {@link ConvGeometry#kernelGradient()}).
+     *
+     * @param src    source
+     * @param sOff   source offset
+     * @param A      first axis size
+     * @param B      middle (flattened) axis size
+     * @param C      last axis size
+     * @param dst    destination, A*B*C floats
+     * @param dOff   destination offset
+     */
+    public static void swapFirstLast(float[] src, int sOff, int A, int B, int C, float[] dst, int dOff) {
+        // Tile over (a, c) so that both the reads (contiguous in c) and the writes (contiguous in a) stay in cache.
+        final int T = 16;
+        for (int b = 0; b < B; b++)
+            for (int a0 = 0; a0 < A; a0 += T)
+                for (int c0 = 0; c0 < C; c0 += T) {
+                    int a1 = Math.min(A, a0 + T), c1 = Math.min(C, c0 + T);
+                    for (int a = a0; a < a1; a++) {
+                        int s = sOff + (a * B + b) * C;
+                        for (int c = c0; c < c1; c++) dst[dOff + (c * B + b) * A + a] = src[s + c];
+                    }
+                }
+    }
+
+    /**
+     * Swaps the first two axes of a 3-axis view keeping the last contiguous: src[A, B, C] to
+     * dst[B, A, C]. Turns dy[N, O.., Cout] into the kernel-gradient conv's kernel [O.., N, Cout] and
+     * that conv's output [Cin, K.., Cout] into dk[K.., Cin, Cout].
+     *
+     * @param src    source
+     * @param sOff   source offset
+     * @param A      first axis size
+     * @param B      middle axis size
+     * @param C      last axis size (rows of C floats are moved whole)
+     * @param dst    destination
+     * @param dOff   destination offset
+     */
+    public static void swapOuter(float[] src, int sOff, int A, int B, int C, float[] dst, int dOff) {
+        for (int a = 0; a < A; a++)
+            for (int b = 0; b < B; b++)
+                System.arraycopy(src, sOff + (a * B + b) * C, dst, dOff + (b * A + a) * C, C);
+    }
+}

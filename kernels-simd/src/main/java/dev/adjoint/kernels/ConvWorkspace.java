@@ -1,0 +1,83 @@
+package dev.adjoint.kernels;
+
+/**
+ * Everything a {@link Conv} call needs besides its operands, allocated once per geometry so that
+ * the hot path allocates nothing: the per-chunk tap lists, the decoded attributes, and the task
+ * object handed to the {@link WorkSplitter} (a capturing lambda would allocate on every call).
+ *
+ * <p>A workspace serves one call at a time: two threads must not run convs through the same
+ * workspace concurrently (give each its own).
+ */
+public final class ConvWorkspace {
+    /** The geometry this workspace was made for. */
+    public final ConvGeometry geometry;
+
+    // Attributes with rank 0 widened to one unit axis, so that the kernels always have an
+    // innermost spatial axis to block along.
+    final int r;
+    final int[] inS, kS, outS, str, lo, la, a, d;
+    /** Element strides: per spatial axis of x, k (tap index), y; and per batch entry. */
+    final int[] xs, ks, ys;
+    final int xN, yN;
+    /** Number of "outer rows": product of all output spatial sizes except the innermost. */
+    final int outerRows;
+    /** Number of taps on the outer axes (all but the innermost). */
+    final int outerTaps;
+    final int maxChunks;
+
+    // Per-chunk scratch: tap offsets into x and k. Indexed by chunk, not thread, because the
+    // WorkSplitter contract does not tell which thread runs a chunk.
+    final int[][] outerX, outerK, tx, tk, ftx, ftk, innerT, innerB, coord;
+
+    // The current call's operands, read by the task; set before and cleared after each call.
+    float[] x, k, y;
+    int xOff, kOff, yOff;
+    int units, chunks;
+    Conv.Path path;
+    boolean batchBlocked;
+    final WorkSplitter.Chunk task = i -> Conv.runChunk(this, i);
+
+    /**
+     * Makes a workspace for convs of one geometry.
+     *
+     * @param geometry   the geometry
+     * @param maxThreads the largest {@link WorkSplitter#threads()} this workspace will be used with;
+     *                   a larger splitter is used with this many threads only
+     */
+    public ConvWorkspace(ConvGeometry geometry, int maxThreads) {
+        this.geometry = geometry;
+        ConvGeometry g = geometry;
+        int rr = Math.max(1, g.rank);
+        r = rr;
+        inS = new int[rr]; kS = new int[rr]; outS = new int[rr]; str = new int[rr]; lo = new int[rr];
+        la = new int[rr]; a = new int[rr]; d = new int[rr];
+        for (int i = 0; i < rr; i++) {
+            if (g.rank == 0) {
+                inS[i] = 1; kS[i] = 1; outS[i] = 1; str[i] = 1; lo[i] = 0; la[i] = 1; a[i] = 1; d[i] = 1;
+            } else {
+                inS[i] = g.inSize(i); kS[i] = g.kernelSize(i); outS[i] = g.outSize(i); str[i] = g.stride(i);
+                lo[i] = g.padLo(i); la[i] = g.dilatedInSize(i); a[i] = g.lhsDilation(i); d[i] = g.rhsDilation(i);
+            }
+        }
+        xs = new int[rr]; ks = new int[rr]; ys = new int[rr];
+        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
+        for (int i = rr - 2; i >= 0; i--) {
+            xs[i] = xs[i + 1] * inS[i + 1]; ks[i] = ks[i + 1] * kS[i + 1]; ys[i] = ys[i + 1] * outS[i + 1];
+        }
+        xN = xs[0] * inS[0];
+        yN = ys[0] * outS[0];
+        int rows = 1, ot = 1;
+        for (int i = 0; i < rr - 1; i++) { rows *= outS[i]; ot *= kS[i]; }
+        outerRows = rows;
+        outerTaps = ot;
+        int taps = ot * kS[rr - 1];
+        maxChunks = Math.max(1, 4 * Math.max(1, maxThreads));
+        outerX = new int[maxChunks][ot]; outerK = new int[maxChunks][ot];
+        tx = new int[maxChunks][taps]; tk = new int[maxChunks][taps];
+        ftx = new int[maxChunks][taps]; ftk = new int[maxChunks][taps];
+        int maxK = 1;
+        for (int v : kS) maxK = Math.max(maxK, v);
+        innerT = new int[maxChunks][maxK]; innerB = new int[maxChunks][maxK];
+        coord = new int[maxChunks][rr];
+    }
+}
