@@ -12,12 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  * (tap, input channel) pairs that land on real input elements, so taps that fall into padding or
  * into lhs-dilation holes are skipped by construction (valid tap ranges are computed per output
  * position, never by testing elements for zero). Output channels are the vector axis (contiguous
- * in both k and y); a micro-kernel keeps 4 output positions x 4 vectors (64 channels at 512 bits)
+ * in both k and y); a micro-kernel keeps 6 output positions x 2 vectors (16 channels on AVX2)
  * of accumulators in registers for the whole contraction, so y is written once, never
  * re-read. Output positions along the innermost spatial axis whose tap list is the full list
- * ("interior") are blocked four at a time; positions near the border get their own shortened
+ * ("interior") are blocked six at a time; positions near the border get their own shortened
  * list. When the innermost output axis is too short to block along (e.g. the kernel-gradient conv,
- * whose output is the kernel), the four rows of a block are four batch entries instead.
+ * whose output is the kernel), the rows of a block are batch entries instead.
  *
  * <p>Fast paths: {@link Path#POINTWISE} (1x1, stride 1, no padding: one GEMM over all N*S rows)
  * and {@link Path#DEPTHWISE} (groups == Cin == Cout: vectorized over channels, one FMA per tap).
@@ -30,6 +30,8 @@ public final class Conv {
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
+    /** Output rows per micro-kernel block. */
+    private static final int ROWS = 6;
     /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -95,7 +97,7 @@ public final class Conv {
             int q = ws.a[ws.r - 1] / gcd(ws.str[ws.r - 1], ws.a[ws.r - 1]);
             int perClass = (inner + q - 1) / q;
             batchBlocked = p == Path.GENERAL && perClass < 8 && g.batch >= 4;
-            int nb = batchBlocked ? (g.batch + 3) / 4 : g.batch;
+            int nb = batchBlocked ? (g.batch + ROWS - 1) / ROWS : g.batch;
             units = nb * ws.outerRows;
         }
         int chunks = 1;
@@ -150,15 +152,14 @@ public final class Conv {
             tx[0] = 0; tk[0] = 0;
             int cin = g.cin, cout = g.cout;
             int m = u0;
-            for (; m + 4 <= u1; m += 4)
-                gemmRows(w, 4, w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
-            if (m < u1) gemmRows(w, u1 - m, w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+            for (; m < u1; m += ROWS)
+                gemmRows(w, Math.min(ROWS, u1 - m), w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
             return;
         }
         int rows = w.outerRows;
         for (int u = u0; u < u1; u++) {
             int outer = u % rows, nIdx = u / rows;
-            if (w.batchBlocked) unit(w, ci, nIdx * 4, Math.min(4, g.batch - nIdx * 4), outer);
+            if (w.batchBlocked) unit(w, ci, nIdx * ROWS, Math.min(ROWS, g.batch - nIdx * ROWS), outer);
             else unit(w, ci, nIdx, 1, outer);
         }
     }
@@ -229,7 +230,9 @@ public final class Conv {
             while (m < M) {
                 int xb = xb0 + m * xStep, yo = yb + (c + q * m) * w.ys[ia];
                 if (m >= mLo && m <= mHi) {
-                    int P = bb ? nb : Math.min(4, mHi - m + 1);
+                    int left = mHi - m + 1;
+                    // Up to 6 rows; 7..9 left are split so that no 1-row block remains.
+                    int P = bb ? nb : left <= ROWS ? left : left < 10 ? left - 4 : ROWS;
                     rows(w, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
                     m += bb ? 1 : P;
                 } else {
@@ -255,68 +258,72 @@ public final class Conv {
         else gemmRows(w, P, xb, xrs, tx, tk, nt, yb, yrs);
     }
 
-    /** P output rows (x row stride xrs, y row stride yrs), all with the same tap list, every group and channel block. */
+    /**
+     * P output rows (1..{@link #ROWS}; x row stride xrs, y row stride yrs), all with the same tap
+     * list, over every group and channel block.
+     */
     private static void gemmRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
         ConvGeometry g = w.geometry;
         float[] x = w.x, k = w.k, y = w.y;
         int cinG = g.cinPerGroup, coutG = g.coutPerGroup, ldk = g.cout;
         for (int gi = 0; gi < g.groups; gi++) {
             int xg = xb + gi * cinG, cy0 = gi * coutG, kg = w.kOff + cy0, yg = yb + cy0;
-            if (P == 4) {
-                int cb = 0;
-                for (; cb + 4 * L <= coutG; cb += 4 * L) mk4x4(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs);
-                if (cb + 2 * L <= coutG) { mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs); cb += 2 * L; }
-                for (; cb < coutG; cb += L)
-                    mk4x1(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, SP.indexInRange(cb, coutG));
-            } else {
-                for (int p = 0; p < P; p++) {
-                    int xp = xg + p * xrs, yp = yg + p * yrs;
-                    int cb = 0;
-                    for (; cb + 4 * L <= coutG; cb += 4 * L) mk1x4(x, xp, tx, tk, nt, cinG, k, kg + cb, ldk, y, yp + cb);
-                    for (; cb < coutG; cb += L) mk1x1(x, xp, tx, tk, nt, cinG, k, kg + cb, ldk, y, yp + cb, SP.indexInRange(cb, coutG));
-                }
+            int cb = 0;
+            for (; cb + 2 * L <= coutG; cb += 2 * L) {
+                if (P > 4) mk6x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
+                else if (P > 1) mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
+                else mk1x2(x, xg, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb);
+            }
+            if (cb < coutG) {
+                VectorMask<Float> m0 = SP.indexInRange(cb, coutG), m1 = SP.indexInRange(cb + L, coutG);
+                for (int p = 0; p < P; p++)
+                    mk1x2m(x, xg + p * xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + p * yrs + cb, m0, m1);
             }
         }
     }
 
-    // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction;
-    // x values are broadcast, k rows are loaded once per (tap, channel) and reused by all rows.
+    // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x
+    // values are broadcast, k rows are loaded once per (tap, channel) and reused by all rows.
+    // Sized for 16 vector registers (AVX2): 6 rows x 2 vectors = 12 accumulators + 2 k + 1 x.
+    // A kernel asked for fewer rows than it holds recomputes its last row (clamped offsets) and
+    // stores only the rows asked for, instead of needing a variant for every row count.
 
-    private static void mk4x4(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, int yrs) {
+    private static void mk6x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
+                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, int P) {
         FloatVector z = FloatVector.zero(SP);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
+        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs, x4 = 4 * xrs, x5 = (P - 1) * xrs;
         for (int j = 0; j < nt; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             for (int c = 0; c < cin; c++, ko += ldk) {
                 FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
-                FloatVector k2 = FloatVector.fromArray(SP, k, ko + 2 * L), k3 = FloatVector.fromArray(SP, k, ko + 3 * L);
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
                 b = FloatVector.broadcast(SP, x[xo + x1 + c]);
-                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
                 b = FloatVector.broadcast(SP, x[xo + x2 + c]);
-                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
                 b = FloatVector.broadcast(SP, x[xo + x3 + c]);
-                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
+                b = FloatVector.broadcast(SP, x[xo + x4 + c]);
+                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
+                b = FloatVector.broadcast(SP, x[xo + x5 + c]);
+                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
             }
         }
-        a00.intoArray(y, yb); a01.intoArray(y, yb + L); a02.intoArray(y, yb + 2 * L); a03.intoArray(y, yb + 3 * L);
-        yb += yrs;
-        a10.intoArray(y, yb); a11.intoArray(y, yb + L); a12.intoArray(y, yb + 2 * L); a13.intoArray(y, yb + 3 * L);
-        yb += yrs;
-        a20.intoArray(y, yb); a21.intoArray(y, yb + L); a22.intoArray(y, yb + 2 * L); a23.intoArray(y, yb + 3 * L);
-        yb += yrs;
-        a30.intoArray(y, yb); a31.intoArray(y, yb + L); a32.intoArray(y, yb + 2 * L); a33.intoArray(y, yb + 3 * L);
+        a00.intoArray(y, yb); a01.intoArray(y, yb + L); yb += yrs;
+        a10.intoArray(y, yb); a11.intoArray(y, yb + L); yb += yrs;
+        a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs;
+        a30.intoArray(y, yb); a31.intoArray(y, yb + L); yb += yrs;
+        a40.intoArray(y, yb); a41.intoArray(y, yb + L); yb += yrs;
+        if (P > 5) { a50.intoArray(y, yb); a51.intoArray(y, yb + L); }
     }
 
     private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, int yrs) {
+                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, int P) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
+        int x1 = xrs, x2 = Math.min(2, P - 1) * xrs, x3 = (P - 1) * xrs;
         for (int j = 0; j < nt; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             for (int c = 0; c < cin; c++, ko += ldk) {
@@ -333,60 +340,49 @@ public final class Conv {
         }
         a00.intoArray(y, yb); a01.intoArray(y, yb + L); yb += yrs;
         a10.intoArray(y, yb); a11.intoArray(y, yb + L); yb += yrs;
-        a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs;
-        a30.intoArray(y, yb); a31.intoArray(y, yb + L);
+        if (P > 2) { a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs; }
+        if (P > 3) { a30.intoArray(y, yb); a31.intoArray(y, yb + L); }
     }
 
-    private static void mk4x1(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, VectorMask<Float> mask) {
-        FloatVector z = FloatVector.zero(SP);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
-        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs;
-        for (int j = 0; j < nt; j++) {
-            int xo = xb + tx[j], ko = kb + tk[j];
-            for (int c = 0; c < cin; c++, ko += ldk) {
-                FloatVector k0 = FloatVector.fromArray(SP, k, ko, mask);
-                a0 = FloatVector.broadcast(SP, x[xo + c]).fma(k0, a0);
-                a1 = FloatVector.broadcast(SP, x[xo + x1 + c]).fma(k0, a1);
-                a2 = FloatVector.broadcast(SP, x[xo + x2 + c]).fma(k0, a2);
-                a3 = FloatVector.broadcast(SP, x[xo + x3 + c]).fma(k0, a3);
-            }
-        }
-        a0.intoArray(y, yb, mask); a1.intoArray(y, yb + yrs, mask);
-        a2.intoArray(y, yb + 2 * yrs, mask); a3.intoArray(y, yb + 3 * yrs, mask);
-    }
-
-    private static void mk1x4(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
+    private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
                               float[] k, int kb, int ldk, float[] y, int yb) {
         FloatVector z = FloatVector.zero(SP);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        FloatVector a0 = z, a1 = z, b0 = z, b1 = z;
+        for (int j = 0; j < nt; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            int c = 0;
+            // Two accumulator pairs hide the FMA latency of this short dependent chain.
+            for (; c + 1 < cin; c += 2, ko += 2 * ldk) {
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
+                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
+                b = FloatVector.broadcast(SP, x[xo + c + 1]);
+                b0 = b.fma(FloatVector.fromArray(SP, k, ko + ldk), b0);
+                b1 = b.fma(FloatVector.fromArray(SP, k, ko + ldk + L), b1);
+            }
+            if (c < cin) {
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
+                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
+            }
+        }
+        a0.add(b0).intoArray(y, yb); a1.add(b1).intoArray(y, yb + L);
+    }
+
+    /** One row, up to 2 vectors of channels with masks: the channel tail of any group. */
+    private static void mk1x2m(float[] x, int xb, int[] tx, int[] tk, int nt, int cin, float[] k, int kb, int ldk,
+                               float[] y, int yb, VectorMask<Float> m0, VectorMask<Float> m1) {
+        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
         for (int j = 0; j < nt; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             for (int c = 0; c < cin; c++, ko += ldk) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
-                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
-                a2 = b.fma(FloatVector.fromArray(SP, k, ko + 2 * L), a2);
-                a3 = b.fma(FloatVector.fromArray(SP, k, ko + 3 * L), a3);
+                a0 = b.fma(FloatVector.fromArray(SP, k, ko, m0), a0);
+                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L, m1), a1);
             }
         }
-        a0.intoArray(y, yb); a1.intoArray(y, yb + L); a2.intoArray(y, yb + 2 * L); a3.intoArray(y, yb + 3 * L);
-    }
-
-    private static void mk1x1(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, VectorMask<Float> mask) {
-        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
-        for (int j = 0; j < nt; j++) {
-            int xo = xb + tx[j], ko = kb + tk[j];
-            int c = 0;
-            // Two independent accumulators hide the FMA latency on this dependent chain.
-            for (; c + 1 < cin; c += 2, ko += 2 * ldk) {
-                a0 = FloatVector.broadcast(SP, x[xo + c]).fma(FloatVector.fromArray(SP, k, ko, mask), a0);
-                a1 = FloatVector.broadcast(SP, x[xo + c + 1]).fma(FloatVector.fromArray(SP, k, ko + ldk, mask), a1);
-            }
-            if (c < cin) a0 = FloatVector.broadcast(SP, x[xo + c]).fma(FloatVector.fromArray(SP, k, ko, mask), a0);
-        }
-        a0.add(a1).intoArray(y, yb, mask);
+        a0.intoArray(y, yb, m0);
+        a1.intoArray(y, yb + L, m1);
     }
 
     /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */
@@ -395,20 +391,23 @@ public final class Conv {
         int C = w.geometry.cout, kb = w.kOff;
         for (int c = 0; c < C; c += L) {
             VectorMask<Float> mask = SP.indexInRange(c, C);
-            if (P == 4) {
+            int p0 = 0;
+            for (; p0 + 4 <= P; p0 += 4) {
+                int xb4 = xb + p0 * xrs, yb4 = yb + p0 * yrs;
                 FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
                 for (int j = 0; j < nt; j++) {
-                    int xo = xb + tx[j] + c;
+                    int xo = xb4 + tx[j] + c;
                     FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c, mask);
                     a0 = FloatVector.fromArray(SP, x, xo, mask).fma(kv, a0);
                     a1 = FloatVector.fromArray(SP, x, xo + xrs, mask).fma(kv, a1);
                     a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs, mask).fma(kv, a2);
                     a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs, mask).fma(kv, a3);
                 }
-                a0.intoArray(y, yb + c, mask); a1.intoArray(y, yb + yrs + c, mask);
-                a2.intoArray(y, yb + 2 * yrs + c, mask); a3.intoArray(y, yb + 3 * yrs + c, mask);
-            } else {
-                for (int p = 0; p < P; p++) {
+                a0.intoArray(y, yb4 + c, mask); a1.intoArray(y, yb4 + yrs + c, mask);
+                a2.intoArray(y, yb4 + 2 * yrs + c, mask); a3.intoArray(y, yb4 + 3 * yrs + c, mask);
+            }
+            {
+                for (int p = p0; p < P; p++) {
                     FloatVector a0 = FloatVector.zero(SP);
                     int xp = xb + p * xrs + c;
                     for (int j = 0; j < nt; j++)
