@@ -12,10 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * (tap, input channel) pairs that land on real input elements, so taps that fall into padding or
  * into lhs-dilation holes are skipped by construction (valid tap ranges are computed per output
  * position, never by testing elements for zero). Output channels are the vector axis (contiguous
- * in both k and y); a micro-kernel keeps 6 output positions x 2 vectors (16 channels on AVX2)
+ * in both k and y); a micro-kernel keeps 4 output positions x 2 vectors (16 channels on AVX2)
  * of accumulators in registers for the whole contraction, so y is written once, never
  * re-read. Output positions along the innermost spatial axis whose tap list is the full list
- * ("interior") are blocked six at a time; positions near the border get their own shortened
+ * ("interior") are blocked four at a time; positions near the border get their own shortened
  * list. When the innermost output axis is too short to block along (e.g. the kernel-gradient conv,
  * whose output is the kernel), the rows of a block are batch entries instead.
  *
@@ -31,7 +31,7 @@ public final class Conv {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
     /** Output rows per micro-kernel block. */
-    private static final int ROWS = 6;
+    private static final int ROWS = 4;
     /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -231,8 +231,8 @@ public final class Conv {
                 int xb = xb0 + m * xStep, yo = yb + (c + q * m) * w.ys[ia];
                 if (m >= mLo && m <= mHi) {
                     int left = mHi - m + 1;
-                    // Up to 6 rows; 7..9 left are split so that no 1-row block remains.
-                    int P = bb ? nb : left <= ROWS ? left : left < 10 ? left - 4 : ROWS;
+                    // Up to 4 rows; 5 left are split 3 + 2 so that no 1-row block remains.
+                    int P = bb ? nb : left <= ROWS ? left : left == 5 ? 3 : ROWS;
                     rows(w, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
                     m += bb ? 1 : P;
                 } else {
@@ -270,8 +270,7 @@ public final class Conv {
             int xg = xb + gi * cinG, cy0 = gi * coutG, kg = w.kOff + cy0, yg = yb + cy0;
             int cb = 0;
             for (; cb + 2 * L <= coutG; cb += 2 * L) {
-                if (P > 4) mk6x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
-                else if (P > 1) mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
+                if (P > 1) mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
                 else mk1x2(x, xg, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb);
             }
             if (cb < coutG) {
@@ -284,40 +283,11 @@ public final class Conv {
 
     // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x
     // values are broadcast, k rows are loaded once per (tap, channel) and reused by all rows.
-    // Sized for 16 vector registers (AVX2): 6 rows x 2 vectors = 12 accumulators + 2 k + 1 x.
+    // 4 rows x 2 vectors = 8 accumulators: measured in isolation (L1-resident, AVX2) 80 GFLOP/s,
+    // 90% of the 89 GFLOP/s FMA peak, while 6x2 and 4x3 (12 accumulators) fell to 36-40 GFLOP/s:
+    // C2's register allocation spills with 12 live accumulators in 16 registers.
     // A kernel asked for fewer rows than it holds recomputes its last row (clamped offsets) and
     // stores only the rows asked for, instead of needing a variant for every row count.
-
-    private static void mk6x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, int P) {
-        FloatVector z = FloatVector.zero(SP);
-        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
-        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs, x4 = 4 * xrs, x5 = (P - 1) * xrs;
-        for (int j = 0; j < nt; j++) {
-            int xo = xb + tx[j], ko = kb + tk[j];
-            for (int c = 0; c < cin; c++, ko += ldk) {
-                FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
-                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
-                b = FloatVector.broadcast(SP, x[xo + x1 + c]);
-                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
-                b = FloatVector.broadcast(SP, x[xo + x2 + c]);
-                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
-                b = FloatVector.broadcast(SP, x[xo + x3 + c]);
-                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
-                b = FloatVector.broadcast(SP, x[xo + x4 + c]);
-                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
-                b = FloatVector.broadcast(SP, x[xo + x5 + c]);
-                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
-            }
-        }
-        a00.intoArray(y, yb); a01.intoArray(y, yb + L); yb += yrs;
-        a10.intoArray(y, yb); a11.intoArray(y, yb + L); yb += yrs;
-        a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs;
-        a30.intoArray(y, yb); a31.intoArray(y, yb + L); yb += yrs;
-        a40.intoArray(y, yb); a41.intoArray(y, yb + L); yb += yrs;
-        if (P > 5) { a50.intoArray(y, yb); a51.intoArray(y, yb + L); }
-    }
 
     private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
                               float[] k, int kb, int ldk, float[] y, int yb, int yrs, int P) {
