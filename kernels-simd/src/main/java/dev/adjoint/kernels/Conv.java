@@ -32,6 +32,10 @@ public final class Conv {
     private static final int L = SP.length();
     /** Output rows per micro-kernel block. */
     private static final int ROWS = 4;
+    /** Output channels per micro-kernel block (two vectors), also the width of the packed kernel panels. */
+    static final int BLOCK = 2 * L;
+    /** Ints per recorded job: rows, x base, x row stride, list start, list length, y base, y row stride. */
+    static final int JOB_FIELDS = 7;
     /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -105,6 +109,7 @@ public final class Conv {
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
+        if (p != Path.DEPTHWISE) pack(ws, k, kOff);
         try {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
@@ -143,6 +148,27 @@ public final class Conv {
 
     static int gcd(int p, int q) { while (q != 0) { int t = p % q; p = q; q = t; } return p; }
 
+    /**
+     * Repacks k[taps, cinG, Cout] into panels [group][block of BLOCK output channels][tap][cinG][BLOCK],
+     * zero-padded past the group's channels: the micro-kernel then reads k with a constant stride,
+     * sequentially, and needs no mask on its loads.
+     */
+    private static void pack(ConvWorkspace w, float[] k, int kOff) {
+        ConvGeometry g = w.geometry;
+        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup, cout = g.cout;
+        float[] kp = w.packed;
+        int dst = 0;
+        for (int gi = 0; gi < g.groups; gi++)
+            for (int bi = 0; bi < w.blocksPerGroup; bi++) {
+                int c0 = bi * BLOCK, n = Math.min(BLOCK, coutG - c0);
+                int src0 = kOff + gi * coutG + c0;
+                for (int row = 0; row < taps * cinG; row++, dst += BLOCK) {
+                    System.arraycopy(k, src0 + row * cout, kp, dst, n);
+                    for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
+                }
+            }
+    }
+
     /** Runs chunk {@code ci} of the call currently set in {@code w}. */
     static void runChunk(ConvWorkspace w, int ci) {
         int u0 = (int) ((long) ci * w.units / w.chunks), u1 = (int) ((long) (ci + 1) * w.units / w.chunks);
@@ -151,9 +177,14 @@ public final class Conv {
             int[] tx = w.tx[ci], tk = w.tk[ci];
             tx[0] = 0; tk[0] = 0;
             int cin = g.cin, cout = g.cout;
-            int m = u0;
-            for (; m < u1; m += ROWS)
-                gemmRows(w, Math.min(ROWS, u1 - m), w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+            // Rows in slices that keep x hot in L1 while every channel block's panel streams over them.
+            final int slice = 64;
+            for (int m0 = u0; m0 < u1; m0 += slice) {
+                int m1 = Math.min(u1, m0 + slice);
+                for (int m = m0; m < m1; m += ROWS)
+                    emit(w, ci, false, Math.min(ROWS, m1 - m), w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+                flush(w, ci);
+            }
             return;
         }
         int rows = w.outerRows;
@@ -161,6 +192,7 @@ public final class Conv {
             int outer = u % rows, nIdx = u / rows;
             if (w.batchBlocked) unit(w, ci, nIdx * ROWS, Math.min(ROWS, g.batch - nIdx * ROWS), outer);
             else unit(w, ci, nIdx, 1, outer);
+            if (w.path != Path.DEPTHWISE) flush(w, ci);
         }
     }
 
@@ -177,6 +209,7 @@ public final class Conv {
         // land on a real (non-padding, non-hole) input element.
         int[] ox = w.outerX[ci], ok = w.outerK[ci];
         int[] vt = w.innerT[ci], vb = w.innerB[ci];
+        int[] ks = w.path == Path.DEPTHWISE ? w.ksOrig : w.ks;
         int no = 1;
         ox[0] = 0; ok[0] = 0;
         for (int ax = 0; ax < r - 1 && no > 0; ax++) {
@@ -184,7 +217,7 @@ public final class Conv {
             for (int t = 0; t < w.kS[ax]; t++) {
                 int pos = co[ax] * w.str[ax] + t * w.d[ax] - w.lo[ax];
                 if (pos >= 0 && pos < w.la[ax] && pos % w.a[ax] == 0) {
-                    vt[nv] = t * w.ks[ax]; vb[nv] = (pos / w.a[ax]) * w.xs[ax]; nv++;
+                    vt[nv] = t * ks[ax]; vb[nv] = (pos / w.a[ax]) * w.xs[ax]; nv++;
                 }
             }
             for (int e = no - 1; e >= 0; e--) {
@@ -217,7 +250,7 @@ public final class Conv {
             for (int e = 0; e < no; e++)
                 for (int i = 0; i < nIn; i++) {
                     tx[nt] = ox[e] + (vb[i] / aa) * w.xs[ia];
-                    tk[nt] = ok[e] + vt[i] * w.ks[ia];
+                    tk[nt] = ok[e] + vt[i] * ks[ia];
                     nt++;
                 }
             int mLo, mHi;
@@ -233,7 +266,7 @@ public final class Conv {
                     int left = mHi - m + 1;
                     // Up to 4 rows; 5 left are split 3 + 2 so that no 1-row block remains.
                     int P = bb ? nb : left <= ROWS ? left : left == 5 ? 3 : ROWS;
-                    rows(w, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
+                    emit(w, ci, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
                     m += bb ? 1 : P;
                 } else {
                     int nf = 0;
@@ -242,43 +275,59 @@ public final class Conv {
                             int p = vb[i] + m * step;
                             if (p >= 0 && p < la) {
                                 ftx[nf] = ox[e] + (vb[i] / aa) * w.xs[ia];
-                                ftk[nf] = ok[e] + vt[i] * w.ks[ia];
+                                ftk[nf] = ok[e] + vt[i] * ks[ia];
                                 nf++;
                             }
                         }
-                    rows(w, dw, bb ? nb : 1, xb, w.xN, ftx, ftk, nf, yo, w.yN);
+                    emit(w, ci, dw, bb ? nb : 1, xb, w.xN, ftx, ftk, nf, yo, w.yN);
                     m++;
                 }
             }
         }
     }
 
-    private static void rows(ConvWorkspace w, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
-        if (dw) dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs);
-        else gemmRows(w, P, xb, xrs, tx, tk, nt, yb, yrs);
+    /**
+     * Hands over P output rows sharing one tap list: depthwise runs them at once; the GEMM paths
+     * record them, and {@link #flush} runs the row's jobs one output-channel block at a time, so
+     * that block's kernel panel stays in cache across all of them.
+     */
+    private static void emit(ConvWorkspace w, int ci, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+        if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
+        int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
+        if (w.jobCount[ci] * JOB_FIELDS == jobs.length || w.jobListUsed[ci] + nt > bx.length) flush(w, ci);
+        int off = w.jobListUsed[ci];
+        if (nt > bx.length) throw new IllegalStateException("conv: tap list longer than the workspace's");
+        System.arraycopy(tx, 0, bx, off, nt);
+        System.arraycopy(tk, 0, bk, off, nt);
+        w.jobListUsed[ci] = off + nt;
+        int j = w.jobCount[ci]++ * JOB_FIELDS;
+        jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
     }
 
-    /**
-     * P output rows (1..{@link #ROWS}; x row stride xrs, y row stride yrs), all with the same tap
-     * list, over every group and channel block.
-     */
-    private static void gemmRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+    /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
+    private static void flush(ConvWorkspace w, int ci) {
+        int nj = w.jobCount[ci];
+        if (nj == 0) return;
         ConvGeometry g = w.geometry;
-        float[] x = w.x, k = w.k, y = w.y;
-        int cinG = g.cinPerGroup, coutG = g.coutPerGroup, ldk = g.cout;
-        for (int gi = 0; gi < g.groups; gi++) {
-            int xg = xb + gi * cinG, cy0 = gi * coutG, kg = w.kOff + cy0, yg = yb + cy0;
-            int cb = 0;
-            for (; cb + 2 * L <= coutG; cb += 2 * L) {
-                if (P > 1) mk4x2(x, xg, xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb, yrs, P);
-                else mk1x2(x, xg, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + cb);
+        float[] x = w.x, kp = w.packed, y = w.y;
+        int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
+        int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
+        for (int gi = 0; gi < g.groups; gi++)
+            for (int bi = 0; bi < w.blocksPerGroup; bi++) {
+                int kb = (gi * w.blocksPerGroup + bi) * w.panel, cb = bi * BLOCK, cy = gi * coutG + cb;
+                boolean full = cb + BLOCK <= coutG;
+                VectorMask<Float> m0 = full ? null : SP.indexInRange(cb, coutG), m1 = full ? null : SP.indexInRange(cb + L, coutG);
+                for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) {
+                    int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2], t0 = jobs[j + 3], t1 = t0 + jobs[j + 4];
+                    int yg = jobs[j + 5] + cy, yrs = jobs[j + 6];
+                    if (!full)
+                        for (int p = 0; p < P; p++) mk1x2m(x, xg + p * xrs, bx, bk, t0, t1, cinG, kp, kb, y, yg + p * yrs, m0, m1);
+                    else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, cinG, kp, kb, y, yg, yrs, P);
+                    else mk1x2(x, xg, bx, bk, t0, t1, cinG, kp, kb, y, yg);
+                }
             }
-            if (cb < coutG) {
-                VectorMask<Float> m0 = SP.indexInRange(cb, coutG), m1 = SP.indexInRange(cb + L, coutG);
-                for (int p = 0; p < P; p++)
-                    mk1x2m(x, xg + p * xrs, tx, tk, nt, cinG, k, kg + cb, ldk, y, yg + p * yrs + cb, m0, m1);
-            }
-        }
+        w.jobCount[ci] = 0;
+        w.jobListUsed[ci] = 0;
     }
 
     // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x
@@ -289,14 +338,14 @@ public final class Conv {
     // A kernel asked for fewer rows than it holds recomputes its last row (clamped offsets) and
     // stores only the rows asked for, instead of needing a variant for every row count.
 
-    private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb, int yrs, int P) {
+    private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int j0, int j1, int cin,
+                              float[] k, int kb, float[] y, int yb, int yrs, int P) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
         int x1 = xrs, x2 = Math.min(2, P - 1) * xrs, x3 = (P - 1) * xrs;
-        for (int j = 0; j < nt; j++) {
+        for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
-            for (int c = 0; c < cin; c++, ko += ldk) {
+            for (int c = 0; c < cin; c++, ko += BLOCK) {
                 FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
                 a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
@@ -314,21 +363,21 @@ public final class Conv {
         if (P > 3) { a30.intoArray(y, yb); a31.intoArray(y, yb + L); }
     }
 
-    private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int nt, int cin,
-                              float[] k, int kb, int ldk, float[] y, int yb) {
+    private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin,
+                              float[] k, int kb, float[] y, int yb) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a0 = z, a1 = z, b0 = z, b1 = z;
-        for (int j = 0; j < nt; j++) {
+        for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             int c = 0;
             // Two accumulator pairs hide the FMA latency of this short dependent chain.
-            for (; c + 1 < cin; c += 2, ko += 2 * ldk) {
+            for (; c + 1 < cin; c += 2, ko += 2 * BLOCK) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
                 a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
                 a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
                 b = FloatVector.broadcast(SP, x[xo + c + 1]);
-                b0 = b.fma(FloatVector.fromArray(SP, k, ko + ldk), b0);
-                b1 = b.fma(FloatVector.fromArray(SP, k, ko + ldk + L), b1);
+                b0 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK), b0);
+                b1 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK + L), b1);
             }
             if (c < cin) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
@@ -339,16 +388,16 @@ public final class Conv {
         a0.add(b0).intoArray(y, yb); a1.add(b1).intoArray(y, yb + L);
     }
 
-    /** One row, up to 2 vectors of channels with masks: the channel tail of any group. */
-    private static void mk1x2m(float[] x, int xb, int[] tx, int[] tk, int nt, int cin, float[] k, int kb, int ldk,
+    /** One row, the channel tail of a group: panels are zero-padded, so only the stores are masked. */
+    private static void mk1x2m(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin, float[] k, int kb,
                                float[] y, int yb, VectorMask<Float> m0, VectorMask<Float> m1) {
         FloatVector a0 = FloatVector.zero(SP), a1 = a0;
-        for (int j = 0; j < nt; j++) {
+        for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
-            for (int c = 0; c < cin; c++, ko += ldk) {
+            for (int c = 0; c < cin; c++, ko += BLOCK) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a0 = b.fma(FloatVector.fromArray(SP, k, ko, m0), a0);
-                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L, m1), a1);
+                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
+                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
             }
         }
         a0.intoArray(y, yb, m0);

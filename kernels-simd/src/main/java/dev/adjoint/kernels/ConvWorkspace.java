@@ -16,8 +16,11 @@ public final class ConvWorkspace {
     // innermost spatial axis to block along.
     final int r;
     final int[] inS, kS, outS, str, lo, la, a, d;
-    /** Element strides: per spatial axis of x, k (tap index), y; and per batch entry. */
-    final int[] xs, ks, ys;
+    /**
+     * Element strides per spatial axis of x, of the packed kernel panels (ks, used by the GEMM
+     * paths), of the original kernel layout (ksOrig, used by the depthwise path), and of y.
+     */
+    final int[] xs, ks, ksOrig, ys;
     final int xN, yN;
     /** Number of "outer rows": product of all output spatial sizes except the innermost. */
     final int outerRows;
@@ -28,6 +31,14 @@ public final class ConvWorkspace {
     // Per-chunk scratch: tap offsets into x and k. Indexed by chunk, not thread, because the
     // WorkSplitter contract does not tell which thread runs a chunk.
     final int[][] outerX, outerK, tx, tk, ftx, ftk, innerT, innerB, coord;
+
+    /** Output-channel blocks (of {@link Conv#BLOCK}) per group, floats per packed panel. */
+    final int blocksPerGroup, panel;
+    /** The kernel repacked per call into contiguous panels [group][block][tap][cin][BLOCK], zero-padded. */
+    final float[] packed;
+    /** Per-chunk job lists: recorded row blocks of one output row, run channel-block by channel-block. */
+    final int[][] jobTx, jobTk, jobs;
+    final int[] jobCount, jobListUsed;
 
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
@@ -59,10 +70,11 @@ public final class ConvWorkspace {
                 lo[i] = g.padLo(i); la[i] = g.dilatedInSize(i); a[i] = g.lhsDilation(i); d[i] = g.rhsDilation(i);
             }
         }
-        xs = new int[rr]; ks = new int[rr]; ys = new int[rr];
-        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
+        xs = new int[rr]; ks = new int[rr]; ksOrig = new int[rr]; ys = new int[rr];
+        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * Conv.BLOCK; ksOrig[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
         for (int i = rr - 2; i >= 0; i--) {
-            xs[i] = xs[i + 1] * inS[i + 1]; ks[i] = ks[i + 1] * kS[i + 1]; ys[i] = ys[i + 1] * outS[i + 1];
+            xs[i] = xs[i + 1] * inS[i + 1]; ks[i] = ks[i + 1] * kS[i + 1]; ksOrig[i] = ksOrig[i + 1] * kS[i + 1];
+            ys[i] = ys[i + 1] * outS[i + 1];
         }
         xN = xs[0] * inS[0];
         yN = ys[0] * outS[0];
@@ -79,5 +91,17 @@ public final class ConvWorkspace {
         for (int v : kS) maxK = Math.max(maxK, v);
         innerT = new int[maxChunks][maxK]; innerB = new int[maxChunks][maxK];
         coord = new int[maxChunks][rr];
+        blocksPerGroup = (g.coutPerGroup + Conv.BLOCK - 1) / Conv.BLOCK;
+        panel = taps * g.cinPerGroup * Conv.BLOCK;
+        packed = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) g.groups * blocksPerGroup * panel)];
+        // A row's jobs keep their tap lists here until the row is flushed; capped so that a huge
+        // geometry flushes more often instead of allocating without bound.
+        int innerO = outS[rr - 1];
+        int q = a[rr - 1] / Conv.gcd(str[rr - 1], a[rr - 1]);
+        int listCap = (int) Math.max(2L * taps, Math.min((long) (innerO + q) * taps, 1 << 18));
+        jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
+        int jobCap = Math.max(4, innerO + q);
+        jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
+        jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
     }
 }
