@@ -34,8 +34,8 @@ public final class Conv {
     private static final int ROWS = 4;
     /** Output channels per micro-kernel block (two vectors), also the width of the packed kernel panels. */
     static final int BLOCK = 2 * L;
-    /** Ints per recorded job: rows, x base, x row stride, list start, list length, y base, y row stride. */
-    static final int JOB_FIELDS = 7;
+    /** Ints per recorded job: rows, x base, x row stride, list start, list length, y base, y row stride, run length. */
+    static final int JOB_FIELDS = 8;
     /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -182,7 +182,7 @@ public final class Conv {
             for (int m0 = u0; m0 < u1; m0 += slice) {
                 int m1 = Math.min(u1, m0 + slice);
                 for (int m = m0; m < m1; m += ROWS)
-                    emit(w, ci, false, Math.min(ROWS, m1 - m), w.xOff + m * cin, cin, tx, tk, 1, w.yOff + m * cout, cout);
+                    emit(w, ci, false, Math.min(ROWS, m1 - m), w.xOff + m * cin, cin, tx, tk, 1, g.cinPerGroup, w.yOff + m * cout, cout);
                 flush(w, ci);
             }
             return;
@@ -237,6 +237,8 @@ public final class Conv {
         int[] tx = w.tx[ci], tk = w.tk[ci], ftx = w.ftx[ci], ftk = w.ftk[ci];
         boolean dw = w.path == Path.DEPTHWISE;
         boolean bb = w.batchBlocked;
+        int cinG = w.geometry.cinPerGroup;
+        boolean merge = !dw && w.geometry.groups == 1 && dd == aa;
         // Outputs o = c + q*m of one residue class c see the lhs-dilation holes at the same taps,
         // so the class shares one tap list; only the padding border shortens it.
         for (int c = 0; c < q && c < O; c++) {
@@ -246,13 +248,24 @@ public final class Conv {
                 if (Math.floorMod(base, aa) == 0) { vt[nIn] = t; vb[nIn] = base; nIn++; }
             }
             int M = (O - c + q - 1) / q;
-            int nt = 0;
-            for (int e = 0; e < no; e++)
-                for (int i = 0; i < nIn; i++) {
-                    tx[nt] = ox[e] + (vb[i] / aa) * w.xs[ia];
-                    tk[nt] = ok[e] + vt[i] * ks[ia];
+            int nt = 0, run = cinG;
+            if (merge && nIn > 0) {
+                // Consecutive inner taps read consecutive input pixels (d == a, one group), and
+                // their packed kernel rows are consecutive too: one run of nIn * Cin per outer tap.
+                for (int e = 0; e < no; e++) {
+                    tx[nt] = ox[e] + (vb[0] / aa) * w.xs[ia];
+                    tk[nt] = ok[e] + vt[0] * ks[ia];
                     nt++;
                 }
+                run = nIn * cinG;
+            } else {
+                for (int e = 0; e < no; e++)
+                    for (int i = 0; i < nIn; i++) {
+                        tx[nt] = ox[e] + (vb[i] / aa) * w.xs[ia];
+                        tk[nt] = ok[e] + vt[i] * ks[ia];
+                        nt++;
+                    }
+            }
             int mLo, mHi;
             if (nt == 0) { mLo = 0; mHi = M - 1; }
             else {
@@ -266,20 +279,35 @@ public final class Conv {
                     int left = mHi - m + 1;
                     // Up to 4 rows; 5 left are split 3 + 2 so that no 1-row block remains.
                     int P = bb ? nb : left <= ROWS ? left : left == 5 ? 3 : ROWS;
-                    emit(w, ci, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, yo, bb ? w.yN : yStep);
+                    emit(w, ci, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, run, yo, bb ? w.yN : yStep);
                     m += bb ? 1 : P;
                 } else {
-                    int nf = 0;
-                    for (int e = 0; e < no; e++)
-                        for (int i = 0; i < nIn; i++) {
-                            int p = vb[i] + m * step;
-                            if (p >= 0 && p < la) {
-                                ftx[nf] = ox[e] + (vb[i] / aa) * w.xs[ia];
-                                ftk[nf] = ok[e] + vt[i] * ks[ia];
+                    int nf = 0, frun = cinG;
+                    if (merge) {
+                        // In-range inner taps are a contiguous part of the list (positions grow with t).
+                        int i0 = 0, i1 = nIn;
+                        while (i0 < nIn && vb[i0] + m * step < 0) i0++;
+                        while (i1 > i0 && vb[i1 - 1] + m * step >= la) i1--;
+                        if (i1 > i0) {
+                            for (int e = 0; e < no; e++) {
+                                ftx[nf] = ox[e] + (vb[i0] / aa) * w.xs[ia];
+                                ftk[nf] = ok[e] + vt[i0] * ks[ia];
                                 nf++;
                             }
+                            frun = (i1 - i0) * cinG;
                         }
-                    emit(w, ci, dw, bb ? nb : 1, xb, w.xN, ftx, ftk, nf, yo, w.yN);
+                    } else {
+                        for (int e = 0; e < no; e++)
+                            for (int i = 0; i < nIn; i++) {
+                                int p = vb[i] + m * step;
+                                if (p >= 0 && p < la) {
+                                    ftx[nf] = ox[e] + (vb[i] / aa) * w.xs[ia];
+                                    ftk[nf] = ok[e] + vt[i] * ks[ia];
+                                    nf++;
+                                }
+                            }
+                    }
+                    emit(w, ci, dw, bb ? nb : 1, xb, w.xN, ftx, ftk, nf, frun, yo, w.yN);
                     m++;
                 }
             }
@@ -291,7 +319,8 @@ public final class Conv {
      * record them, and {@link #flush} runs the row's jobs one output-channel block at a time, so
      * that block's kernel panel stays in cache across all of them.
      */
-    private static void emit(ConvWorkspace w, int ci, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
+    private static void emit(ConvWorkspace w, int ci, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int run,
+                             int yb, int yrs) {
         if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
         if (w.jobCount[ci] * JOB_FIELDS == jobs.length || w.jobListUsed[ci] + nt > bx.length) flush(w, ci);
@@ -302,6 +331,7 @@ public final class Conv {
         w.jobListUsed[ci] = off + nt;
         int j = w.jobCount[ci]++ * JOB_FIELDS;
         jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
+        jobs[j + 7] = run;
     }
 
     /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
@@ -319,11 +349,11 @@ public final class Conv {
                 VectorMask<Float> m0 = full ? null : SP.indexInRange(cb, coutG), m1 = full ? null : SP.indexInRange(cb + L, coutG);
                 for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) {
                     int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2], t0 = jobs[j + 3], t1 = t0 + jobs[j + 4];
-                    int yg = jobs[j + 5] + cy, yrs = jobs[j + 6];
+                    int yg = jobs[j + 5] + cy, yrs = jobs[j + 6], run = jobs[j + 7];
                     if (!full)
-                        for (int p = 0; p < P; p++) mk1x2m(x, xg + p * xrs, bx, bk, t0, t1, cinG, kp, kb, y, yg + p * yrs, m0, m1);
-                    else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, cinG, kp, kb, y, yg, yrs, P);
-                    else mk1x2(x, xg, bx, bk, t0, t1, cinG, kp, kb, y, yg);
+                        for (int p = 0; p < P; p++) mk1x2m(x, xg + p * xrs, bx, bk, t0, t1, run, kp, kb, y, yg + p * yrs, m0, m1);
+                    else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P);
+                    else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg);
                 }
             }
         w.jobCount[ci] = 0;
