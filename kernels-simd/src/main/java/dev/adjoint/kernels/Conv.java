@@ -36,6 +36,8 @@ public final class Conv {
     static final int BLOCK = 2 * L;
     /** Ints per recorded job: rows, x base, x row stride, list start, list length, y base, y row stride, run length. */
     static final int JOB_FIELDS = 8;
+    /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
+    static final int PATCH_MAX = 96;
     /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
     private static final double PARALLEL_FLOPS = 4e6;
 
@@ -48,7 +50,14 @@ public final class Conv {
         /** 1x1 kernel, stride 1, no padding, no lhs dilation: a GEMM [N*S, Cin] x [Cin, Cout] per group. */
         POINTWISE,
         /** groups == Cin == Cout: vectorized over channels. */
-        DEPTHWISE
+        DEPTHWISE,
+        /**
+         * groups == 1 and taps * Cin at most {@link #PATCH_MAX} (first layers): each output row's
+         * patches are gathered into a small buffer (zeros for padding), then one contiguous
+         * contraction of taps * Cin per output, every position blocked 4 at a time. Measured slower
+         * than {@link #GENERAL} (see docs/perf-conv.md), so AUTO does not pick it.
+         */
+        SMALL_CIN
     }
 
     /**
@@ -132,8 +141,13 @@ public final class Conv {
         for (int i = 0; i < ws.r; i++)
             pw &= ws.kS[i] == 1 && ws.str[i] == 1 && ws.a[i] == 1 && ws.lo[i] == 0 && ws.outS[i] == ws.inS[i];
         boolean dw = g.groups == g.cin && g.cout == g.cin;
+        boolean small = ws.patchWidth <= PATCH_MAX && g.groups == 1;
         switch (path) {
+            // SMALL_CIN is not chosen: measured on N32 28x28 1->32 k5 it took 5.5 ms against 1.43 ms
+            // for the general kernel with merged tap runs (the per-element gather costs more than
+            // the GEMM it feeds).
             case AUTO: return pw ? Path.POINTWISE : dw ? Path.DEPTHWISE : Path.GENERAL;
+            case SMALL_CIN: if (!small) throw new IllegalArgumentException("conv: small-Cin path needs groups == 1 and taps * Cin <= " + PATCH_MAX + ": " + g); return path;
             case POINTWISE: if (!pw) throw new IllegalArgumentException("conv: pointwise path needs a 1x1 kernel, stride 1, no padding and no lhs dilation: " + g); return path;
             case DEPTHWISE: if (!dw) throw new IllegalArgumentException("conv: depthwise path needs groups == Cin == Cout: " + g); return path;
             default: return path;
@@ -176,6 +190,7 @@ public final class Conv {
         if (w.path == Path.POINTWISE) {
             int[] tx = w.tx[ci], tk = w.tk[ci];
             tx[0] = 0; tk[0] = 0;
+            w.src[ci] = w.x;
             int cin = g.cin, cout = g.cout;
             // Rows in slices that keep x hot in L1 while every channel block's panel streams over them.
             final int slice = 64;
@@ -190,10 +205,63 @@ public final class Conv {
         int rows = w.outerRows;
         for (int u = u0; u < u1; u++) {
             int outer = u % rows, nIdx = u / rows;
+            if (w.path == Path.SMALL_CIN) { patchUnit(w, ci, nIdx, outer); continue; }
+            w.src[ci] = w.x;
             if (w.batchBlocked) unit(w, ci, nIdx * ROWS, Math.min(ROWS, g.batch - nIdx * ROWS), outer);
             else unit(w, ci, nIdx, 1, outer);
             if (w.path != Path.DEPTHWISE) flush(w, ci);
         }
+    }
+
+    /** Small-Cin path: gathers one output row's patches (zeros where padding or holes), then one GEMM over them. */
+    private static void patchUnit(ConvWorkspace w, int ci, int n, int outer) {
+        ConvGeometry g = w.geometry;
+        int r = w.r;
+        int[] co = w.coord[ci];
+        int rem = outer;
+        for (int ax = r - 2; ax >= 0; ax--) { co[ax] = rem % w.outS[ax]; rem /= w.outS[ax]; }
+        int yb = w.yOff + n * w.yN;
+        for (int ax = 0; ax < r - 1; ax++) yb += co[ax] * w.ys[ax];
+        int taps = (int) g.taps(), cin = g.cin, kc = w.patchWidth, O = w.outS[r - 1];
+        float[] pb = w.patch[ci], x = w.x;
+        int[] ta = w.tapAxis;
+        int xn = w.xOff + n * w.xN;
+        // Per axis, each tap's x offset, or -1 where it lands in padding or a hole: divisions
+        // happen once per (axis, tap) per row, not once per patch element.
+        int mk = w.maxK;
+        int[] ao = w.axisOff[ci];
+        for (int ax = 0; ax < r; ax++)
+            for (int t = 0; t < w.kS[ax]; t++) {
+                int pos = co[ax] * w.str[ax] + t * w.d[ax] - w.lo[ax];
+                ao[ax * mk + t] = pos >= 0 && pos < w.la[ax] && pos % w.a[ax] == 0 ? (pos / w.a[ax]) * w.xs[ax] : -1;
+            }
+        int ia = r - 1, K = w.kS[ia];
+        for (int o = 0; o < O; o++) {
+            for (int t = 0; t < K; t++) {
+                int pos = o * w.str[ia] + t * w.d[ia] - w.lo[ia];
+                ao[ia * mk + t] = pos >= 0 && pos < w.la[ia] && pos % w.a[ia] == 0 ? (pos / w.a[ia]) * w.xs[ia] : -1;
+            }
+            int dst = o * kc;
+            for (int t = 0; t < taps; t++, dst += cin) {
+                int xo = xn;
+                boolean ok = true;
+                for (int ax = 0; ax < r; ax++) {
+                    int v = ao[ax * mk + ta[t * r + ax]];
+                    if (v < 0) { ok = false; break; }
+                    xo += v;
+                }
+                // Plain loops: Cin is small here, far below where arraycopy's call overhead pays.
+                if (ok) for (int c = 0; c < cin; c++) pb[dst + c] = x[xo + c];
+                else for (int c = 0; c < cin; c++) pb[dst + c] = 0f;
+            }
+        }
+        w.src[ci] = pb;
+        int[] tx = w.tx[ci], tk = w.tk[ci];
+        tx[0] = 0; tk[0] = 0;
+        int ys = w.ys[r - 1];
+        for (int o = 0; o < O; o += ROWS)
+            emit(w, ci, false, Math.min(ROWS, O - o), o * kc, kc, tx, tk, 1, kc, yb + o * ys, ys);
+        flush(w, ci);
     }
 
     /** Computes one output row (all innermost positions) for batch entries [n0, n0+nb). */
@@ -339,7 +407,7 @@ public final class Conv {
         int nj = w.jobCount[ci];
         if (nj == 0) return;
         ConvGeometry g = w.geometry;
-        float[] x = w.x, kp = w.packed, y = w.y;
+        float[] x = w.src[ci], kp = w.packed, y = w.y;
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
         int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
         for (int gi = 0; gi < g.groups; gi++)

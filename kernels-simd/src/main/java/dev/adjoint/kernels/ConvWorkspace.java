@@ -40,6 +40,16 @@ public final class ConvWorkspace {
     final int[][] jobTx, jobTk, jobs;
     final int[] jobCount, jobListUsed;
 
+    /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
+    final int maxK;
+    final int[][] axisOff;
+    /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
+    final float[][] src;
+    /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
+    final int patchWidth;
+    final float[][] patch;
+    final int[] tapAxis;
+
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
     int xOff, kOff, yOff;
@@ -90,6 +100,8 @@ public final class ConvWorkspace {
         int maxK = 1;
         for (int v : kS) maxK = Math.max(maxK, v);
         innerT = new int[maxChunks][maxK]; innerB = new int[maxChunks][maxK];
+        this.maxK = maxK;
+        axisOff = new int[maxChunks][rr * maxK];
         coord = new int[maxChunks][rr];
         blocksPerGroup = (g.coutPerGroup + Conv.BLOCK - 1) / Conv.BLOCK;
         panel = taps * g.cinPerGroup * Conv.BLOCK;
@@ -103,5 +115,13 @@ public final class ConvWorkspace {
         int jobCap = Math.max(4, innerO + q);
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
         jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
+        src = new float[maxChunks][];
+        patchWidth = taps * g.cinPerGroup;
+        boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
+        patch = new float[maxChunks][small ? innerO * patchWidth : 0];
+        tapAxis = new int[small ? taps * rr : 0];
+        if (small)
+            for (int t = 0; t < taps; t++)
+                for (int ax = rr - 1, rem = t; ax >= 0; ax--) { tapAxis[t * rr + ax] = rem % kS[ax]; rem /= kS[ax]; }
     }
 }

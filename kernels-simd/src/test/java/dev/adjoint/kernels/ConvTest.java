@@ -129,6 +129,10 @@ class ConvTest {
         assertClose(g + " general", ref, mag, gen, 3);
         float[] auto = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
         assertClose(g + " auto " + Conv.chosenPath(new ConvWorkspace(g, 1)), ref, mag, auto, 0);
+        if (g.groups == 1 && g.taps() * g.cin <= 96) {
+            float[] sc = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.SMALL_CIN, 1);
+            assertClose(g + " small-Cin", ref, mag, sc, 1);
+        }
         float[] par = run(g, x, k, threads3, Conv.Path.AUTO, 0);
         assertArrayEquals(auto, par, g + ": multi-thread differs from serial");
     }
