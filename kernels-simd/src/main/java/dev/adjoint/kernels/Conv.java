@@ -413,15 +413,23 @@ public final class Conv {
         for (int gi = 0; gi < g.groups; gi++)
             for (int bi = 0; bi < w.blocksPerGroup; bi++) {
                 int kb = (gi * w.blocksPerGroup + bi) * w.panel, cb = bi * BLOCK, cy = gi * coutG + cb;
-                boolean full = cb + BLOCK <= coutG;
-                VectorMask<Float> m0 = full ? null : SP.indexInRange(cb, coutG), m1 = full ? null : SP.indexInRange(cb + L, coutG);
+                int n = Math.min(BLOCK, coutG - cb);
+                float[] tile = w.tile[ci];
                 for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) {
                     int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2], t0 = jobs[j + 3], t1 = t0 + jobs[j + 4];
                     int yg = jobs[j + 5] + cy, yrs = jobs[j + 6], run = jobs[j + 7];
-                    if (!full)
-                        for (int p = 0; p < P; p++) mk1x2m(x, xg + p * xrs, bx, bk, t0, t1, run, kp, kb, y, yg + p * yrs, m0, m1);
-                    else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P);
-                    else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg);
+                    if (n == BLOCK) {
+                        if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P);
+                        else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg);
+                    } else {
+                        // Channel tail: the panel is zero-padded, so compute whole vectors into a
+                        // tile and copy the n real channels (masks here were not scalar-replaced
+                        // by C2 and allocated on every call).
+                        if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P);
+                        else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, tile, 0);
+                        for (int p = 0; p < P; p++)
+                            for (int c = 0; c < n; c++) y[yg + p * yrs + c] = tile[p * BLOCK + c];
+                    }
                 }
             }
         w.jobCount[ci] = 0;
@@ -484,22 +492,6 @@ public final class Conv {
             }
         }
         a0.add(b0).intoArray(y, yb); a1.add(b1).intoArray(y, yb + L);
-    }
-
-    /** One row, the channel tail of a group: panels are zero-padded, so only the stores are masked. */
-    private static void mk1x2m(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin, float[] k, int kb,
-                               float[] y, int yb, VectorMask<Float> m0, VectorMask<Float> m1) {
-        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
-        for (int j = j0; j < j1; j++) {
-            int xo = xb + tx[j], ko = kb + tk[j];
-            for (int c = 0; c < cin; c++, ko += BLOCK) {
-                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
-                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
-            }
-        }
-        a0.intoArray(y, yb, m0);
-        a1.intoArray(y, yb + L, m1);
     }
 
     /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */

@@ -43,6 +43,9 @@ public final class ConvWorkspace {
     /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
     final int maxK;
     final int[][] axisOff;
+    /** Per chunk: a micro-kernel-sized output tile for channel tails. */
+    final float[][] tile;
+    private static final int ROWS_TILE = 4;
     /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
     final float[][] src;
     /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
@@ -116,6 +119,7 @@ public final class ConvWorkspace {
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
         jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
         src = new float[maxChunks][];
+        tile = new float[maxChunks][ROWS_TILE * Conv.BLOCK];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
         patch = new float[maxChunks][small ? innerO * patchWidth : 0];
