@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Interpreter;
 import dev.adjoint.graph.NdArray;
-import dev.adjoint.graph.RandomGraphs;
+import dev.adjoint.graph.testing.RandomGraphs;
 import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.graph.op.Constant;

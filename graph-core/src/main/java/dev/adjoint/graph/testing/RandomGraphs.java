@@ -1,4 +1,11 @@
-package dev.adjoint.graph;
+package dev.adjoint.graph.testing;
+
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Ints;
+import dev.adjoint.graph.NdArray;
+import dev.adjoint.graph.Shape;
+import dev.adjoint.graph.ShapeException;
+import dev.adjoint.graph.Tensor;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +21,13 @@ import java.util.SplittableRandom;
  */
 public final class RandomGraphs {
     /** A generated graph: its inputs with values, and its outputs. */
+    /**
+     * A generated graph.
+     *
+     * @param graph the graph
+     * @param feeds a value for every input
+     * @param outputs the tensors to evaluate
+     */
     public record Case(Graph graph, Map<Tensor, NdArray> feeds, List<Tensor> outputs) {}
 
     private RandomGraphs() {}
