@@ -3,11 +3,7 @@ package dev.adjoint.autodiff.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.adjoint.autodiff.Autodiff;
-import dev.adjoint.graph.Graph;
-import dev.adjoint.graph.Tensor;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -54,55 +50,26 @@ class ConformanceTest {
         }
     }
 
-    private static List<Conformance.Result> runAll(List<ConformanceCase> cases, boolean forwardOnly) {
+    private static List<Conformance.Result> runAll(List<ConformanceCase> cases) {
         List<Conformance.Result> out = new ArrayList<>();
-        for (ConformanceCase c : cases) out.add(Conformance.run(c, forwardOnly));
+        for (ConformanceCase c : cases) out.add(Conformance.run(c));
         return out;
     }
 
-    /** Whether {@link Autodiff} is implemented yet (it throws UnsupportedOperationException while a stub). */
-    private static boolean autodiffAvailable() {
-        try {
-            Graph g = new Graph();
-            Tensor x = g.input("x");
-            Autodiff.grad(x.mul(x), List.of(x));
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
     /**
-     * Every check of every case. Fails when any check fails or is unsupported. While autodiff is
-     * still a stub (every gradient check unsupported) it is skipped instead, after printing the
-     * report, unless {@code -Dconformance.strict=true}; {@link #forwardOutputsAllPass} guards the
-     * forward half meanwhile.
+     * Every check of every case: output, vjp, jvp, and for hvp cases grad, hvp and the Hessian.
+     * Fails when any check fails or is unsupported; for the bundled suite, all 166 cases must be there.
      */
     @Test void allChecks() {
         Path dir = casesDir();
         List<ConformanceCase> cases = ConformanceCase.loadAll(dir);
         assertFalse(cases.isEmpty(), "conformance: no cases (*.json) under " + dir.toAbsolutePath());
-        List<Conformance.Result> results = runAll(cases, false);
+        if (isBundled(dir)) assertEquals(BUNDLED_CASES, cases.size(), "bundled suite size");
+        List<Conformance.Result> results = runAll(cases);
         String report = Conformance.report(results);
         System.out.println("conformance cases from " + dir.toAbsolutePath() + "\n" + report);
         long failed = results.stream().filter(r -> r.status() == Conformance.Status.FAILED).count();
         long unsupported = results.stream().filter(r -> r.status() == Conformance.Status.UNSUPPORTED).count();
-        if (!Boolean.getBoolean("conformance.strict") && failed == 0) {
-            assumeTrue(autodiffAvailable(), "autodiff is still a stub: " + unsupported + " cases have unsupported gradient checks");
-        }
         assertTrue(failed == 0 && unsupported == 0, report.substring(report.lastIndexOf('\n') + 1));
-    }
-
-    /** The forward half: every case's output matches (and, for the bundled suite, all 166 are there). */
-    @Test void forwardOutputsAllPass() {
-        Path dir = casesDir();
-        List<ConformanceCase> cases = ConformanceCase.loadAll(dir);
-        assertFalse(cases.isEmpty(), "conformance: no cases (*.json) under " + dir.toAbsolutePath());
-        List<Conformance.Result> results = runAll(cases, true);
-        String report = Conformance.report(results);
-        System.out.println("conformance (forward outputs only) from " + dir.toAbsolutePath() + "\n" + report);
-        long passed = results.stream().filter(r -> r.status() == Conformance.Status.PASSED).count();
-        assertEquals(cases.size(), passed, report);
-        if (isBundled(dir)) assertEquals(BUNDLED_CASES, cases.size(), "bundled suite size");
     }
 }
