@@ -1,0 +1,95 @@
+package dev.adjoint.kernels;
+
+/**
+ * Contiguous-run primitives shared by every memory-bound kernel: each routes to
+ * {@link VecBlockOps} or, when the Vector API is unavailable, to the scalar loop here.
+ * The {@code *Scalar} methods are package-visible so tests can check the fallback in the
+ * same JVM.
+ */
+final class BlockOps {
+    private BlockOps() {}
+
+    static final boolean SIMD = Simd.ENABLED;
+
+    static void unary(UnaryKernelOp op, float[] x, int xo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.unary(op, x, xo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(x[xo + i]);
+    }
+
+    static void binaryVV(BinaryKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.binaryVV(op, a, ao, b, bo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
+    }
+
+    static void binaryVS(BinaryKernelOp op, float[] a, int ao, float s, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.binaryVS(op, a, ao, s, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
+    }
+
+    static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.binarySV(op, s, b, bo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+    }
+
+    static void compareVV(CompareKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.compareVV(op, a, ao, b, bo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
+    }
+
+    static void compareVS(CompareKernelOp op, float[] a, int ao, float s, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.compareVS(op, a, ao, s, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
+    }
+
+    static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.compareSV(op, s, b, bo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+    }
+
+    static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.select(m, mo, a, ao, b, bo, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = m[mo + i] != 0f ? a[ao + i] : b[bo + i];
+    }
+
+    static void fill(float[] d, int dO, int n, float v) {
+        if (SIMD) { VecBlockOps.fill(d, dO, n, v); return; }
+        java.util.Arrays.fill(d, dO, dO + n, v);
+    }
+
+    static float sum(float[] x, int xo, int n) {
+        if (SIMD) return VecBlockOps.sum(x, xo, n);
+        float s = 0f;
+        for (int i = 0; i < n; i++) s += x[xo + i];
+        return s;
+    }
+
+    static float max(float[] x, int xo, int n) {
+        if (SIMD) return VecBlockOps.max(x, xo, n);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+
+    static float reduce(ReduceKernelOp op, float[] x, int xo, int n) {
+        return op == ReduceKernelOp.SUM ? sum(x, xo, n) : max(x, xo, n);
+    }
+
+    static void accumulate(ReduceKernelOp op, float[] acc, int ao, float[] x, int xo, int n) {
+        if (SIMD) { VecBlockOps.accumulate(op, acc, ao, x, xo, n); return; }
+        if (op == ReduceKernelOp.SUM) for (int i = 0; i < n; i++) acc[ao + i] += x[xo + i];
+        else for (int i = 0; i < n; i++) acc[ao + i] = Math.max(acc[ao + i], x[xo + i]);
+    }
+
+    /** Writes {@code s[sLast], s[sLast-1], ...} ({@code n} of them) to {@code d[dO..]}. */
+    static void reverse(float[] s, int sLast, float[] d, int dO, int n) {
+        if (SIMD) { VecBlockOps.reverse(s, sLast, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = s[sLast - i];
+    }
+
+    /** Copies {@code n} elements read with stride {@code ss} into a contiguous run. */
+    static void gather(float[] s, int so, int ss, float[] d, int dO, int n) {
+        if (ss == 1) { System.arraycopy(s, so, d, dO, n); return; }
+        if (ss == -1) { reverse(s, so, d, dO, n); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = s[so + i * ss];
+    }
+}

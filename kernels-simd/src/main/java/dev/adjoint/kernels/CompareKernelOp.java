@@ -1,0 +1,33 @@
+package dev.adjoint.kernels;
+
+/** Comparisons; kernels turn their result into a 0/1 float mask. */
+public enum CompareKernelOp {
+    /** {@code a < b}. */
+    LT,
+    /** {@code a <= b}. */
+    LE,
+    /** {@code a > b}. */
+    GT,
+    /** {@code a >= b}. */
+    GE,
+    /** {@code a == b} (false for NaN, as in IEEE 754). */
+    EQ;
+
+    /**
+     * The scalar definition.
+     *
+     * @param a left operand
+     * @param b right operand
+     * @return 1 when the comparison holds, else 0
+     */
+    public float apply(float a, float b) {
+        boolean r = switch (this) {
+            case LT -> a < b;
+            case LE -> a <= b;
+            case GT -> a > b;
+            case GE -> a >= b;
+            case EQ -> a == b;
+        };
+        return r ? 1f : 0f;
+    }
+}

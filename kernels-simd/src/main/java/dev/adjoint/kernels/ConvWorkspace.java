@@ -1,0 +1,131 @@
+package dev.adjoint.kernels;
+
+/**
+ * Everything a {@link Conv} call needs besides its operands, allocated once per geometry so that
+ * the hot path allocates nothing: the per-chunk tap lists, the decoded attributes, and the task
+ * object handed to the {@link WorkSplitter} (a capturing lambda would allocate on every call).
+ *
+ * <p>A workspace serves one call at a time: two threads must not run convs through the same
+ * workspace concurrently (give each its own).
+ */
+public final class ConvWorkspace {
+    /** The geometry this workspace was made for. */
+    public final ConvGeometry geometry;
+
+    // Attributes with rank 0 widened to one unit axis, so that the kernels always have an
+    // innermost spatial axis to block along.
+    final int r;
+    final int[] inS, kS, outS, str, lo, la, a, d;
+    /**
+     * Element strides per spatial axis of x, of the packed kernel panels (ks, used by the GEMM
+     * paths), of the original kernel layout (ksOrig, used by the depthwise path), and of y.
+     */
+    final int[] xs, ks, ksOrig, ys;
+    final int xN, yN;
+    /** Number of "outer rows": product of all output spatial sizes except the innermost. */
+    final int outerRows;
+    /** Number of taps on the outer axes (all but the innermost). */
+    final int outerTaps;
+    final int maxChunks;
+
+    // Per-chunk scratch: tap offsets into x and k. Indexed by chunk, not thread, because the
+    // WorkSplitter contract does not tell which thread runs a chunk.
+    final int[][] outerX, outerK, tx, tk, ftx, ftk, innerT, innerB, coord;
+
+    /** Output-channel blocks (of {@link Conv#BLOCK}) per group, floats per packed panel. */
+    final int blocksPerGroup, panel;
+    /** The kernel repacked per call into contiguous panels [group][block][tap][cin][BLOCK], zero-padded. */
+    final float[] packed;
+    /** Per-chunk job lists: recorded row blocks of one output row, run channel-block by channel-block. */
+    final int[][] jobTx, jobTk, jobs;
+    final int[] jobCount, jobListUsed;
+
+    /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
+    final int maxK;
+    final int[][] axisOff;
+    /** Per chunk: a micro-kernel-sized output tile for channel tails. */
+    final float[][] tile;
+    private static final int ROWS_TILE = 4;
+    /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
+    final float[][] src;
+    /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
+    final int patchWidth;
+    final float[][] patch;
+    final int[] tapAxis;
+
+    // The current call's operands, read by the task; set before and cleared after each call.
+    float[] x, k, y;
+    int xOff, kOff, yOff;
+    int units, chunks;
+    Conv.Path path;
+    boolean batchBlocked;
+    final WorkSplitter.Chunk task = i -> Conv.runChunk(this, i);
+
+    /**
+     * Makes a workspace for convs of one geometry.
+     *
+     * @param geometry   the geometry
+     * @param maxThreads the largest {@link WorkSplitter#threads()} this workspace will be used with;
+     *                   a larger splitter is used with this many threads only
+     */
+    public ConvWorkspace(ConvGeometry geometry, int maxThreads) {
+        this.geometry = geometry;
+        ConvGeometry g = geometry;
+        int rr = Math.max(1, g.rank);
+        r = rr;
+        inS = new int[rr]; kS = new int[rr]; outS = new int[rr]; str = new int[rr]; lo = new int[rr];
+        la = new int[rr]; a = new int[rr]; d = new int[rr];
+        for (int i = 0; i < rr; i++) {
+            if (g.rank == 0) {
+                inS[i] = 1; kS[i] = 1; outS[i] = 1; str[i] = 1; lo[i] = 0; la[i] = 1; a[i] = 1; d[i] = 1;
+            } else {
+                inS[i] = g.inSize(i); kS[i] = g.kernelSize(i); outS[i] = g.outSize(i); str[i] = g.stride(i);
+                lo[i] = g.padLo(i); la[i] = g.dilatedInSize(i); a[i] = g.lhsDilation(i); d[i] = g.rhsDilation(i);
+            }
+        }
+        xs = new int[rr]; ks = new int[rr]; ksOrig = new int[rr]; ys = new int[rr];
+        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * Conv.BLOCK; ksOrig[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
+        for (int i = rr - 2; i >= 0; i--) {
+            xs[i] = xs[i + 1] * inS[i + 1]; ks[i] = ks[i + 1] * kS[i + 1]; ksOrig[i] = ksOrig[i + 1] * kS[i + 1];
+            ys[i] = ys[i + 1] * outS[i + 1];
+        }
+        xN = xs[0] * inS[0];
+        yN = ys[0] * outS[0];
+        int rows = 1, ot = 1;
+        for (int i = 0; i < rr - 1; i++) { rows *= outS[i]; ot *= kS[i]; }
+        outerRows = rows;
+        outerTaps = ot;
+        int taps = ot * kS[rr - 1];
+        maxChunks = Math.max(1, 4 * Math.max(1, maxThreads));
+        outerX = new int[maxChunks][ot]; outerK = new int[maxChunks][ot];
+        tx = new int[maxChunks][taps]; tk = new int[maxChunks][taps];
+        ftx = new int[maxChunks][taps]; ftk = new int[maxChunks][taps];
+        int maxK = 1;
+        for (int v : kS) maxK = Math.max(maxK, v);
+        innerT = new int[maxChunks][maxK]; innerB = new int[maxChunks][maxK];
+        this.maxK = maxK;
+        axisOff = new int[maxChunks][rr * maxK];
+        coord = new int[maxChunks][rr];
+        blocksPerGroup = (g.coutPerGroup + Conv.BLOCK - 1) / Conv.BLOCK;
+        panel = taps * g.cinPerGroup * Conv.BLOCK;
+        packed = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) g.groups * blocksPerGroup * panel)];
+        // A row's jobs keep their tap lists here until the row is flushed; capped so that a huge
+        // geometry flushes more often instead of allocating without bound.
+        int innerO = outS[rr - 1];
+        int q = a[rr - 1] / Conv.gcd(str[rr - 1], a[rr - 1]);
+        int listCap = (int) Math.max(2L * taps, Math.min((long) (innerO + q) * taps, 1 << 18));
+        jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
+        int jobCap = Math.max(4, innerO + q);
+        jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
+        jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
+        src = new float[maxChunks][];
+        tile = new float[maxChunks][ROWS_TILE * Conv.BLOCK];
+        patchWidth = taps * g.cinPerGroup;
+        boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
+        patch = new float[maxChunks][small ? innerO * patchWidth : 0];
+        tapAxis = new int[small ? taps * rr : 0];
+        if (small)
+            for (int t = 0; t < taps; t++)
+                for (int ax = rr - 1, rem = t; ax >= 0; ax--) { tapAxis[t * rr + ax] = rem % kS[ax]; rem /= kS[ax]; }
+    }
+}

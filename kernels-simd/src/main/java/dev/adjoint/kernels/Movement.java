@@ -1,0 +1,306 @@
+package dev.adjoint.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Data movement as memory-bound copies over dense row-major inputs: pad, slice, rev,
+ * transpose and concatenate. Every output element is written exactly once (pad writes its
+ * zeros in the same pass as the copied data), and the innermost axis is moved with
+ * {@code System.arraycopy} or vector loads whenever the layout allows.
+ */
+public final class Movement {
+    private Movement() {}
+
+    /** Tile edge for the 2-D inner transpose: two 32x32 float tiles (8 KiB) stay in L1. */
+    static final int TILE = 32;
+
+    private static long product(int[] s) {
+        long p = 1;
+        for (int v : s) p *= v;
+        return p;
+    }
+
+    private static int chunks(long work, WorkSplitter splitter, long maxItems) {
+        int t = splitter.threads();
+        if (t <= 1 || work < FusedProgram.MIN_PARALLEL || maxItems <= 1) return 1;
+        return (int) Math.max(1, Math.min(maxItems, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
+    }
+
+    private static void checkOut(String op, float[] out, int outOff, long n) {
+        if (outOff < 0 || outOff + n > out.length) {
+            throw new IllegalArgumentException(op + ": output of " + n + " elements at offset " + outOff
+                    + " does not fit an array of " + out.length);
+        }
+    }
+
+    /**
+     * Output shape of {@link #pad}.
+     *
+     * @param shape input shape
+     * @param lo elements added before each axis (negative crops)
+     * @param hi elements added after each axis (negative crops)
+     * @param interior elements inserted between neighbours along each axis (>= 0)
+     * @return the padded shape
+     */
+    public static int[] padShape(int[] shape, int[] lo, int[] hi, int[] interior) {
+        int[] o = new int[shape.length];
+        for (int d = 0; d < shape.length; d++) {
+            if (interior[d] < 0) throw new IllegalArgumentException("pad: interior[" + d + "] = " + interior[d] + " < 0");
+            long v = lo[d] + hi[d] + (long) shape[d] + (shape[d] > 0 ? (long) (shape[d] - 1) * interior[d] : 0);
+            if (v < 0) throw new IllegalArgumentException("pad: axis " + d + " would have negative extent " + v);
+            o[d] = (int) v;
+        }
+        return o;
+    }
+
+    /**
+     * Pads a dense input with zeros: {@code lo}/{@code hi} per axis (negative values crop),
+     * {@code interior} zeros between neighbouring elements.
+     *
+     * @param shape input shape
+     * @param x input array
+     * @param xOff input offset
+     * @param lo elements before each axis
+     * @param hi elements after each axis
+     * @param interior elements between neighbours
+     * @param out dense destination of {@link #padShape} elements
+     * @param outOff destination offset
+     * @param splitter where to run chunks
+     */
+    public static void pad(int[] shape, float[] x, int xOff, int[] lo, int[] hi, int[] interior,
+                           float[] out, int outOff, WorkSplitter splitter) {
+        int r = shape.length;
+        if (lo.length != r || hi.length != r || interior.length != r) throw new IllegalArgumentException("pad: attribute ranks differ from rank " + r);
+        int[] os = padShape(shape, lo, hi, interior);
+        long total = product(os);
+        checkOut("pad", out, outOff, total);
+        if (total == 0) return;
+        if (r == 0) { out[outOff] = x[xOff]; return; }
+        int[] xs = Elementwise.denseStrides(shape);
+        final int n = os[r - 1], inN = shape[r - 1], loN = lo[r - 1], eN = interior[r - 1] + 1;
+        final long rows = total / n;
+        // Source columns that land inside the row, and where the first one lands.
+        final int iStart, iEnd;
+        if (inN == 0) { iStart = 0; iEnd = 0; }
+        else {
+            iStart = (int) Math.max(0, Math.ceilDiv(-(long) loN, eN));
+            iEnd = (int) Math.min(inN, Math.floorDiv((long) n - 1 - loN, eN) + 1);
+        }
+        int chunks = chunks(total, splitter, rows);
+        WorkSplitter.Chunk body = ci -> {
+            long r0 = rows * ci / chunks, r1 = rows * (ci + 1) / chunks;
+            for (long row = r0; row < r1; row++) {
+                int dst = outOff + (int) (row * n);
+                long q = row;
+                int src = xOff;
+                boolean inside = true;
+                for (int d = r - 2; d >= 0; d--) {
+                    int od = (int) (q % os[d]);
+                    q /= os[d];
+                    int rel = od - lo[d], e = interior[d] + 1;
+                    if (rel < 0 || rel % e != 0 || rel / e >= shape[d]) { inside = false; break; }
+                    src += (rel / e) * xs[d];
+                }
+                if (!inside || iStart >= iEnd) { BlockOps.fill(out, dst, n, 0f); continue; }
+                if (eN == 1) {
+                    int j0 = loN + iStart, j1 = loN + iEnd;
+                    if (j0 > 0) BlockOps.fill(out, dst, j0, 0f);
+                    System.arraycopy(x, src + iStart, out, dst + j0, j1 - j0);
+                    if (j1 < n) BlockOps.fill(out, dst + j1, n - j1, 0f);
+                } else {
+                    BlockOps.fill(out, dst, n, 0f);
+                    for (int i = iStart, j = dst + loN + iStart * eN; i < iEnd; i++, j += eN) out[j] = x[src + i];
+                }
+            }
+        };
+        if (chunks <= 1) body.run(0);
+        else splitter.forEach(chunks, body);
+    }
+
+    /**
+     * Output shape of {@link #slice}.
+     *
+     * @param start first index per axis
+     * @param stop end index (exclusive) per axis
+     * @param step stride per axis (>= 1)
+     * @return the sliced shape
+     */
+    public static int[] sliceShape(int[] start, int[] stop, int[] step) {
+        int[] o = new int[start.length];
+        for (int d = 0; d < o.length; d++) o[d] = Math.max(0, Math.ceilDiv(stop[d] - start[d], step[d]));
+        return o;
+    }
+
+    /**
+     * {@code out[i] = x[start + i*step]} per axis, over a dense input.
+     *
+     * @param shape input shape
+     * @param x input array
+     * @param xOff input offset
+     * @param start first index per axis
+     * @param stop end index (exclusive) per axis, {@code start <= stop <= shape}
+     * @param step stride per axis, >= 1
+     * @param out dense destination of {@link #sliceShape} elements
+     * @param outOff destination offset
+     * @param splitter where to run chunks
+     */
+    public static void slice(int[] shape, float[] x, int xOff, int[] start, int[] stop, int[] step,
+                             float[] out, int outOff, WorkSplitter splitter) {
+        int r = shape.length;
+        if (start.length != r || stop.length != r || step.length != r) throw new IllegalArgumentException("slice: attribute ranks differ from rank " + r);
+        int[] xs = Elementwise.denseStrides(shape), st = new int[r];
+        int off = xOff;
+        for (int d = 0; d < r; d++) {
+            if (step[d] < 1 || start[d] < 0 || start[d] > stop[d] || stop[d] > shape[d]) {
+                throw new IllegalArgumentException("slice: axis " + d + " start " + start[d] + " stop " + stop[d]
+                        + " step " + step[d] + " invalid for extent " + shape[d]);
+            }
+            off += start[d] * xs[d];
+            st[d] = xs[d] * step[d];
+        }
+        Elementwise.copy(sliceShape(start, stop, step), x, off, st, out, outOff, splitter);
+    }
+
+    /**
+     * Reverses a dense input along {@code axes}.
+     *
+     * @param shape input (and output) shape
+     * @param x input array
+     * @param xOff input offset
+     * @param axes axes to flip
+     * @param out dense destination
+     * @param outOff destination offset
+     * @param splitter where to run chunks
+     */
+    public static void rev(int[] shape, float[] x, int xOff, int[] axes, float[] out, int outOff, WorkSplitter splitter) {
+        int[] st = Elementwise.denseStrides(shape);
+        int off = xOff;
+        boolean[] seen = new boolean[shape.length];
+        for (int a : axes) {
+            if (a < 0 || a >= shape.length || seen[a]) throw new IllegalArgumentException("rev: bad axes " + Arrays.toString(axes));
+            seen[a] = true;
+            if (shape[a] > 0) off += (shape[a] - 1) * st[a];
+            st[a] = -st[a];
+        }
+        Elementwise.copy(shape, x, off, st, out, outOff, splitter);
+    }
+
+    /**
+     * {@code out[i_0..i_{r-1}] = x[j]} with {@code j[perm[d]] = i[d]}: output axis {@code d} is
+     * input axis {@code perm[d]}. When the input's contiguous axis does not stay innermost,
+     * the two axes are moved in {@value #TILE}x{@value #TILE} tiles so that both the reads and the
+     * writes of a tile hit cache lines already loaded.
+     *
+     * @param shape input shape
+     * @param x dense input
+     * @param xOff input offset
+     * @param perm a permutation of {@code 0..rank-1}
+     * @param out dense destination
+     * @param outOff destination offset
+     * @param splitter where to run chunks
+     */
+    public static void transpose(int[] shape, float[] x, int xOff, int[] perm, float[] out, int outOff, WorkSplitter splitter) {
+        int r = shape.length;
+        if (perm.length != r) throw new IllegalArgumentException("transpose: perm " + Arrays.toString(perm) + " for rank " + r);
+        int[] xs = Elementwise.denseStrides(shape), os = new int[r], st = new int[r];
+        boolean[] seen = new boolean[r];
+        for (int d = 0; d < r; d++) {
+            if (perm[d] < 0 || perm[d] >= r || seen[perm[d]]) throw new IllegalArgumentException("transpose: " + Arrays.toString(perm) + " is not a permutation");
+            seen[perm[d]] = true;
+            os[d] = shape[perm[d]];
+            st[d] = xs[perm[d]];
+        }
+        int q = -1;
+        for (int d = 0; d < r; d++) if (perm[d] == r - 1) q = d;
+        if (r < 2 || q == r - 1 || shape[r - 1] < 8 || os[r - 1] < 8) {
+            Elementwise.copy(os, x, xOff, st, out, outOff, splitter);
+            return;
+        }
+        long total = product(os);
+        checkOut("transpose", out, outOff, total);
+        int[] ods = Elementwise.denseStrides(os);
+        // Outer axes: every output axis but q (source-contiguous) and the last (output-contiguous).
+        int no = r - 2;
+        int[] oShape = new int[no], oSrc = new int[no], oDst = new int[no];
+        for (int d = 0, k = 0; d < r - 1; d++) {
+            if (d == q) continue;
+            oShape[k] = os[d]; oSrc[k] = st[d]; oDst[k++] = ods[d];
+        }
+        final int A = os[q], B = os[r - 1], dq = ods[q], sB = st[r - 1];
+        final long outer = product(oShape), aTiles = (A + TILE - 1) / TILE, items = outer * aTiles;
+        int chunks = chunks(total, splitter, items);
+        WorkSplitter.Chunk body = ci -> {
+            long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
+            for (long it = i0; it < i1; it++) {
+                long o = it / aTiles, qq = o;
+                int a0 = (int) (it % aTiles) * TILE, a1 = Math.min(A, a0 + TILE);
+                int sBase = xOff, dBase = outOff;
+                for (int d = no - 1; d >= 0; d--) {
+                    int id = (int) (qq % oShape[d]);
+                    qq /= oShape[d];
+                    sBase += id * oSrc[d];
+                    dBase += id * oDst[d];
+                }
+                for (int b0 = 0; b0 < B; b0 += TILE) {
+                    int b1 = Math.min(B, b0 + TILE);
+                    for (int a = a0; a < a1; a++) {
+                        int s = sBase + a + b0 * sB, dd = dBase + a * dq;
+                        for (int b = b0; b < b1; b++, s += sB) out[dd + b] = x[s];
+                    }
+                }
+            }
+        };
+        if (chunks <= 1) body.run(0);
+        else splitter.forEach(chunks, body);
+    }
+
+    /**
+     * Concatenates dense inputs along {@code axis}; all other extents must agree.
+     *
+     * @param axis the joined axis
+     * @param shapes input shapes
+     * @param xs input arrays
+     * @param xOffs input offsets
+     * @param out dense destination
+     * @param outOff destination offset
+     * @param splitter where to run chunks
+     */
+    public static void concatenate(int axis, int[][] shapes, float[][] xs, int[] xOffs, float[] out, int outOff, WorkSplitter splitter) {
+        int k = shapes.length;
+        if (k == 0 || xs.length != k || xOffs.length != k) throw new IllegalArgumentException("concatenate: need matching, non-empty inputs");
+        int r = shapes[0].length;
+        if (axis < 0 || axis >= r) throw new IllegalArgumentException("concatenate: axis " + axis + " out of range for rank " + r);
+        long outer = 1;
+        for (int d = 0; d < axis; d++) outer *= shapes[0][d];
+        final int[] inner = new int[k], cum = new int[k + 1];
+        for (int i = 0; i < k; i++) {
+            for (int d = 0; d < r; d++) {
+                if (d != axis && shapes[i][d] != shapes[0][d]) throw new IllegalArgumentException("concatenate: input " + i
+                        + " shape " + Arrays.toString(shapes[i]) + " differs from " + Arrays.toString(shapes[0]) + " off axis " + axis);
+            }
+            long p = 1;
+            for (int d = axis; d < r; d++) p *= shapes[i][d];
+            inner[i] = (int) p;
+            cum[i + 1] = cum[i] + inner[i];
+        }
+        final int row = cum[k];
+        final long total = outer * row;
+        checkOut("concatenate", out, outOff, total);
+        if (total == 0) return;
+        int chunks = chunks(total, splitter, total / 64);
+        final long fOuter = outer;
+        WorkSplitter.Chunk body = ci -> {
+            long s = ci == 0 ? 0 : (total * ci / chunks) & ~63L, e = ci == chunks - 1 ? total : (total * (ci + 1) / chunks) & ~63L;
+            for (long o = s / row; o < fOuter && o * row < e; o++) {
+                for (int i = 0; i < k; i++) {
+                    long a = Math.max(s, o * row + cum[i]), b = Math.min(e, o * row + cum[i + 1]);
+                    if (a >= b) continue;
+                    int within = (int) (a - o * row - cum[i]);
+                    System.arraycopy(xs[i], xOffs[i] + (int) (o * inner[i]) + within, out, outOff + (int) a, (int) (b - a));
+                }
+            }
+        };
+        if (chunks <= 1) body.run(0);
+        else splitter.forEach(chunks, body);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.adjoint.kernels;
+
+/**
+ * Unary elementwise operations known to the kernels. The kernel package cannot see the
+ * graph's op records, so the executor maps each graph op onto one of these constants.
+ */
+public enum UnaryKernelOp {
+    /** {@code -x}. */
+    NEG,
+    /** {@code e^x}. */
+    EXP,
+    /** Natural logarithm. */
+    LOG,
+    /** Hyperbolic tangent. */
+    TANH,
+    /** {@code 1 / (1 + e^-x)}. */
+    LOGISTIC,
+    /** Square root. */
+    SQRT,
+    /** {@code 1 / sqrt(x)}: a correctly rounded float sqrt, then a float divide (no 12-bit hardware estimate). */
+    RSQRT,
+    /** Absolute value. */
+    ABS,
+    /** -1, 0 or 1 by the sign of x; signed zeros and NaN pass through unchanged. */
+    SIGN,
+    /** {@code max(x, 0)}; not a graph primitive, but cheap to fuse here. */
+    RELU;
+
+    /**
+     * The scalar definition, used by the scalar fallback and for operands that are constant
+     * over a whole row.
+     *
+     * @param x the argument
+     * @return the result
+     */
+    public float apply(float x) {
+        return switch (this) {
+            case NEG -> -x;
+            case EXP -> (float) Math.exp(x);
+            case LOG -> (float) Math.log(x);
+            case TANH -> (float) Math.tanh(x);
+            case LOGISTIC -> (float) (1.0 / (1.0 + Math.exp(-x)));
+            case SQRT -> (float) Math.sqrt(x);
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case RELU -> Math.max(x, 0f);
+        };
+    }
+}

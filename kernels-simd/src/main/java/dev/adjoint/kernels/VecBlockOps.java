@@ -1,0 +1,570 @@
+package dev.adjoint.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API loops behind {@link BlockOps}: contiguous runs of floats. Exact ops
+ * (IEEE add, mul, div, sqrt, compares) get scalar tails, which give the same bits. The
+ * polynomial math ops (exp, log, tanh, logistic) differ from their scalar versions in the
+ * last bit, so their tails go through the vector code too: where a chunk or block boundary
+ * falls must not change a result.
+ *
+ * <p>Tails of the math ops: the ragged end is covered by one more full vector placed at
+ * {@code n - L}, overlapping the previous one; lanes are independent, so the overlap is
+ * written twice with equal values. Each vector is loaded before the previous one is stored,
+ * so this is right when {@code d} is {@code x} (in place). The tail runs inside the main
+ * loop because a call to a large vector method from a cold site after the loop is not
+ * inlined, and a non-inlined vector call boxes its arguments (128 B per call). Only {@link BlockOps} refers to this class, and only when {@link Simd#ENABLED}, so
+ * no vector type is ever resolved on a JVM without the incubator module.
+ *
+ * <p>The op switch sits inside the loop on purpose: it is loop-invariant and predicted
+ * perfectly, and one loop per call site keeps this file reviewable; JMH with -prof gc shows
+ * C2 still keeps every vector in registers (no boxing).
+ */
+final class VecBlockOps {
+    private VecBlockOps() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(S, i -> L - 1 - i);
+    /** Butterfly partners for the fixed-order lane fold in {@link #sum}. */
+    private static final VectorShuffle<Float> X1 = xor(1), X2 = xor(2), X4 = xor(4), X8 = xor(8);
+
+    private static VectorShuffle<Float> xor(int k) {
+        return k < L ? VectorShuffle.fromOp(S, i -> i ^ k) : null;
+    }
+
+    /**
+     * One loop per op, chosen before the loop and with the op written out in it: C2 does
+     * not constant-fold an enum switch (its ordinal goes through a mutable array), so a
+     * shared {@code switch} helper would merge every op's vector in one phi, and once one
+     * large math op is not inlined there, C2 boxes the vector on every iteration.
+     */
+    static void unary(UnaryKernelOp op, float[] x, int xo, float[] d, int dO, int n) {
+        switch (op) {
+            case NEG -> uNeg(x, xo, d, dO, n);
+            case EXP -> uExp(x, xo, d, dO, n);
+            case LOG -> uLog(x, xo, d, dO, n);
+            case TANH -> uTanh(x, xo, d, dO, n);
+            case LOGISTIC -> uLogistic(x, xo, d, dO, n);
+            case SQRT -> uSqrt(x, xo, d, dO, n);
+            case RSQRT -> uRsqrt(x, xo, d, dO, n);
+            case ABS -> uAbs(x, xo, d, dO, n);
+            case SIGN -> uSign(x, xo, d, dO, n);
+            case RELU -> uRelu(x, xo, d, dO, n);
+        }
+    }
+
+    private static void uNeg(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, x, xo + i).neg().intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.NEG.apply(x[xo + i]);
+    }
+
+    private static void uExp(float[] x, int xo, float[] d, int dO, int n) {
+        if (n < L) { // lane-wise through the same vector code as long runs, so bits do not depend on n
+            for (int k = 0; k < n; k++) d[dO + k] = VecMath.exp(FloatVector.broadcast(S, x[xo + k])).lane(0);
+            return;
+        }
+        // See "Tails" in the class comment.
+        int last = n - L, p = 0;
+        FloatVector cur = FloatVector.fromArray(S, x, xo);
+        while (true) {
+            boolean more = p < last;
+            int q = more ? Math.min(p + L, last) : p;
+            FloatVector nxt = FloatVector.fromArray(S, x, xo + q);
+            VecMath.exp(cur).intoArray(d, dO + p);
+            if (!more) break;
+            cur = nxt;
+            p = q;
+        }
+    }
+
+    private static void uLog(float[] x, int xo, float[] d, int dO, int n) {
+        if (n < L) { // lane-wise through the same vector code as long runs, so bits do not depend on n
+            for (int k = 0; k < n; k++) d[dO + k] = VecMath.log(FloatVector.broadcast(S, x[xo + k])).lane(0);
+            return;
+        }
+        // See "Tails" in the class comment.
+        int last = n - L, p = 0;
+        FloatVector cur = FloatVector.fromArray(S, x, xo);
+        while (true) {
+            boolean more = p < last;
+            int q = more ? Math.min(p + L, last) : p;
+            FloatVector nxt = FloatVector.fromArray(S, x, xo + q);
+            VecMath.log(cur).intoArray(d, dO + p);
+            if (!more) break;
+            cur = nxt;
+            p = q;
+        }
+    }
+
+    private static void uTanh(float[] x, int xo, float[] d, int dO, int n) {
+        if (n < L) { // lane-wise through the same vector code as long runs, so bits do not depend on n
+            for (int k = 0; k < n; k++) d[dO + k] = VecMath.tanh(FloatVector.broadcast(S, x[xo + k])).lane(0);
+            return;
+        }
+        // See "Tails" in the class comment.
+        int last = n - L, p = 0;
+        FloatVector cur = FloatVector.fromArray(S, x, xo);
+        while (true) {
+            boolean more = p < last;
+            int q = more ? Math.min(p + L, last) : p;
+            FloatVector nxt = FloatVector.fromArray(S, x, xo + q);
+            VecMath.tanh(cur).intoArray(d, dO + p);
+            if (!more) break;
+            cur = nxt;
+            p = q;
+        }
+    }
+
+    private static void uLogistic(float[] x, int xo, float[] d, int dO, int n) {
+        if (n < L) { // lane-wise through the same vector code as long runs, so bits do not depend on n
+            for (int k = 0; k < n; k++) d[dO + k] = VecMath.logistic(FloatVector.broadcast(S, x[xo + k])).lane(0);
+            return;
+        }
+        // See "Tails" in the class comment.
+        int last = n - L, p = 0;
+        FloatVector cur = FloatVector.fromArray(S, x, xo);
+        while (true) {
+            boolean more = p < last;
+            int q = more ? Math.min(p + L, last) : p;
+            FloatVector nxt = FloatVector.fromArray(S, x, xo + q);
+            VecMath.logistic(cur).intoArray(d, dO + p);
+            if (!more) break;
+            cur = nxt;
+            p = q;
+        }
+    }
+
+    private static void uSqrt(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.SQRT.apply(x[xo + i]);
+    }
+
+    private static void uRsqrt(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            VecMath.rsqrt(FloatVector.fromArray(S, x, xo + i)).intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.RSQRT.apply(x[xo + i]);
+    }
+
+    private static void uAbs(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, x, xo + i).abs().intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.ABS.apply(x[xo + i]);
+    }
+
+    private static void uSign(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            VecMath.sign(FloatVector.fromArray(S, x, xo + i)).intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.SIGN.apply(x[xo + i]);
+    }
+
+    private static void uRelu(float[] x, int xo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, x, xo + i).max(0f).intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = UnaryKernelOp.RELU.apply(x[xo + i]);
+    }
+
+    static void binaryVV(BinaryKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        switch (op) {
+            case ADD -> bAddVV(a, ao, b, bo, d, dO, n);
+            case SUB -> bSubVV(a, ao, b, bo, d, dO, n);
+            case MUL -> bMulVV(a, ao, b, bo, d, dO, n);
+            case DIV -> bDivVV(a, ao, b, bo, d, dO, n);
+            case MAX -> bMaxVV(a, ao, b, bo, d, dO, n);
+            case MIN -> bMinVV(a, ao, b, bo, d, dO, n);
+            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+                for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
+            }
+        }
+    }
+
+    private static void bAddVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.ADD.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void bSubVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.SUB.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void bMulVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MUL.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void bDivVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).div(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.DIV.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void bMaxVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).max(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MAX.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void bMinVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).min(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MIN.apply(a[ao + i], b[bo + i]);
+    }
+
+    static void compareVV(CompareKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        switch (op) {
+            case LT -> cLtVV(a, ao, b, bo, d, dO, n);
+            case LE -> cLeVV(a, ao, b, bo, d, dO, n);
+            case GT -> cGtVV(a, ao, b, bo, d, dO, n);
+            case GE -> cGeVV(a, ao, b, bo, d, dO, n);
+            case EQ -> cEqVV(a, ao, b, bo, d, dO, n);
+        }
+    }
+
+    private static void cLtVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LT.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void cLeVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LE.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void cGtVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GT.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void cGeVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GE.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void cEqVV(float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.EQ, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(a[ao + i], b[bo + i]);
+    }
+
+    static void binaryVS(BinaryKernelOp op, float[] a, int ao, float s, float[] d, int dO, int n) {
+        switch (op) {
+            case ADD -> bAddVS(a, ao, s, d, dO, n);
+            case SUB -> bSubVS(a, ao, s, d, dO, n);
+            case MUL -> bMulVS(a, ao, s, d, dO, n);
+            case DIV -> bDivVS(a, ao, s, d, dO, n);
+            case MAX -> bMaxVS(a, ao, s, d, dO, n);
+            case MIN -> bMinVS(a, ao, s, d, dO, n);
+            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+                for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
+            }
+        }
+    }
+
+    private static void bAddVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).add(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.ADD.apply(a[ao + i], s);
+    }
+
+    private static void bSubVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).sub(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.SUB.apply(a[ao + i], s);
+    }
+
+    private static void bMulVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).mul(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MUL.apply(a[ao + i], s);
+    }
+
+    private static void bDivVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).div(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.DIV.apply(a[ao + i], s);
+    }
+
+    private static void bMaxVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).max(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MAX.apply(a[ao + i], s);
+    }
+
+    private static void bMinVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, a, ao + i).min(vs).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MIN.apply(a[ao + i], s);
+    }
+
+    static void compareVS(CompareKernelOp op, float[] a, int ao, float s, float[] d, int dO, int n) {
+        switch (op) {
+            case LT -> cLtVS(a, ao, s, d, dO, n);
+            case LE -> cLeVS(a, ao, s, d, dO, n);
+            case GT -> cGtVS(a, ao, s, d, dO, n);
+            case GE -> cGeVS(a, ao, s, d, dO, n);
+            case EQ -> cEqVS(a, ao, s, d, dO, n);
+        }
+    }
+
+    private static void cLtVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LT, vs)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LT.apply(a[ao + i], s);
+    }
+
+    private static void cLeVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LE, vs)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LE.apply(a[ao + i], s);
+    }
+
+    private static void cGtVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GT, vs)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GT.apply(a[ao + i], s);
+    }
+
+    private static void cGeVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GE, vs)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GE.apply(a[ao + i], s);
+    }
+
+    private static void cEqVS(float[] a, int ao, float s, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.EQ, vs)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(a[ao + i], s);
+    }
+
+    static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        switch (op) {
+            case ADD -> bAddSV(s, b, bo, d, dO, n);
+            case SUB -> bSubSV(s, b, bo, d, dO, n);
+            case MUL -> bMulSV(s, b, bo, d, dO, n);
+            case DIV -> bDivSV(s, b, bo, d, dO, n);
+            case MAX -> bMaxSV(s, b, bo, d, dO, n);
+            case MIN -> bMinSV(s, b, bo, d, dO, n);
+            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+                for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+            }
+        }
+    }
+
+    private static void bAddSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.add(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.ADD.apply(s, b[bo + i]);
+    }
+
+    private static void bSubSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.sub(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.SUB.apply(s, b[bo + i]);
+    }
+
+    private static void bMulSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.mul(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MUL.apply(s, b[bo + i]);
+    }
+
+    private static void bDivSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.div(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.DIV.apply(s, b[bo + i]);
+    }
+
+    private static void bMaxSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.max(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MAX.apply(s, b[bo + i]);
+    }
+
+    private static void bMinSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vs.min(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MIN.apply(s, b[bo + i]);
+    }
+
+    static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        switch (op) {
+            case LT -> cLtSV(s, b, bo, d, dO, n);
+            case LE -> cLeSV(s, b, bo, d, dO, n);
+            case GT -> cGtSV(s, b, bo, d, dO, n);
+            case GE -> cGeSV(s, b, bo, d, dO, n);
+            case EQ -> cEqSV(s, b, bo, d, dO, n);
+        }
+    }
+
+    private static void cLtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LT.apply(s, b[bo + i]);
+    }
+
+    private static void cLeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.LE.apply(s, b[bo + i]);
+    }
+
+    private static void cGtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GT.apply(s, b[bo + i]);
+    }
+
+    private static void cGeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.GE.apply(s, b[bo + i]);
+    }
+
+    private static void cEqSV(float s, float[] b, int bo, float[] d, int dO, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.EQ, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(s, b[bo + i]);
+    }
+
+    static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            VectorMask<Float> pick = FloatVector.fromArray(S, m, mo + i).compare(VectorOperators.NE, 0f);
+            FloatVector.fromArray(S, b, bo + i).blend(FloatVector.fromArray(S, a, ao + i), pick).intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = m[mo + i] != 0f ? a[ao + i] : b[bo + i];
+    }
+
+    static void fill(float[] d, int dO, int n, float v) {
+        FloatVector vv = FloatVector.broadcast(S, v);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) vv.intoArray(d, dO + i);
+        for (; i < n; i++) d[dO + i] = v;
+    }
+
+    /**
+     * Sums with four accumulators (to hide add latency) and folds the lanes with an explicit
+     * butterfly rather than {@code reduceLanes(ADD)}, whose order is unspecified and may
+     * differ between interpreted and compiled code; that keeps sums bit-reproducible.
+     * (Folding with {@code lane(k)} in a loop would box the vector on every call.)
+     */
+    static float sum(float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int ub = n - 4 * L; i <= ub; i += 4 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, x, xo + i));
+            a1 = a1.add(FloatVector.fromArray(S, x, xo + i + L));
+            a2 = a2.add(FloatVector.fromArray(S, x, xo + i + 2 * L));
+            a3 = a3.add(FloatVector.fromArray(S, x, xo + i + 3 * L));
+        }
+        for (int ub = S.loopBound(n); i < ub; i += L) a0 = a0.add(FloatVector.fromArray(S, x, xo + i));
+        FloatVector t = a0.add(a1).add(a2.add(a3));
+        if (L >= 16) t = t.add(t.rearrange(X8));
+        if (L >= 8) t = t.add(t.rearrange(X4));
+        if (L >= 4) t = t.add(t.rearrange(X2));
+        if (L >= 2) t = t.add(t.rearrange(X1));
+        float s = t.lane(0);
+        for (; i < n; i++) s += x[xo + i];
+        return s;
+    }
+
+    static float max(float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0;
+        int i = 0;
+        for (int ub = n - 2 * L; i <= ub; i += 2 * L) {
+            a0 = a0.max(FloatVector.fromArray(S, x, xo + i));
+            a1 = a1.max(FloatVector.fromArray(S, x, xo + i + L));
+        }
+        for (int ub = S.loopBound(n); i < ub; i += L) a0 = a0.max(FloatVector.fromArray(S, x, xo + i));
+        float m = a0.max(a1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+
+    static void accumulate(ReduceKernelOp op, float[] acc, int ao, float[] x, int xo, int n) {
+        int i = 0;
+        if (op == ReduceKernelOp.SUM) {
+            for (int ub = S.loopBound(n); i < ub; i += L) {
+                FloatVector.fromArray(S, acc, ao + i).add(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, ao + i);
+            }
+            for (; i < n; i++) acc[ao + i] += x[xo + i];
+        } else {
+            for (int ub = S.loopBound(n); i < ub; i += L) {
+                FloatVector.fromArray(S, acc, ao + i).max(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, ao + i);
+            }
+            for (; i < n; i++) acc[ao + i] = Math.max(acc[ao + i], x[xo + i]);
+        }
+    }
+
+    static void reverse(float[] s, int sLast, float[] d, int dO, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, s, sLast - i - L + 1).rearrange(REVERSE).intoArray(d, dO + i);
+        }
+        for (; i < n; i++) d[dO + i] = s[sLast - i];
+    }
+}

@@ -1,0 +1,256 @@
+package dev.adjoint.kernels;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every conv path against a naive float64 reference, on a seeded random sample of the attribute grid. */
+class ConvTest {
+    static ExecutorService pool;
+    static WorkSplitter threads3;
+
+    @BeforeAll
+    static void startPool() {
+        pool = Executors.newFixedThreadPool(3);
+        threads3 = new WorkSplitter() {
+            @Override public int threads() { return 3; }
+            @Override public void forEach(int chunks, Chunk task) {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int i = 0; i < chunks; i++) { int c = i; fs.add(pool.submit(() -> task.run(c))); }
+                try { for (Future<?> f : fs) f.get(); } catch (Exception e) { throw new RuntimeException(e); }
+            }
+        };
+    }
+
+    @AfterAll
+    static void stopPool() { pool.shutdownNow(); }
+
+    /** Visits every (x index, k index, y index) product term of the conv that lands on a real input element. */
+    interface Term { void at(int xi, int ki, int yi); }
+
+    static void forEachTerm(ConvGeometry g, Term f) {
+        int r = g.rank;
+        int[] o = new int[r], t = new int[r];
+        long outSp = g.outSpatial(), taps = g.taps();
+        int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
+        for (int n = 0; n < g.batch; n++)
+            for (long os = 0; os < outSp; os++) {
+                long rem = os;
+                for (int a = r - 1; a >= 0; a--) { o[a] = (int) (rem % g.outSize(a)); rem /= g.outSize(a); }
+                for (long ts = 0; ts < taps; ts++) {
+                    long rt = ts;
+                    for (int a = r - 1; a >= 0; a--) { t[a] = (int) (rt % g.kernelSize(a)); rt /= g.kernelSize(a); }
+                    long xsp = 0;
+                    boolean ok = true;
+                    for (int a = 0; a < r && ok; a++) {
+                        int pos = o[a] * g.stride(a) + t[a] * g.rhsDilation(a) - g.padLo(a);
+                        if (pos < 0 || pos >= g.dilatedInSize(a) || pos % g.lhsDilation(a) != 0) ok = false;
+                        else xsp = xsp * g.inSize(a) + pos / g.lhsDilation(a);
+                    }
+                    if (!ok) continue;
+                    for (int cy = 0; cy < g.cout; cy++) {
+                        int gi = cy / coutG;
+                        for (int cl = 0; cl < cinG; cl++) {
+                            int xi = (int) (((long) n * g.inSpatial() + xsp) * g.cin + gi * cinG + cl);
+                            int ki = (int) ((ts * cinG + cl) * g.cout + cy);
+                            int yi = (int) (((long) n * outSp + os) * g.cout + cy);
+                            f.at(xi, ki, yi);
+                        }
+                    }
+                }
+            }
+    }
+
+    static float[] rand(SplittableRandom rnd, long n) {
+        float[] a = new float[(int) n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    /** Checks got against the float64 sum with a tolerance scaled by the sum of |terms| of each element. */
+    static void assertClose(String what, double[] ref, double[] mag, float[] got, int off) {
+        for (int i = 0; i < ref.length; i++) {
+            double tol = 1e-5 * mag[i] + 1e-6;
+            float v = got[off + i];
+            if (!(Math.abs(v - ref[i]) <= tol))
+                fail(what + ": element " + i + " is " + v + ", expected " + ref[i]);
+        }
+    }
+
+    static float[] run(ConvGeometry g, float[] x, float[] k, WorkSplitter sp, Conv.Path path, int pad) {
+        float[] y = new float[(int) g.outputLength() + 2 * pad];
+        Arrays.fill(y, Float.NaN);
+        Conv.forward(new ConvWorkspace(g, sp.threads()), x, 0, k, 0, y, pad, sp, path);
+        for (int i = 0; i < pad; i++) {
+            assertTrue(Float.isNaN(y[i]), "wrote before y");
+            assertTrue(Float.isNaN(y[y.length - 1 - i]), "wrote after y");
+        }
+        return y;
+    }
+
+    static int[] arr(SplittableRandom rnd, int r, int lo, int hi) {
+        int[] a = new int[r];
+        for (int i = 0; i < r; i++) a[i] = lo + rnd.nextInt(hi - lo + 1);
+        return a;
+    }
+
+    static final int[] CHANNELS = {1, 3, 16, 17, 33};
+
+    static ConvGeometry randomGeometry(SplittableRandom rnd, int r) {
+        int[] s = arr(rnd, r, 1, r == 3 ? 5 : 8);
+        int[] k = arr(rnd, r, 1, 3);
+        int[] st = arr(rnd, r, 1, 3), ld = arr(rnd, r, 1, 2), rd = arr(rnd, r, 1, 2);
+        int[] lo = arr(rnd, r, -1, 2), hi = arr(rnd, r, -1, 2);
+        int kind = rnd.nextInt(4);
+        int cin = CHANNELS[rnd.nextInt(CHANNELS.length)], cout = CHANNELS[rnd.nextInt(CHANNELS.length)], groups = 1;
+        if (kind == 1) { // groups 2
+            cin = 2 * (1 + rnd.nextInt(9)); cout = 2 * (1 + rnd.nextInt(17)); groups = 2;
+        } else if (kind == 2) { // depthwise, maybe with a channel multiplier
+            cin = CHANNELS[rnd.nextInt(CHANNELS.length)]; groups = cin; cout = cin * (rnd.nextBoolean() ? 1 : 1 + rnd.nextInt(3));
+        }
+        int n = 1 + rnd.nextInt(r == 3 ? 2 : 5);
+        return ConvGeometry.of(n, s, cin, k, cout, st, lo, hi, ld, rd, groups);
+    }
+
+    static void checkAllPaths(ConvGeometry g, SplittableRandom rnd) {
+        float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
+        double[] ref = new double[(int) g.outputLength()], mag = new double[ref.length];
+        forEachTerm(g, (xi, ki, yi) -> { ref[yi] += (double) x[xi] * k[ki]; mag[yi] += Math.abs((double) x[xi] * k[ki]); });
+        float[] gen = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.GENERAL, 3);
+        assertClose(g + " general", ref, mag, gen, 3);
+        float[] auto = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
+        assertClose(g + " auto " + Conv.chosenPath(new ConvWorkspace(g, 1)), ref, mag, auto, 0);
+        if (g.groups == 1 && g.taps() * g.cin <= 96) {
+            float[] sc = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.SMALL_CIN, 1);
+            assertClose(g + " small-Cin", ref, mag, sc, 1);
+        }
+        float[] par = run(g, x, k, threads3, Conv.Path.AUTO, 0);
+        assertArrayEquals(auto, par, g + ": multi-thread differs from serial");
+    }
+
+    @Test
+    void randomGrid1d2d3d() {
+        SplittableRandom rnd = new SplittableRandom(20261122);
+        int zeroOut = 0;
+        for (int r = 1; r <= 3; r++)
+            for (int it = 0; it < (r == 3 ? 150 : 400); it++) {
+                ConvGeometry g = randomGeometry(rnd, r);
+                if (g.outputLength() == 0) zeroOut++;
+                checkAllPaths(g, rnd);
+            }
+        assertTrue(zeroOut > 0, "the sample should include O = 0 cases");
+    }
+
+    @Test
+    void rankZeroIsAGroupedMatmul() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int groups : new int[] {1, 3})
+            checkAllPaths(ConvGeometry.of(5, new int[0], 9, new int[0], 33, new int[0], new int[0], new int[0], new int[0], new int[0], groups), rnd);
+    }
+
+    @Test
+    void fastPathsAgreeWithGeneralAndReference() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int c : CHANNELS) {
+            // pointwise
+            for (int co : CHANNELS) {
+                ConvGeometry g = ConvGeometry.simple(3, new int[] {5, 7}, c, new int[] {1, 1}, co, 1, 0, 1);
+                assertEquals(Conv.Path.POINTWISE, Conv.chosenPath(new ConvWorkspace(g, 1)));
+                checkAllPaths(g, rnd);
+                float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
+                assertArrayEqualsTol(run(g, x, k, WorkSplitter.SERIAL, Conv.Path.GENERAL, 0),
+                        run(g, x, k, threads3, Conv.Path.POINTWISE, 0));
+            }
+            // depthwise
+            for (int st = 1; st <= 2; st++) {
+                ConvGeometry g = ConvGeometry.simple(2, new int[] {9, 6}, c, new int[] {3, 3}, c, st, 1, c);
+                assertEquals(Conv.Path.DEPTHWISE, Conv.chosenPath(new ConvWorkspace(g, 1)));
+                checkAllPaths(g, rnd);
+                float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
+                assertArrayEqualsTol(run(g, x, k, WorkSplitter.SERIAL, Conv.Path.GENERAL, 0),
+                        run(g, x, k, WorkSplitter.SERIAL, Conv.Path.DEPTHWISE, 0));
+            }
+            // small-Cin first layers and k3 s1/s2 layers
+            for (int st = 1; st <= 2; st++) {
+                checkAllPaths(ConvGeometry.simple(2, new int[] {12, 11}, c, new int[] {5, 5}, 32, st, 2, 1), rnd);
+                checkAllPaths(ConvGeometry.simple(2, new int[] {10, 9}, c, new int[] {3, 3}, 64, st, 1, 1), rnd);
+            }
+        }
+    }
+
+    static void assertArrayEqualsTol(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++)
+            assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), "element " + i);
+    }
+
+    /** The backward convs (lhs dilation, negative padding) through the general kernel equal the scattered reference. */
+    @Test
+    void backwardConvsMatchReference() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        int done = 0;
+        for (int it = 0; it < 300; it++) {
+            int r = 1 + it % 3;
+            ConvGeometry g = randomGeometry(rnd, r);
+            if (g.outputLength() == 0 || g.inputLength() == 0) continue;
+            float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength()), dy = rand(rnd, g.outputLength());
+            double[] dx = new double[x.length], dxm = new double[x.length];
+            forEachTerm(g, (xi, ki, yi) -> { dx[xi] += (double) dy[yi] * k[ki]; dxm[xi] += Math.abs((double) dy[yi] * k[ki]); });
+            ConvGeometry gx = g.inputGradient();
+            float[] kf = new float[k.length];
+            Conv.flipKernel(g, k, 0, kf, 0);
+            WorkSplitter sp = it % 2 == 0 ? WorkSplitter.SERIAL : threads3;
+            float[] gotDx = run(gx, dy, kf, sp, Conv.Path.AUTO, 1);
+            assertClose(g + " dx", dx, dxm, gotDx, 1);
+            if (g.groups == 1) {
+                double[] dk = new double[k.length], dkm = new double[k.length];
+                forEachTerm(g, (xi, ki, yi) -> { dk[ki] += (double) x[xi] * dy[yi]; dkm[ki] += Math.abs((double) x[xi] * dy[yi]); });
+                ConvGeometry gk = g.kernelGradient();
+                int sp1 = (int) g.inSpatial(), so = (int) g.outSpatial(), taps = (int) g.taps();
+                float[] xt = new float[x.length], dyt = new float[dy.length], dkc = new float[k.length + 2];
+                Conv.swapFirstLast(x, 0, g.batch, sp1, g.cin, xt, 0);
+                Conv.swapOuter(dy, 0, g.batch, so, g.cout, dyt, 0);
+                Arrays.fill(dkc, Float.NaN);
+                Conv.forward(new ConvWorkspace(gk, 3), xt, 0, dyt, 0, dkc, 1, sp);
+                float[] dkg = new float[k.length];
+                Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
+                assertClose(g + " dk", dk, dkm, dkg, 0);
+            }
+            done++;
+        }
+        assertTrue(done > 200);
+    }
+
+    @Test
+    void rejectsInconsistentArguments() {
+        int[] one = {1};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, new int[] {4}, 6, new int[] {3}, 4, one, one, one, one, one, 4));
+        assertTrue(e.getMessage().contains("groups 4 must divide"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, new int[] {4, 4}, 6, new int[] {3}, 4, one, one, one, one, one, 1));
+        assertTrue(e.getMessage().contains("kernel size has 1 entries"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, new int[] {4}, 6, new int[] {3}, 4, new int[] {0}, one, one, one, one, 1));
+        assertTrue(e.getMessage().contains("stride 0"), e.getMessage());
+        ConvGeometry g = ConvGeometry.simple(1, new int[] {4}, 2, new int[] {3}, 2, 1, 1, 1);
+        ConvWorkspace ws = new ConvWorkspace(g, 1);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Conv.forward(ws, new float[7], 0, new float[12], 0, new float[8], 0, WorkSplitter.SERIAL));
+        assertTrue(e.getMessage().contains("x needs 8 floats"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Conv.forward(ws, new float[8], 0, new float[12], 0, new float[8], 0, WorkSplitter.SERIAL, Conv.Path.POINTWISE));
+        // O = 0: kernel longer than the padded input
+        ConvGeometry empty = ConvGeometry.simple(2, new int[] {2}, 3, new int[] {3}, 5, 1, 0, 1);
+        assertEquals(0, empty.outSize(0));
+    }
+}

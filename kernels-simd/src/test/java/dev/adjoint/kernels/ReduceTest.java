@@ -1,0 +1,87 @@
+package dev.adjoint.kernels;
+
+import static dev.adjoint.kernels.TestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ReduceTest {
+    private static double[] reference(ReduceKernelOp op, int[] shape, float[] x, int off, int[] st, boolean[] red, double[] magOut) {
+        int r = shape.length;
+        int[] keptShape = new int[r];
+        int nk = 0;
+        for (int d = 0; d < r; d++) if (!red[d]) keptShape[nk++] = shape[d];
+        keptShape = Arrays.copyOf(keptShape, nk);
+        int outN = (int) product(keptShape);
+        double[] ref = new double[outN];
+        Arrays.fill(ref, op == ReduceKernelOp.SUM ? 0 : Double.NEGATIVE_INFINITY);
+        int[] idx = new int[r], kidx = new int[nk];
+        long n = product(shape);
+        double mag = 0;
+        for (long f = 0; f < n; f++) {
+            unflat(f, shape, idx);
+            int k = 0;
+            for (int d = 0; d < r; d++) if (!red[d]) kidx[k++] = idx[d];
+            int o = at(0, Elementwise.denseStrides(keptShape), kidx);
+            double v = x[at(off, st, idx)];
+            ref[o] = op == ReduceKernelOp.SUM ? ref[o] + v : Math.max(ref[o], v);
+            mag += Math.abs(v);
+        }
+        magOut[0] = mag;
+        return ref;
+    }
+
+    private static void check(ReduceKernelOp op, int[] shape, float[] x, int off, int[] st, int[] axes, String what) {
+        boolean[] red = new boolean[shape.length];
+        for (int a : axes) red[a] = true;
+        double[] mag = new double[1];
+        double[] ref = reference(op, shape, x, off, st, red, mag);
+        float[] out = poisoned(ref.length), par = poisoned(ref.length);
+        Reduce.reduce(op, shape, x, off, st, axes, out, POISON_MARGIN, WorkSplitter.SERIAL);
+        Reduce.reduce(op, shape, x, off, st, axes, par, POISON_MARGIN, POOL);
+        String w = op + " " + what + " shape " + Arrays.toString(shape) + " strides " + Arrays.toString(st) + " axes " + Arrays.toString(axes);
+        long per = ref.length == 0 ? 0 : product(shape) / ref.length;
+        assertClose(w, ref, out, POISON_MARGIN, 1e-6, 1e-6 + 2e-7 * Math.sqrt(per) * mag[0] / Math.max(1, ref.length));
+        assertBitsEqual(w + " pool", out, par);
+    }
+
+    @Test
+    void everyAxisSubsetRanks1to4() {
+        Random rnd = new Random(21);
+        int[][] shapes = {{}, {0}, {1}, {LANES - 1}, {LANES + 1}, {1000}, {3, 0}, {3, 2 * LANES + 1}, {1, 7}, {17, 1},
+                {2, 3, 17}, {4, 1, 9}, {2, 3, 4, 5}, {3, 1, 2, 11}};
+        for (int[] shape : shapes) {
+            int r = shape.length;
+            for (Layout l : layouts(shape, rnd)) {
+                float[] x = random(rnd, l.length(), -2, 2);
+                for (int mask = 0; mask < (1 << r); mask++) {
+                    int[] axes = new int[Integer.bitCount(mask)];
+                    for (int d = 0, k = 0; d < r; d++) if ((mask >> d & 1) != 0) axes[k++] = d;
+                    for (ReduceKernelOp op : ReduceKernelOp.values()) check(op, shape, x, l.offset(), l.strides(), axes, l.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeSizes() {
+        Random rnd = new Random(22);
+        float[] big = random(rnd, 1_000_003, -1, 1);
+        for (ReduceKernelOp op : ReduceKernelOp.values()) {
+            check(op, new int[] {1_000_003}, big, 0, new int[] {1}, new int[] {0}, "1-D");
+            check(op, new int[] {997, 1003}, big, 0, new int[] {1003, 1}, new int[] {0}, "rows");
+            check(op, new int[] {997, 1003}, big, 0, new int[] {1003, 1}, new int[] {1}, "cols");
+            check(op, new int[] {31, 32, 1007}, big, 0, new int[] {32 * 1007, 1007, 1}, new int[] {0, 2}, "outer+inner");
+        }
+    }
+
+    @Test
+    void rejectsBadAxes() {
+        assertThrows(IllegalArgumentException.class, () -> Reduce.reduce(ReduceKernelOp.SUM, new int[] {2, 2}, new float[4], 0,
+                new int[] {2, 1}, new int[] {0, 0}, new float[2], 0, WorkSplitter.SERIAL));
+        assertThrows(IllegalArgumentException.class, () -> Reduce.reduce(ReduceKernelOp.SUM, new int[] {2, 2}, new float[4], 0,
+                new int[] {2, 1}, new int[] {2}, new float[2], 0, WorkSplitter.SERIAL));
+    }
+}
