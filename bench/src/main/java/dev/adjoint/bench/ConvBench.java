@@ -32,6 +32,7 @@ public class ConvBench {
     private ConvWorkspace ws, wsx, wsk;
     private float[] x, k, y, dy, kf, dx, xt, dyt, dkc, dk;
     private ExecutorService pool;
+    private boolean needDx;
     private WorkSplitter split;
 
     /** Builds the layer, its workspaces and data. */
@@ -56,6 +57,8 @@ public class ConvBench {
         y = new float[(int) g.outputLength()];
         kf = new float[k.length]; dx = new float[x.length]; xt = new float[x.length];
         dyt = new float[dy.length]; dkc = new float[k.length]; dk = new float[k.length];
+        needDx = !layer.startsWith("D");
+        Conv.flipKernel(g, k, 0, kf, 0);
         split = threads == 1 ? WorkSplitter.SERIAL : poolSplitter(threads);
     }
 
@@ -92,12 +95,17 @@ public class ConvBench {
         return y;
     }
 
-    /** @return dk after forward, dx and dk */
+    /**
+     * @return dk after forward, dx (except for the first layer D, whose input needs no gradient;
+     *         the PyTorch peer does the same) and dk
+     */
     @Benchmark
     public float[] forwardBackward() {
         Conv.forward(ws, x, 0, k, 0, y, 0, split);
-        Conv.flipKernel(g, k, 0, kf, 0);
-        Conv.forward(wsx, dy, 0, kf, 0, dx, 0, split);
+        if (needDx) {
+            Conv.flipKernel(g, k, 0, kf, 0);
+            Conv.forward(wsx, dy, 0, kf, 0, dx, 0, split);
+        }
         Conv.swapFirstLast(x, 0, g.batch, (int) g.inSpatial(), g.cin, xt, 0);
         Conv.swapOuter(dy, 0, g.batch, (int) g.outSpatial(), g.cout, dyt, 0);
         Conv.forward(wsk, xt, 0, dyt, 0, dkc, 0, split);

@@ -38,8 +38,11 @@ public final class Conv {
     static final int JOB_FIELDS = 8;
     /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
     static final int PATCH_MAX = 96;
-    /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
-    private static final double PARALLEL_FLOPS = 4e6;
+    /**
+     * Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us.
+     * Not final so that tests can force splitting of small problems.
+     */
+    static double parallelFlops = 4e6;
 
     /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
     public enum Path {
@@ -114,7 +117,7 @@ public final class Conv {
             units = nb * ws.outerRows;
         }
         int chunks = 1;
-        if (split.threads() > 1 && work >= PARALLEL_FLOPS)
+        if (split.threads() > 1 && work >= parallelFlops)
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;

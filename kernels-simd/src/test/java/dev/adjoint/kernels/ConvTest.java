@@ -20,6 +20,7 @@ class ConvTest {
 
     @BeforeAll
     static void startPool() {
+        Conv.parallelFlops = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
         pool = Executors.newFixedThreadPool(3);
         threads3 = new WorkSplitter() {
             @Override public int threads() { return 3; }
@@ -32,7 +33,7 @@ class ConvTest {
     }
 
     @AfterAll
-    static void stopPool() { pool.shutdownNow(); }
+    static void stopPool() { pool.shutdownNow(); Conv.parallelFlops = 4e6; }
 
     /** Visits every (x index, k index, y index) product term of the conv that lands on a real input element. */
     interface Term { void at(int xi, int ki, int yi); }
@@ -135,6 +136,13 @@ class ConvTest {
         }
         float[] par = run(g, x, k, threads3, Conv.Path.AUTO, 0);
         assertArrayEquals(auto, par, g + ": multi-thread differs from serial");
+        // A workspace is reused call after call: a second call must see no state left by the first.
+        ConvWorkspace ws = new ConvWorkspace(g, 3);
+        float[] y1 = new float[(int) g.outputLength()], y2 = new float[y1.length];
+        Conv.forward(ws, x, 0, k, 0, y1, 0, threads3);
+        Arrays.fill(y2, Float.NaN);
+        Conv.forward(ws, x, 0, k, 0, y2, 0, threads3);
+        assertArrayEquals(y1, y2, g + ": second call through one workspace differs");
     }
 
     @Test
