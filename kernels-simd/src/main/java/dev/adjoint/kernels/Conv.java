@@ -472,29 +472,23 @@ public final class Conv {
         if (P > 3) { a30.intoArray(y, yb); a31.intoArray(y, yb + L); }
     }
 
+    /**
+     * One row. Sums in exactly the order of {@link #mk4x2} (one FMA chain per vector, taps then
+     * channels), so that an element's value does not depend on which block it fell into: chunk
+     * boundaries move blocks, and results must not depend on the thread count.
+     */
     private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin,
                               float[] k, int kb, float[] y, int yb) {
-        FloatVector z = FloatVector.zero(SP);
-        FloatVector a0 = z, a1 = z, b0 = z, b1 = z;
+        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
         for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
-            int c = 0;
-            // Two accumulator pairs hide the FMA latency of this short dependent chain.
-            for (; c + 1 < cin; c += 2, ko += 2 * BLOCK) {
-                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
-                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
-                b = FloatVector.broadcast(SP, x[xo + c + 1]);
-                b0 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK), b0);
-                b1 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK + L), b1);
-            }
-            if (c < cin) {
+            for (int c = 0; c < cin; c++, ko += BLOCK) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
                 a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
                 a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
             }
         }
-        a0.add(b0).intoArray(y, yb); a1.add(b1).intoArray(y, yb + L);
+        a0.intoArray(y, yb); a1.intoArray(y, yb + L);
     }
 
     /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */
