@@ -43,6 +43,8 @@ public final class Conv {
      * Not final so that tests can force splitting of small problems.
      */
     static double parallelFlops = 4e6;
+    /** Whether the GEMM paths stage padded input rows (see stagedRow); tests turn it off to reach the border-list code. */
+    static boolean staging = true;
 
     /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
     public enum Path {
@@ -267,6 +269,47 @@ public final class Conv {
         flush(w, ci);
     }
 
+    /**
+     * The GEMM paths without lhs dilation on the innermost axis: copies the input rows of the
+     * valid outer taps into a zero-padded staging buffer (padding, cropping and the part of the
+     * row the stride never reaches are resolved by the copy), so that every output of the row is
+     * "interior": full tap list, blocks of 4 positions, and with d == 1 one contiguous run of
+     * K * Cin per outer tap. Without it, border positions run one at a time with shortened tap
+     * lists, which dominated the kernel-gradient conv (huge kernel, 5-wide output, all border).
+     */
+    private static void stagedRow(ConvWorkspace w, int ci, int no, int xb0, int yb, boolean merge) {
+        ConvGeometry g = w.geometry;
+        int ia = w.r - 1;
+        int O = w.outS[ia], s = w.str[ia], dd = w.d[ia], lo = w.lo[ia], K = w.kS[ia], S = w.inS[ia];
+        int cin = g.cin, cinG = g.cinPerGroup, W = w.stageWidth, rowLen = W * cin;
+        float[] st = w.stage[ci], x = w.x;
+        int[] ox = w.outerX[ci], ok = w.outerK[ci], tx = w.tx[ci], tk = w.tk[ci];
+        // Staged column u holds input column u - lo (zero outside [0, S)).
+        int u0 = Math.max(0, lo), u1 = Math.min(W, S + lo);
+        for (int e = 0; e < no; e++) {
+            int base = e * rowLen;
+            if (u1 <= u0) { java.util.Arrays.fill(st, base, base + rowLen, 0f); continue; }
+            java.util.Arrays.fill(st, base, base + u0 * cin, 0f);
+            System.arraycopy(x, xb0 + ox[e] + (u0 - lo) * cin, st, base + u0 * cin, (u1 - u0) * cin);
+            java.util.Arrays.fill(st, base + u1 * cin, base + rowLen, 0f);
+        }
+        int nt = 0, run = cinG;
+        if (merge) {
+            for (int e = 0; e < no; e++) { tx[nt] = e * rowLen; tk[nt] = ok[e]; nt++; }
+            run = K * cinG;
+        } else {
+            for (int e = 0; e < no; e++)
+                for (int t = 0; t < K; t++) { tx[nt] = e * rowLen + t * dd * cin; tk[nt] = ok[e] + t * w.ks[ia]; nt++; }
+        }
+        w.src[ci] = st;
+        int ys = w.ys[ia];
+        for (int o = 0; o < O; ) {
+            int left = O - o, P = left <= ROWS ? left : left == 5 ? 3 : ROWS;
+            emit(w, ci, false, P, o * s * cin, s * cin, tx, tk, nt, run, yb + o * ys, ys);
+            o += P;
+        }
+    }
+
     /** Computes one output row (all innermost positions) for batch entries [n0, n0+nb). */
     private static void unit(ConvWorkspace w, int ci, int n0, int nb, int outer) {
         int r = w.r;
@@ -310,6 +353,10 @@ public final class Conv {
         boolean bb = w.batchBlocked;
         int cinG = w.geometry.cinPerGroup;
         boolean merge = !dw && w.geometry.groups == 1 && dd == aa;
+        if (staging && !dw && !bb && w.stageWidth > 0) {
+            stagedRow(w, ci, no, xb0, yb, merge);
+            return;
+        }
         // Outputs o = c + q*m of one residue class c see the lhs-dilation holes at the same taps,
         // so the class shares one tap list; only the padding border shortens it.
         for (int c = 0; c < q && c < O; c++) {

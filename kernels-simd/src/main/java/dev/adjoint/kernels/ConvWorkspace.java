@@ -46,6 +46,9 @@ public final class ConvWorkspace {
     /** Per chunk: a micro-kernel-sized output tile for channel tails. */
     final float[][] tile;
     private static final int ROWS_TILE = 4;
+    /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
+    final int stageWidth;
+    final float[][] stage;
     /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
     final float[][] src;
     /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
@@ -119,6 +122,13 @@ public final class ConvWorkspace {
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
         jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
         src = new float[maxChunks][];
+        // Staging of padded input rows (see Conv.stagedRow): only without lhs dilation on the
+        // innermost axis, and only while the buffer stays small.
+        long sw = outS[rr - 1] == 0 ? 0 : (long) (outS[rr - 1] - 1) * str[rr - 1] + (long) (kS[rr - 1] - 1) * d[rr - 1] + 1;
+        long stageLen = sw * ot * g.cin;
+        boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
+        stageWidth = stageable ? (int) sw : 0;
+        stage = new float[maxChunks][stageable ? (int) stageLen : 0];
         tile = new float[maxChunks][ROWS_TILE * Conv.BLOCK];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;

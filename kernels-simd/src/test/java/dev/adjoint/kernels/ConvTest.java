@@ -158,6 +158,19 @@ class ConvTest {
         assertTrue(zeroOut > 0, "the sample should include O = 0 cases");
     }
 
+    /** Without row staging, border positions go through the shortened per-position tap lists. */
+    @Test
+    void randomGridWithoutStaging() {
+        SplittableRandom rnd = new SplittableRandom(424242);
+        Conv.staging = false;
+        try {
+            for (int r = 1; r <= 3; r++)
+                for (int it = 0; it < (r == 3 ? 60 : 200); it++) checkAllPaths(randomGeometry(rnd, r), rnd);
+        } finally {
+            Conv.staging = true;
+        }
+    }
+
     @Test
     void rankZeroIsAGroupedMatmul() {
         SplittableRandom rnd = new SplittableRandom(7);
