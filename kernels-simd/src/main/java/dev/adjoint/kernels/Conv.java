@@ -97,12 +97,39 @@ public final class Conv {
      */
     public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, float[] y, int yOff,
                                WorkSplitter split, Path path) {
+        forward(ws, x, xOff, k, kOff, ws.standardLayout, y, yOff, split, path);
+    }
+
+    /**
+     * Computes y = conv(x, k) with the kernel read through a {@link ConvKernelLayout}, e.g. the
+     * forward kernel for the input-gradient conv or dy for the kernel-gradient conv, without a
+     * relayout pass.
+     *
+     * @param ws     workspace of the geometry
+     * @param x      input
+     * @param xOff   offset of x
+     * @param k      kernel array
+     * @param kOff   offset of the kernel in k (the layout's own offset is added)
+     * @param layout where each kernel element is
+     * @param y      output, overwritten
+     * @param yOff   offset of y
+     * @param split  how to split the work over threads
+     * @param path   the kernel to use (a depthwise geometry with a non-standard layout runs GENERAL under AUTO)
+     * @throws IllegalArgumentException if an array is too short or the path does not apply
+     */
+    public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
+                               float[] y, int yOff, WorkSplitter split, Path path) {
         ConvGeometry g = ws.geometry;
+        boolean standard = layout == ws.standardLayout || layout.isStandard(g);
+        if (!standard && path == Path.DEPTHWISE)
+            throw new IllegalArgumentException("conv: depthwise path needs the standard kernel layout: " + g);
+        if (standard) checkRange("k", k, kOff, g.kernelLength());
+        else checkLayout(g, k, kOff, layout);
         checkRange("x", x, xOff, g.inputLength());
-        checkRange("k", k, kOff, g.kernelLength());
         checkRange("y", y, yOff, g.outputLength());
         if (g.outputLength() == 0) return;
         Path p = resolve(ws, path);
+        if (p == Path.DEPTHWISE && !standard) p = Path.GENERAL;
         int units;
         boolean batchBlocked = false;
         double work = g.flops();
@@ -123,7 +150,7 @@ public final class Conv {
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
-        if (p != Path.DEPTHWISE) pack(ws, k, kOff);
+        if (p != Path.DEPTHWISE) pack(ws, k, kOff, layout);
         try {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
@@ -172,20 +199,37 @@ public final class Conv {
      * zero-padded past the group's channels: the micro-kernel then reads k with a constant stride,
      * sequentially, and needs no mask on its loads.
      */
-    private static void pack(ConvWorkspace w, float[] k, int kOff) {
+    private static void pack(ConvWorkspace w, float[] k, int kOff, ConvKernelLayout kl) {
         ConvGeometry g = w.geometry;
-        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup, cout = g.cout;
+        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup;
+        int ts = kl.tapStride, is = kl.inStride, os = kl.outStride;
         float[] kp = w.packed;
         int dst = 0;
         for (int gi = 0; gi < g.groups; gi++)
             for (int bi = 0; bi < w.blocksPerGroup; bi++) {
                 int c0 = bi * BLOCK, n = Math.min(BLOCK, coutG - c0);
-                int src0 = kOff + gi * coutG + c0;
-                for (int row = 0; row < taps * cinG; row++, dst += BLOCK) {
-                    System.arraycopy(k, src0 + row * cout, kp, dst, n);
-                    for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
-                }
+                int src0 = kOff + kl.offset + gi * kl.groupStride + c0 * os;
+                for (int t = 0; t < taps; t++)
+                    for (int c = 0; c < cinG; c++, dst += BLOCK) {
+                        int src = src0 + t * ts + c * is;
+                        if (os == 1) System.arraycopy(k, src, kp, dst, n);
+                        else for (int i = 0; i < n; i++) kp[dst + i] = k[src + i * os];
+                        for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
+                    }
             }
+    }
+
+    private static void checkLayout(ConvGeometry g, float[] k, int kOff, ConvKernelLayout kl) {
+        long lo = (long) kOff + kl.offset, hi = lo;
+        long[][] terms = {{kl.groupStride, g.groups - 1}, {kl.tapStride, g.taps() - 1},
+                          {kl.inStride, g.cinPerGroup - 1}, {kl.outStride, g.coutPerGroup - 1}};
+        for (long[] t : terms) {
+            long v = t[0] * t[1];
+            if (v < 0) lo += v; else hi += v;
+        }
+        if (g.kernelLength() > 0 && (lo < 0 || hi >= k.length))
+            throw new IllegalArgumentException("conv: kernel layout reaches elements [" + lo + ", " + hi
+                    + "] but the kernel array has " + k.length);
     }
 
     /** Runs chunk {@code ci} of the call currently set in {@code w}. */

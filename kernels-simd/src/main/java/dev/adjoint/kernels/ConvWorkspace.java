@@ -49,6 +49,8 @@ public final class ConvWorkspace {
     /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
     final int stageWidth;
     final float[][] stage;
+    /** The standard kernel layout of the geometry, made once so that calls allocate nothing. */
+    final ConvKernelLayout standardLayout;
     /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
     final float[][] src;
     /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
@@ -74,6 +76,7 @@ public final class ConvWorkspace {
     public ConvWorkspace(ConvGeometry geometry, int maxThreads) {
         this.geometry = geometry;
         ConvGeometry g = geometry;
+        standardLayout = ConvKernelLayout.standard(g);
         int rr = Math.max(1, g.rank);
         r = rr;
         inS = new int[rr]; kS = new int[rr]; outS = new int[rr]; str = new int[rr]; lo = new int[rr];

@@ -232,6 +232,11 @@ class ConvTest {
             WorkSplitter sp = it % 2 == 0 ? WorkSplitter.SERIAL : threads3;
             float[] gotDx = run(gx, dy, kf, sp, Conv.Path.AUTO, 1);
             assertClose(g + " dx", dx, dxm, gotDx, 1);
+            // The same conv reading the forward kernel in place through the flipped layout.
+            float[] dxl = new float[x.length];
+            Arrays.fill(dxl, Float.NaN);
+            Conv.forward(new ConvWorkspace(gx, 3), dy, 0, k, 0, ConvKernelLayout.flippedForInputGradient(g), dxl, 0, sp, Conv.Path.AUTO);
+            assertClose(g + " dx (flipped layout)", dx, dxm, dxl, 0);
             if (g.groups == 1) {
                 double[] dk = new double[k.length], dkm = new double[k.length];
                 forEachTerm(g, (xi, ki, yi) -> { dk[ki] += (double) x[xi] * dy[yi]; dkm[ki] += Math.abs((double) x[xi] * dy[yi]); });
@@ -245,6 +250,11 @@ class ConvTest {
                 float[] dkg = new float[k.length];
                 Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
                 assertClose(g + " dk", dk, dkm, dkg, 0);
+                // dy read in place as the kernel [O.., N, Cout].
+                Arrays.fill(dkc, Float.NaN);
+                Conv.forward(new ConvWorkspace(gk, 3), xt, 0, dy, 0, ConvKernelLayout.cotangentForKernelGradient(g), dkc, 1, sp, Conv.Path.AUTO);
+                Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
+                assertClose(g + " dk (cotangent layout)", dk, dkm, dkg, 0);
             }
             done++;
         }
