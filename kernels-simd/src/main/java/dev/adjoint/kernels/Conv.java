@@ -220,13 +220,12 @@ public final class Conv {
     }
 
     private static void checkLayout(ConvGeometry g, float[] k, int kOff, ConvKernelLayout kl) {
-        long lo = (long) kOff + kl.offset, hi = lo;
-        long[][] terms = {{kl.groupStride, g.groups - 1}, {kl.tapStride, g.taps() - 1},
-                          {kl.inStride, g.cinPerGroup - 1}, {kl.outStride, g.coutPerGroup - 1}};
-        for (long[] t : terms) {
-            long v = t[0] * t[1];
-            if (v < 0) lo += v; else hi += v;
-        }
+        // No temporary arrays here: this runs on every call (JMH -prof gc caught 160 B per call).
+        long base = (long) kOff + kl.offset;
+        long v0 = (long) kl.groupStride * (g.groups - 1), v1 = (long) kl.tapStride * (g.taps() - 1);
+        long v2 = (long) kl.inStride * (g.cinPerGroup - 1), v3 = (long) kl.outStride * (g.coutPerGroup - 1);
+        long lo = base + Math.min(0, v0) + Math.min(0, v1) + Math.min(0, v2) + Math.min(0, v3);
+        long hi = base + Math.max(0, v0) + Math.max(0, v1) + Math.max(0, v2) + Math.max(0, v3);
         if (g.kernelLength() > 0 && (lo < 0 || hi >= k.length))
             throw new IllegalArgumentException("conv: kernel layout reaches elements [" + lo + ", " + hi
                     + "] but the kernel array has " + k.length);
