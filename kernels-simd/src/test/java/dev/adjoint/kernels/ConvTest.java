@@ -107,7 +107,7 @@ class ConvTest {
     static final int[] CHANNELS = {1, 3, 16, 17, 33};
 
     static ConvGeometry randomGeometry(SplittableRandom rnd, int r) {
-        int[] s = arr(rnd, r, 1, r == 3 ? 5 : 8);
+        int[] s = arr(rnd, r, 1, 8);
         int[] k = arr(rnd, r, 1, 3);
         int[] st = arr(rnd, r, 1, 3), ld = arr(rnd, r, 1, 2), rd = arr(rnd, r, 1, 2);
         int[] lo = arr(rnd, r, -1, 2), hi = arr(rnd, r, -1, 2);
@@ -148,14 +148,25 @@ class ConvTest {
     @Test
     void randomGrid1d2d3d() {
         SplittableRandom rnd = new SplittableRandom(20261122);
-        int zeroOut = 0;
+        int zeroOut = 0, negPad = 0, lhsDil = 0, multiplier = 0, grouped = 0, unusedTail = 0;
         for (int r = 1; r <= 3; r++)
             for (int it = 0; it < (r == 3 ? 150 : 400); it++) {
                 ConvGeometry g = randomGeometry(rnd, r);
                 if (g.outputLength() == 0) zeroOut++;
+                if (g.groups == g.cin && g.cout > g.cin) multiplier++;
+                if (g.groups == 2) grouped++;
+                for (int a = 0; a < r; a++) {
+                    if (g.padLo(a) < 0 || g.padHi(a) < 0) negPad++;
+                    if (g.lhsDilation(a) > 1) lhsDil++;
+                    // the stride leaves trailing input unused
+                    int span = g.dilatedInSize(a) + g.padLo(a) + g.padHi(a) - g.dilatedKernelSize(a);
+                    if (span >= 0 && span % g.stride(a) != 0) unusedTail++;
+                }
                 checkAllPaths(g, rnd);
             }
-        assertTrue(zeroOut > 0, "the sample should include O = 0 cases");
+        assertTrue(zeroOut > 0 && negPad > 0 && lhsDil > 0 && multiplier > 0 && grouped > 0 && unusedTail > 0,
+                "sample coverage: O=0 " + zeroOut + ", negative padding " + negPad + ", lhs dilation " + lhsDil
+                        + ", depthwise multiplier " + multiplier + ", groups 2 " + grouped + ", unused tail " + unusedTail);
     }
 
     /** Without row staging, border positions go through the shortened per-position tap lists. */
