@@ -484,20 +484,20 @@ public final class Conv {
                              int yb, int yrs) {
         if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
-        if (w.jobCount[ci] * JOB_FIELDS == jobs.length || w.jobListUsed[ci] + nt > bx.length) flush(w, ci);
-        int off = w.jobListUsed[ci];
+        if (w.jobState[ci][0] * JOB_FIELDS == jobs.length || w.jobState[ci][1] + nt > bx.length) flush(w, ci);
+        int off = w.jobState[ci][1];
         if (nt > bx.length) throw new IllegalStateException("conv: tap list longer than the workspace's");
         System.arraycopy(tx, 0, bx, off, nt);
         System.arraycopy(tk, 0, bk, off, nt);
-        w.jobListUsed[ci] = off + nt;
-        int j = w.jobCount[ci]++ * JOB_FIELDS;
+        w.jobState[ci][1] = off + nt;
+        int j = w.jobState[ci][0]++ * JOB_FIELDS;
         jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
         jobs[j + 7] = run;
     }
 
     /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
     private static void flush(ConvWorkspace w, int ci) {
-        int nj = w.jobCount[ci];
+        int nj = w.jobState[ci][0];
         if (nj == 0) return;
         ConvGeometry g = w.geometry;
         float[] x = w.src[ci], kp = w.packed, y = w.y;
@@ -525,8 +525,8 @@ public final class Conv {
                     }
                 }
             }
-        w.jobCount[ci] = 0;
-        w.jobListUsed[ci] = 0;
+        w.jobState[ci][0] = 0;
+        w.jobState[ci][1] = 0;
     }
 
     // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x

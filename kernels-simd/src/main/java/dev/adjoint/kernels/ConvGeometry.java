@@ -62,7 +62,7 @@ public final class ConvGeometry {
      * Validates the arguments and computes the output sizes.
      *
      * @param batch       N, at least 0
-     * @param inSize      input spatial sizes S_1..S_r (each at least 1... or 0 for an empty input)
+     * @param inSize      input spatial sizes S_1..S_r, each at least 0 (0: an empty input, O = 0 unless padding makes room)
      * @param cin         input channels, at least 1
      * @param kSize       kernel spatial sizes K_1..K_r, each at least 1
      * @param cout        output channels, at least 1

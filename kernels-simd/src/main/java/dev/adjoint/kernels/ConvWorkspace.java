@@ -38,7 +38,8 @@ public final class ConvWorkspace {
     final float[] packed;
     /** Per-chunk job lists: recorded row blocks of one output row, run channel-block by channel-block. */
     final int[][] jobTx, jobTk, jobs;
-    final int[] jobCount, jobListUsed;
+    /** Per chunk: [0] recorded jobs, [1] tap-list ints used. */
+    final int[][] jobState;
 
     /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
     final int maxK;
@@ -123,7 +124,9 @@ public final class ConvWorkspace {
         jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
         int jobCap = Math.max(4, innerO + q);
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
-        jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
+        // One small array per chunk rather than one int per chunk in a shared array: these are
+        // written on every job, and neighbouring chunks' counters would share a cache line.
+        jobState = new int[maxChunks][16];
         src = new float[maxChunks][];
         // Staging of padded input rows (see Conv.stagedRow): only without lhs dilation on the
         // innermost axis, and only while the buffer stays small.
