@@ -16,8 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * of accumulators in registers for the whole contraction, so y is written once, never
  * re-read. Output positions along the innermost spatial axis whose tap list is the full list
  * ("interior") are blocked four at a time; positions near the border get their own shortened
- * list. When the innermost output axis is too short to block along (e.g. the kernel-gradient conv,
- * whose output is the kernel), the rows of a block are batch entries instead.
+ * list. Without lhs dilation on the innermost axis, each output row's input rows are first copied
+ * into a zero-padded staging buffer, which makes every position interior. When the innermost
+ * output axis is too short to block along (e.g. the kernel-gradient conv, whose output is the
+ * kernel), the rows of a block are batch entries instead. With d == a and one group, consecutive
+ * taps are merged into one contiguous contraction run. The kernel is repacked on every call into
+ * contiguous 16-channel panels (read through a {@link ConvKernelLayout}, so that the backward
+ * convs need no relayout of k or dy), and a row's blocks run panel by panel.
  *
  * <p>Fast paths: {@link Path#POINTWISE} (1x1, stride 1, no padding: one GEMM over all N*S rows)
  * and {@link Path#DEPTHWISE} (groups == Cin == Cout: vectorized over channels, one FMA per tap).
