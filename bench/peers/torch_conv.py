@@ -1,8 +1,9 @@
 """PyTorch (oneDNN) peer for ConvBench: forward and forward+backward (dx and dk) medians, channels_last.
 
 Run: /usr/bin/python3 bench/peers/torch_conv.py [reps]
-Same layers as dev.adjoint.bench.ConvBench; x.requires_grad so that backward computes dx and dk,
-as Adjoint's fwd+bwd does.
+Same layers as dev.adjoint.bench.ConvBench; x.requires_grad (except for the first layer D) so that
+backward computes dx and dk, as Adjoint's fwd+bwd does. Prints wall-clock medians and p10/p90 and,
+because the machine is shared, the process CPU time median per call too.
 """
 import statistics
 import sys
@@ -21,13 +22,15 @@ LAYERS = [  # name, N, H, Cin, Cout, k, stride, pad
 def bench(fn, reps):
     for _ in range(max(3, reps // 5)):
         fn()
-    ts = []
+    ts, cs = [], []
     for _ in range(reps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
+        cs.append((time.process_time() - c0) * 1e3)
     ts.sort()
-    return statistics.median(ts), ts[len(ts) // 10], ts[(len(ts) * 9) // 10]
+    return statistics.median(ts), ts[len(ts) // 10], ts[(len(ts) * 9) // 10], statistics.median(cs)
 
 
 def main():
@@ -37,7 +40,8 @@ def main():
         torch.set_num_threads(threads)
         for name, n, h, cin, cout, k, s, p in LAYERS:
             conv = torch.nn.Conv2d(cin, cout, k, stride=s, padding=p, bias=False).to(memory_format=torch.channels_last)
-            x = torch.randn(n, cin, h, h).to(memory_format=torch.channels_last).requires_grad_(True)
+            # The first layer (D) needs no input gradient, as in training; Adjoint skips dx there too.
+            x = torch.randn(n, cin, h, h).to(memory_format=torch.channels_last).requires_grad_(not name.startswith("D"))
             with torch.no_grad():
                 y0 = conv(x)
             dy = torch.randn_like(y0).contiguous(memory_format=torch.channels_last)
@@ -55,8 +59,9 @@ def main():
             f = bench(fwd, reps)
             fb = bench(fwdbwd, reps)
             flops = 2.0 * n * y0.shape[2] * y0.shape[3] * cout * cin * k * k
-            print(f"threads={threads} {name:22s} fwd {f[0]:8.3f} ms (p10 {f[1]:.3f} p90 {f[2]:.3f})"
-                  f"  fwd+bwd {fb[0]:8.3f} ms (p10 {fb[1]:.3f} p90 {fb[2]:.3f})  fwd GFLOP/s {flops / f[0] / 1e6:.1f}")
+            print(f"threads={threads} {name:22s} fwd {f[0]:8.3f} ms (p10 {f[1]:.3f} p90 {f[2]:.3f} cpu {f[3]:.3f})"
+                  f"  fwd+bwd {fb[0]:8.3f} ms (p10 {fb[1]:.3f} p90 {fb[2]:.3f} cpu {fb[3]:.3f})  fwd GFLOP/s {flops / f[0] / 1e6:.1f}",
+                  flush=True)
 
 
 if __name__ == "__main__":

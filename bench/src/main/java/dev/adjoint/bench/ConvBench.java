@@ -2,6 +2,7 @@ package dev.adjoint.bench;
 
 import dev.adjoint.kernels.Conv;
 import dev.adjoint.kernels.ConvGeometry;
+import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.ConvWorkspace;
 import dev.adjoint.kernels.WorkSplitter;
 import java.util.SplittableRandom;
@@ -14,8 +15,10 @@ import org.openjdk.jmh.annotations.*;
 
 /**
  * Conv layers (NHWC, HWIO), forward alone and forward + both backward convs, as the graph would emit
- * them: dx = conv(dy, flipped k) with the input-gradient geometry; dk = conv of x with batch and
- * channels exchanged (transposes included in the time). Peer: bench/peers/torch_conv.py.
+ * them: dx = conv(dy, flipped k) with the input-gradient geometry (k read in place through
+ * {@link ConvKernelLayout#flippedForInputGradient}); dk = conv of x with batch and channels exchanged
+ * (x transposed to [Cin, S.., N] and the result back to HWIO, both included in the time; dy read in
+ * place as the kernel). Peer: bench/peers/torch_conv.py.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -30,8 +33,10 @@ public class ConvBench {
 
     private ConvGeometry g, gx, gk;
     private ConvWorkspace ws, wsx, wsk;
-    private float[] x, k, y, dy, kf, dx, xt, dyt, dkc, dk;
+    private float[] x, k, y, dy, dx, xt, dkc, dk;
     private ExecutorService pool;
+    private boolean needDx;
+    private ConvKernelLayout flipped, dyAsKernel;
     private WorkSplitter split;
 
     /** Builds the layer, its workspaces and data. */
@@ -54,8 +59,11 @@ public class ConvBench {
         SplittableRandom rnd = new SplittableRandom(1);
         x = rand(rnd, g.inputLength()); k = rand(rnd, g.kernelLength()); dy = rand(rnd, g.outputLength());
         y = new float[(int) g.outputLength()];
-        kf = new float[k.length]; dx = new float[x.length]; xt = new float[x.length];
-        dyt = new float[dy.length]; dkc = new float[k.length]; dk = new float[k.length];
+        dx = new float[x.length]; xt = new float[x.length];
+        dkc = new float[k.length]; dk = new float[k.length];
+        needDx = !layer.startsWith("D");
+        flipped = ConvKernelLayout.flippedForInputGradient(g);
+        dyAsKernel = ConvKernelLayout.cotangentForKernelGradient(g);
         split = threads == 1 ? WorkSplitter.SERIAL : poolSplitter(threads);
     }
 
@@ -92,15 +100,16 @@ public class ConvBench {
         return y;
     }
 
-    /** @return dk after forward, dx and dk */
+    /**
+     * @return dk after forward, dx (except for the first layer D, whose input needs no gradient;
+     *         the PyTorch peer does the same) and dk
+     */
     @Benchmark
     public float[] forwardBackward() {
         Conv.forward(ws, x, 0, k, 0, y, 0, split);
-        Conv.flipKernel(g, k, 0, kf, 0);
-        Conv.forward(wsx, dy, 0, kf, 0, dx, 0, split);
+        if (needDx) Conv.forward(wsx, dy, 0, k, 0, flipped, dx, 0, split, Conv.Path.AUTO);
         Conv.swapFirstLast(x, 0, g.batch, (int) g.inSpatial(), g.cin, xt, 0);
-        Conv.swapOuter(dy, 0, g.batch, (int) g.outSpatial(), g.cout, dyt, 0);
-        Conv.forward(wsk, xt, 0, dyt, 0, dkc, 0, split);
+        Conv.forward(wsk, xt, 0, dy, 0, dyAsKernel, dkc, 0, split, Conv.Path.AUTO);
         Conv.swapOuter(dkc, 0, g.cin, (int) g.taps(), g.cout, dk, 0);
         return dk;
     }
@@ -108,7 +117,7 @@ public class ConvBench {
     /** @return dx alone (input-gradient conv: lhs dilation for strided layers) */
     @Benchmark
     public float[] inputGrad() {
-        Conv.forward(wsx, dy, 0, kf, 0, dx, 0, split);
+        Conv.forward(wsx, dy, 0, k, 0, flipped, dx, 0, split, Conv.Path.AUTO);
         return dx;
     }
 
@@ -116,8 +125,7 @@ public class ConvBench {
     @Benchmark
     public float[] kernelGrad() {
         Conv.swapFirstLast(x, 0, g.batch, (int) g.inSpatial(), g.cin, xt, 0);
-        Conv.swapOuter(dy, 0, g.batch, (int) g.outSpatial(), g.cout, dyt, 0);
-        Conv.forward(wsk, xt, 0, dyt, 0, dkc, 0, split);
+        Conv.forward(wsk, xt, 0, dy, 0, dyAsKernel, dkc, 0, split, Conv.Path.AUTO);
         Conv.swapOuter(dkc, 0, g.cin, (int) g.taps(), g.cout, dk, 0);
         return dk;
     }

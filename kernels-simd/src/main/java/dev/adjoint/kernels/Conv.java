@@ -16,8 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * of accumulators in registers for the whole contraction, so y is written once, never
  * re-read. Output positions along the innermost spatial axis whose tap list is the full list
  * ("interior") are blocked four at a time; positions near the border get their own shortened
- * list. When the innermost output axis is too short to block along (e.g. the kernel-gradient conv,
- * whose output is the kernel), the rows of a block are batch entries instead.
+ * list. Without lhs dilation on the innermost axis, each output row's input rows are first copied
+ * into a zero-padded staging buffer, which makes every position interior. When the innermost
+ * output axis is too short to block along (e.g. the kernel-gradient conv, whose output is the
+ * kernel), the rows of a block are batch entries instead. With d == a and one group, consecutive
+ * taps are merged into one contiguous contraction run. The kernel is repacked on every call into
+ * contiguous 16-channel panels (read through a {@link ConvKernelLayout}, so that the backward
+ * convs need no relayout of k or dy), and a row's blocks run panel by panel.
  *
  * <p>Fast paths: {@link Path#POINTWISE} (1x1, stride 1, no padding: one GEMM over all N*S rows)
  * and {@link Path#DEPTHWISE} (groups == Cin == Cout: vectorized over channels, one FMA per tap).
@@ -38,8 +43,13 @@ public final class Conv {
     static final int JOB_FIELDS = 8;
     /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
     static final int PATCH_MAX = 96;
-    /** Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us. */
-    private static final double PARALLEL_FLOPS = 4e6;
+    /**
+     * Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us.
+     * Not final so that tests can force splitting of small problems.
+     */
+    static double parallelFlops = 4e6;
+    /** Whether the GEMM paths stage padded input rows (see stagedRow); tests turn it off to reach the border-list code. */
+    static boolean staging = true;
 
     /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
     public enum Path {
@@ -92,12 +102,39 @@ public final class Conv {
      */
     public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, float[] y, int yOff,
                                WorkSplitter split, Path path) {
+        forward(ws, x, xOff, k, kOff, ws.standardLayout, y, yOff, split, path);
+    }
+
+    /**
+     * Computes y = conv(x, k) with the kernel read through a {@link ConvKernelLayout}, e.g. the
+     * forward kernel for the input-gradient conv or dy for the kernel-gradient conv, without a
+     * relayout pass.
+     *
+     * @param ws     workspace of the geometry
+     * @param x      input
+     * @param xOff   offset of x
+     * @param k      kernel array
+     * @param kOff   offset of the kernel in k (the layout's own offset is added)
+     * @param layout where each kernel element is
+     * @param y      output, overwritten
+     * @param yOff   offset of y
+     * @param split  how to split the work over threads
+     * @param path   the kernel to use (a depthwise geometry with a non-standard layout runs GENERAL under AUTO)
+     * @throws IllegalArgumentException if an array is too short or the path does not apply
+     */
+    public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
+                               float[] y, int yOff, WorkSplitter split, Path path) {
         ConvGeometry g = ws.geometry;
+        boolean standard = layout == ws.standardLayout || layout.isStandard(g);
+        if (!standard && path == Path.DEPTHWISE)
+            throw new IllegalArgumentException("conv: depthwise path needs the standard kernel layout: " + g);
+        if (standard) checkRange("k", k, kOff, g.kernelLength());
+        else checkLayout(g, k, kOff, layout);
         checkRange("x", x, xOff, g.inputLength());
-        checkRange("k", k, kOff, g.kernelLength());
         checkRange("y", y, yOff, g.outputLength());
         if (g.outputLength() == 0) return;
         Path p = resolve(ws, path);
+        if (p == Path.DEPTHWISE && !standard) p = Path.GENERAL;
         int units;
         boolean batchBlocked = false;
         double work = g.flops();
@@ -114,11 +151,11 @@ public final class Conv {
             units = nb * ws.outerRows;
         }
         int chunks = 1;
-        if (split.threads() > 1 && work >= PARALLEL_FLOPS)
+        if (split.threads() > 1 && work >= parallelFlops)
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
-        if (p != Path.DEPTHWISE) pack(ws, k, kOff);
+        if (p != Path.DEPTHWISE) pack(ws, k, kOff, layout);
         try {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
@@ -167,20 +204,36 @@ public final class Conv {
      * zero-padded past the group's channels: the micro-kernel then reads k with a constant stride,
      * sequentially, and needs no mask on its loads.
      */
-    private static void pack(ConvWorkspace w, float[] k, int kOff) {
+    private static void pack(ConvWorkspace w, float[] k, int kOff, ConvKernelLayout kl) {
         ConvGeometry g = w.geometry;
-        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup, cout = g.cout;
+        int taps = (int) g.taps(), cinG = g.cinPerGroup, coutG = g.coutPerGroup;
+        int ts = kl.tapStride, is = kl.inStride, os = kl.outStride;
         float[] kp = w.packed;
         int dst = 0;
         for (int gi = 0; gi < g.groups; gi++)
             for (int bi = 0; bi < w.blocksPerGroup; bi++) {
                 int c0 = bi * BLOCK, n = Math.min(BLOCK, coutG - c0);
-                int src0 = kOff + gi * coutG + c0;
-                for (int row = 0; row < taps * cinG; row++, dst += BLOCK) {
-                    System.arraycopy(k, src0 + row * cout, kp, dst, n);
-                    for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
-                }
+                int src0 = kOff + kl.offset + gi * kl.groupStride + c0 * os;
+                for (int t = 0; t < taps; t++)
+                    for (int c = 0; c < cinG; c++, dst += BLOCK) {
+                        int src = src0 + t * ts + c * is;
+                        if (os == 1) System.arraycopy(k, src, kp, dst, n);
+                        else for (int i = 0; i < n; i++) kp[dst + i] = k[src + i * os];
+                        for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
+                    }
             }
+    }
+
+    private static void checkLayout(ConvGeometry g, float[] k, int kOff, ConvKernelLayout kl) {
+        // No temporary arrays here: this runs on every call (JMH -prof gc caught 160 B per call).
+        long base = (long) kOff + kl.offset;
+        long v0 = (long) kl.groupStride * (g.groups - 1), v1 = (long) kl.tapStride * (g.taps() - 1);
+        long v2 = (long) kl.inStride * (g.cinPerGroup - 1), v3 = (long) kl.outStride * (g.coutPerGroup - 1);
+        long lo = base + Math.min(0, v0) + Math.min(0, v1) + Math.min(0, v2) + Math.min(0, v3);
+        long hi = base + Math.max(0, v0) + Math.max(0, v1) + Math.max(0, v2) + Math.max(0, v3);
+        if (g.kernelLength() > 0 && (lo < 0 || hi >= k.length))
+            throw new IllegalArgumentException("conv: kernel layout reaches elements [" + lo + ", " + hi
+                    + "] but the kernel array has " + k.length);
     }
 
     /** Runs chunk {@code ci} of the call currently set in {@code w}. */
@@ -264,6 +317,47 @@ public final class Conv {
         flush(w, ci);
     }
 
+    /**
+     * The GEMM paths without lhs dilation on the innermost axis: copies the input rows of the
+     * valid outer taps into a zero-padded staging buffer (padding, cropping and the part of the
+     * row the stride never reaches are resolved by the copy), so that every output of the row is
+     * "interior": full tap list, blocks of 4 positions, and with d == 1 one contiguous run of
+     * K * Cin per outer tap. Without it, border positions run one at a time with shortened tap
+     * lists, which dominated the kernel-gradient conv (huge kernel, 5-wide output, all border).
+     */
+    private static void stagedRow(ConvWorkspace w, int ci, int no, int xb0, int yb, boolean merge) {
+        ConvGeometry g = w.geometry;
+        int ia = w.r - 1;
+        int O = w.outS[ia], s = w.str[ia], dd = w.d[ia], lo = w.lo[ia], K = w.kS[ia], S = w.inS[ia];
+        int cin = g.cin, cinG = g.cinPerGroup, W = w.stageWidth, rowLen = W * cin;
+        float[] st = w.stage[ci], x = w.x;
+        int[] ox = w.outerX[ci], ok = w.outerK[ci], tx = w.tx[ci], tk = w.tk[ci];
+        // Staged column u holds input column u - lo (zero outside [0, S)).
+        int u0 = Math.max(0, lo), u1 = Math.min(W, S + lo);
+        for (int e = 0; e < no; e++) {
+            int base = e * rowLen;
+            if (u1 <= u0) { java.util.Arrays.fill(st, base, base + rowLen, 0f); continue; }
+            java.util.Arrays.fill(st, base, base + u0 * cin, 0f);
+            System.arraycopy(x, xb0 + ox[e] + (u0 - lo) * cin, st, base + u0 * cin, (u1 - u0) * cin);
+            java.util.Arrays.fill(st, base + u1 * cin, base + rowLen, 0f);
+        }
+        int nt = 0, run = cinG;
+        if (merge) {
+            for (int e = 0; e < no; e++) { tx[nt] = e * rowLen; tk[nt] = ok[e]; nt++; }
+            run = K * cinG;
+        } else {
+            for (int e = 0; e < no; e++)
+                for (int t = 0; t < K; t++) { tx[nt] = e * rowLen + t * dd * cin; tk[nt] = ok[e] + t * w.ks[ia]; nt++; }
+        }
+        w.src[ci] = st;
+        int ys = w.ys[ia];
+        for (int o = 0; o < O; ) {
+            int left = O - o, P = left <= ROWS ? left : left == 5 ? 3 : ROWS;
+            emit(w, ci, false, P, o * s * cin, s * cin, tx, tk, nt, run, yb + o * ys, ys);
+            o += P;
+        }
+    }
+
     /** Computes one output row (all innermost positions) for batch entries [n0, n0+nb). */
     private static void unit(ConvWorkspace w, int ci, int n0, int nb, int outer) {
         int r = w.r;
@@ -307,6 +401,10 @@ public final class Conv {
         boolean bb = w.batchBlocked;
         int cinG = w.geometry.cinPerGroup;
         boolean merge = !dw && w.geometry.groups == 1 && dd == aa;
+        if (staging && !dw && !bb && w.stageWidth > 0) {
+            stagedRow(w, ci, no, xb0, yb, merge);
+            return;
+        }
         // Outputs o = c + q*m of one residue class c see the lhs-dilation holes at the same taps,
         // so the class shares one tap list; only the padding border shortens it.
         for (int c = 0; c < q && c < O; c++) {
@@ -391,20 +489,20 @@ public final class Conv {
                              int yb, int yrs) {
         if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
-        if (w.jobCount[ci] * JOB_FIELDS == jobs.length || w.jobListUsed[ci] + nt > bx.length) flush(w, ci);
-        int off = w.jobListUsed[ci];
+        if (w.jobState[ci][0] * JOB_FIELDS == jobs.length || w.jobState[ci][1] + nt > bx.length) flush(w, ci);
+        int off = w.jobState[ci][1];
         if (nt > bx.length) throw new IllegalStateException("conv: tap list longer than the workspace's");
         System.arraycopy(tx, 0, bx, off, nt);
         System.arraycopy(tk, 0, bk, off, nt);
-        w.jobListUsed[ci] = off + nt;
-        int j = w.jobCount[ci]++ * JOB_FIELDS;
+        w.jobState[ci][1] = off + nt;
+        int j = w.jobState[ci][0]++ * JOB_FIELDS;
         jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
         jobs[j + 7] = run;
     }
 
     /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
     private static void flush(ConvWorkspace w, int ci) {
-        int nj = w.jobCount[ci];
+        int nj = w.jobState[ci][0];
         if (nj == 0) return;
         ConvGeometry g = w.geometry;
         float[] x = w.src[ci], kp = w.packed, y = w.y;
@@ -432,8 +530,8 @@ public final class Conv {
                     }
                 }
             }
-        w.jobCount[ci] = 0;
-        w.jobListUsed[ci] = 0;
+        w.jobState[ci][0] = 0;
+        w.jobState[ci][1] = 0;
     }
 
     // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x
@@ -469,29 +567,23 @@ public final class Conv {
         if (P > 3) { a30.intoArray(y, yb); a31.intoArray(y, yb + L); }
     }
 
+    /**
+     * One row. Sums in exactly the order of {@link #mk4x2} (one FMA chain per vector, taps then
+     * channels), so that an element's value does not depend on which block it fell into: chunk
+     * boundaries move blocks, and results must not depend on the thread count.
+     */
     private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin,
                               float[] k, int kb, float[] y, int yb) {
-        FloatVector z = FloatVector.zero(SP);
-        FloatVector a0 = z, a1 = z, b0 = z, b1 = z;
+        FloatVector a0 = FloatVector.zero(SP), a1 = a0;
         for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
-            int c = 0;
-            // Two accumulator pairs hide the FMA latency of this short dependent chain.
-            for (; c + 1 < cin; c += 2, ko += 2 * BLOCK) {
-                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
-                a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
-                a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
-                b = FloatVector.broadcast(SP, x[xo + c + 1]);
-                b0 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK), b0);
-                b1 = b.fma(FloatVector.fromArray(SP, k, ko + BLOCK + L), b1);
-            }
-            if (c < cin) {
+            for (int c = 0; c < cin; c++, ko += BLOCK) {
                 FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
                 a0 = b.fma(FloatVector.fromArray(SP, k, ko), a0);
                 a1 = b.fma(FloatVector.fromArray(SP, k, ko + L), a1);
             }
         }
-        a0.add(b0).intoArray(y, yb); a1.add(b1).intoArray(y, yb + L);
+        a0.intoArray(y, yb); a1.intoArray(y, yb + L);
     }
 
     /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */

@@ -62,7 +62,7 @@ public final class ConvGeometry {
      * Validates the arguments and computes the output sizes.
      *
      * @param batch       N, at least 0
-     * @param inSize      input spatial sizes S_1..S_r (each at least 1... or 0 for an empty input)
+     * @param inSize      input spatial sizes S_1..S_r, each at least 0 (0: an empty input, O = 0 unless padding makes room)
      * @param cin         input channels, at least 1
      * @param kSize       kernel spatial sizes K_1..K_r, each at least 1
      * @param cout        output channels, at least 1
@@ -148,47 +148,87 @@ public final class ConvGeometry {
                 + "; " + what + ": " + Arrays.toString(a));
     }
 
-    /** @param axis spatial axis @return input size S on that axis */
+    /**
+     * {@return input size S on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int inSize(int axis) { return inSize[axis]; }
-    /** @param axis spatial axis @return kernel size K on that axis */
+    /**
+     * {@return kernel size K on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int kernelSize(int axis) { return kSize[axis]; }
-    /** @param axis spatial axis @return output size O on that axis */
+    /**
+     * {@return output size O on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int outSize(int axis) { return outSize[axis]; }
-    /** @param axis spatial axis @return stride on that axis */
+    /**
+     * {@return stride on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int stride(int axis) { return stride[axis]; }
-    /** @param axis spatial axis @return padding before the input on that axis (may be negative) */
+    /**
+     * {@return padding before the input on that axis (may be negative)}
+     *
+     * @param axis spatial axis
+     */
     public int padLo(int axis) { return padLo[axis]; }
-    /** @param axis spatial axis @return padding after the input on that axis (may be negative) */
+    /**
+     * {@return padding after the input on that axis (may be negative)}
+     *
+     * @param axis spatial axis
+     */
     public int padHi(int axis) { return padHi[axis]; }
-    /** @param axis spatial axis @return input (lhs) dilation on that axis */
+    /**
+     * {@return input (lhs) dilation on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int lhsDilation(int axis) { return lhsDil[axis]; }
-    /** @param axis spatial axis @return kernel (rhs) dilation on that axis */
+    /**
+     * {@return kernel (rhs) dilation on that axis}
+     *
+     * @param axis spatial axis
+     */
     public int rhsDilation(int axis) { return rhsDil[axis]; }
-    /** @param axis spatial axis @return dilated input length La = (S-1)a+1 (0 for an empty axis) */
+    /**
+     * {@return dilated input length La = (S-1)a+1 (0 for an empty axis)}
+     *
+     * @param axis spatial axis
+     */
     public int dilatedInSize(int axis) { return inSize[axis] == 0 ? 0 : (inSize[axis] - 1) * lhsDil[axis] + 1; }
-    /** @param axis spatial axis @return dilated kernel length Kd = (K-1)d+1 */
+    /**
+     * {@return dilated kernel length Kd = (K-1)d+1}
+     *
+     * @param axis spatial axis
+     */
     public int dilatedKernelSize(int axis) { return (kSize[axis] - 1) * rhsDil[axis] + 1; }
 
-    /** @return product of the input spatial sizes */
+    /** {@return product of the input spatial sizes} */
     public long inSpatial() { long p = 1; for (int v : inSize) p *= v; return p; }
-    /** @return product of the output spatial sizes */
+    /** {@return product of the output spatial sizes} */
     public long outSpatial() { long p = 1; for (int v : outSize) p *= v; return p; }
-    /** @return product of the kernel spatial sizes (number of taps) */
+    /** {@return product of the kernel spatial sizes (number of taps)} */
     public long taps() { long p = 1; for (int v : kSize) p *= v; return p; }
-    /** @return number of floats in x: N * prod(S) * Cin */
+    /** {@return number of floats in x: N * prod(S) * Cin} */
     public long inputLength() { return batch * inSpatial() * cin; }
-    /** @return number of floats in k: prod(K) * Cin/groups * Cout */
+    /** {@return number of floats in k: prod(K) * Cin/groups * Cout} */
     public long kernelLength() { return taps() * cinPerGroup * cout; }
-    /** @return number of floats in y: N * prod(O) * Cout */
+    /** {@return number of floats in y: N * prod(O) * Cout} */
     public long outputLength() { return batch * outSpatial() * cout; }
-    /** @return multiply-adds of the dense computation (taps falling into padding or holes counted too), times 2 */
+    /** {@return multiply-adds of the dense computation (taps falling into padding or holes counted too), times 2} */
     public double flops() { return 2.0 * batch * outSpatial() * cout * taps() * cinPerGroup; }
 
-    /** @return the input spatial sizes (a copy) */
+    /** {@return the input spatial sizes (a copy)} */
     public int[] inSizes() { return inSize.clone(); }
-    /** @return the output spatial sizes (a copy) */
+    /** {@return the output spatial sizes (a copy)} */
     public int[] outSizes() { return outSize.clone(); }
-    /** @return the kernel spatial sizes (a copy) */
+    /** {@return the kernel spatial sizes (a copy)} */
     public int[] kernelSizes() { return kSize.clone(); }
 
     /**

@@ -38,7 +38,8 @@ public final class ConvWorkspace {
     final float[] packed;
     /** Per-chunk job lists: recorded row blocks of one output row, run channel-block by channel-block. */
     final int[][] jobTx, jobTk, jobs;
-    final int[] jobCount, jobListUsed;
+    /** Per chunk: [0] recorded jobs, [1] tap-list ints used. */
+    final int[][] jobState;
 
     /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
     final int maxK;
@@ -46,6 +47,11 @@ public final class ConvWorkspace {
     /** Per chunk: a micro-kernel-sized output tile for channel tails. */
     final float[][] tile;
     private static final int ROWS_TILE = 4;
+    /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
+    final int stageWidth;
+    final float[][] stage;
+    /** The standard kernel layout of the geometry, made once so that calls allocate nothing. */
+    final ConvKernelLayout standardLayout;
     /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
     final float[][] src;
     /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
@@ -71,6 +77,7 @@ public final class ConvWorkspace {
     public ConvWorkspace(ConvGeometry geometry, int maxThreads) {
         this.geometry = geometry;
         ConvGeometry g = geometry;
+        standardLayout = ConvKernelLayout.standard(g);
         int rr = Math.max(1, g.rank);
         r = rr;
         inS = new int[rr]; kS = new int[rr]; outS = new int[rr]; str = new int[rr]; lo = new int[rr];
@@ -117,8 +124,17 @@ public final class ConvWorkspace {
         jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
         int jobCap = Math.max(4, innerO + q);
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
-        jobCount = new int[maxChunks]; jobListUsed = new int[maxChunks];
+        // One small array per chunk rather than one int per chunk in a shared array: these are
+        // written on every job, and neighbouring chunks' counters would share a cache line.
+        jobState = new int[maxChunks][16];
         src = new float[maxChunks][];
+        // Staging of padded input rows (see Conv.stagedRow): only without lhs dilation on the
+        // innermost axis, and only while the buffer stays small.
+        long sw = outS[rr - 1] == 0 ? 0 : (long) (outS[rr - 1] - 1) * str[rr - 1] + (long) (kS[rr - 1] - 1) * d[rr - 1] + 1;
+        long stageLen = sw * ot * g.cin;
+        boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
+        stageWidth = stageable ? (int) sw : 0;
+        stage = new float[maxChunks][stageable ? (int) stageLen : 0];
         tile = new float[maxChunks][ROWS_TILE * Conv.BLOCK];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;

@@ -20,6 +20,7 @@ class ConvTest {
 
     @BeforeAll
     static void startPool() {
+        Conv.parallelFlops = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
         pool = Executors.newFixedThreadPool(3);
         threads3 = new WorkSplitter() {
             @Override public int threads() { return 3; }
@@ -32,7 +33,7 @@ class ConvTest {
     }
 
     @AfterAll
-    static void stopPool() { pool.shutdownNow(); }
+    static void stopPool() { pool.shutdownNow(); Conv.parallelFlops = 4e6; }
 
     /** Visits every (x index, k index, y index) product term of the conv that lands on a real input element. */
     interface Term { void at(int xi, int ki, int yi); }
@@ -106,7 +107,7 @@ class ConvTest {
     static final int[] CHANNELS = {1, 3, 16, 17, 33};
 
     static ConvGeometry randomGeometry(SplittableRandom rnd, int r) {
-        int[] s = arr(rnd, r, 1, r == 3 ? 5 : 8);
+        int[] s = arr(rnd, r, 1, 8);
         int[] k = arr(rnd, r, 1, 3);
         int[] st = arr(rnd, r, 1, 3), ld = arr(rnd, r, 1, 2), rd = arr(rnd, r, 1, 2);
         int[] lo = arr(rnd, r, -1, 2), hi = arr(rnd, r, -1, 2);
@@ -135,19 +136,50 @@ class ConvTest {
         }
         float[] par = run(g, x, k, threads3, Conv.Path.AUTO, 0);
         assertArrayEquals(auto, par, g + ": multi-thread differs from serial");
+        // A workspace is reused call after call: a second call must see no state left by the first.
+        ConvWorkspace ws = new ConvWorkspace(g, 3);
+        float[] y1 = new float[(int) g.outputLength()], y2 = new float[y1.length];
+        Conv.forward(ws, x, 0, k, 0, y1, 0, threads3);
+        Arrays.fill(y2, Float.NaN);
+        Conv.forward(ws, x, 0, k, 0, y2, 0, threads3);
+        assertArrayEquals(y1, y2, g + ": second call through one workspace differs");
     }
 
     @Test
     void randomGrid1d2d3d() {
         SplittableRandom rnd = new SplittableRandom(20261122);
-        int zeroOut = 0;
+        int zeroOut = 0, negPad = 0, lhsDil = 0, multiplier = 0, grouped = 0, unusedTail = 0;
         for (int r = 1; r <= 3; r++)
             for (int it = 0; it < (r == 3 ? 150 : 400); it++) {
                 ConvGeometry g = randomGeometry(rnd, r);
                 if (g.outputLength() == 0) zeroOut++;
+                if (g.groups == g.cin && g.cout > g.cin) multiplier++;
+                if (g.groups == 2) grouped++;
+                for (int a = 0; a < r; a++) {
+                    if (g.padLo(a) < 0 || g.padHi(a) < 0) negPad++;
+                    if (g.lhsDilation(a) > 1) lhsDil++;
+                    // the stride leaves trailing input unused
+                    int span = g.dilatedInSize(a) + g.padLo(a) + g.padHi(a) - g.dilatedKernelSize(a);
+                    if (span >= 0 && span % g.stride(a) != 0) unusedTail++;
+                }
                 checkAllPaths(g, rnd);
             }
-        assertTrue(zeroOut > 0, "the sample should include O = 0 cases");
+        assertTrue(zeroOut > 0 && negPad > 0 && lhsDil > 0 && multiplier > 0 && grouped > 0 && unusedTail > 0,
+                "sample coverage: O=0 " + zeroOut + ", negative padding " + negPad + ", lhs dilation " + lhsDil
+                        + ", depthwise multiplier " + multiplier + ", groups 2 " + grouped + ", unused tail " + unusedTail);
+    }
+
+    /** Without row staging, border positions go through the shortened per-position tap lists. */
+    @Test
+    void randomGridWithoutStaging() {
+        SplittableRandom rnd = new SplittableRandom(424242);
+        Conv.staging = false;
+        try {
+            for (int r = 1; r <= 3; r++)
+                for (int it = 0; it < (r == 3 ? 60 : 200); it++) checkAllPaths(randomGeometry(rnd, r), rnd);
+        } finally {
+            Conv.staging = true;
+        }
     }
 
     @Test
@@ -211,6 +243,11 @@ class ConvTest {
             WorkSplitter sp = it % 2 == 0 ? WorkSplitter.SERIAL : threads3;
             float[] gotDx = run(gx, dy, kf, sp, Conv.Path.AUTO, 1);
             assertClose(g + " dx", dx, dxm, gotDx, 1);
+            // The same conv reading the forward kernel in place through the flipped layout.
+            float[] dxl = new float[x.length];
+            Arrays.fill(dxl, Float.NaN);
+            Conv.forward(new ConvWorkspace(gx, 3), dy, 0, k, 0, ConvKernelLayout.flippedForInputGradient(g), dxl, 0, sp, Conv.Path.AUTO);
+            assertClose(g + " dx (flipped layout)", dx, dxm, dxl, 0);
             if (g.groups == 1) {
                 double[] dk = new double[k.length], dkm = new double[k.length];
                 forEachTerm(g, (xi, ki, yi) -> { dk[ki] += (double) x[xi] * dy[yi]; dkm[ki] += Math.abs((double) x[xi] * dy[yi]); });
@@ -224,6 +261,11 @@ class ConvTest {
                 float[] dkg = new float[k.length];
                 Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
                 assertClose(g + " dk", dk, dkm, dkg, 0);
+                // dy read in place as the kernel [O.., N, Cout].
+                Arrays.fill(dkc, Float.NaN);
+                Conv.forward(new ConvWorkspace(gk, 3), xt, 0, dy, 0, ConvKernelLayout.cotangentForKernelGradient(g), dkc, 1, sp, Conv.Path.AUTO);
+                Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
+                assertClose(g + " dk (cotangent layout)", dk, dkm, dkg, 0);
             }
             done++;
         }
