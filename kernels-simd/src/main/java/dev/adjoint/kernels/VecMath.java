@@ -7,33 +7,57 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp, log and tanh on float vectors from adds, multiplies and bit operations only
- * (Cephes-style range reduction and minimax polynomials, about 1-2 ulp).
+ * exp, log and tanh on float vectors from adds, multiplies, fused multiply-adds, one
+ * divide and bit operations only: Cephes-style range reduction and minimax polynomials for
+ * exp and log, a rational function for tanh (a few ulp; the tests hold them to 4e-6).
  *
  * <p>Why not {@code lanewise(EXP)}: its result depends on how the code runs. C2 calls a
  * vendor math library, while interpreted or C1 code falls back to {@link Math#exp} per lane,
  * and the two differ in the last bit, so a kernel's output would depend on JIT timing and on
- * which chunk a thread reached first. IEEE adds and multiplies are exact in every tier, so
- * these are bit-reproducible, and they are as fast as the library on AVX2.
+ * which chunk a thread reached first. IEEE add, multiply, fma and divide round the same in
+ * every tier ({@link Math#fma} when interpreted), so these are bit-reproducible.
+ *
+ * <p>Each method must stay small: C2 inlines only up to a size and node budget, and a vector
+ * method that is not inlined receives and returns boxed vectors, allocating per call.
  */
 final class VecMath {
     private VecMath() {}
 
     private static final VectorSpecies<Float> S = VecBlockOps.S;
+    // Polynomial and reduction constants as vector constants: C2 folds them, where a
+    // broadcast per use adds IR nodes that count against the inlining budget.
+    private static final FloatVector K0 = FloatVector.broadcast(S, -0.693359375f);
+    private static final FloatVector K1 = FloatVector.broadcast(S, 2.12194440e-4f);
+    private static final FloatVector K2 = FloatVector.broadcast(S, 8.3334519073E-3f);
+    private static final FloatVector K3 = FloatVector.broadcast(S, 4.1665795894E-2f);
+    private static final FloatVector K4 = FloatVector.broadcast(S, 1.6666665459E-1f);
+    private static final FloatVector K5 = FloatVector.broadcast(S, 5.0000001201E-1f);
+    private static final FloatVector K6 = FloatVector.broadcast(S, 7.0376836292E-2f);
+    private static final FloatVector K7 = FloatVector.broadcast(S, -1.1514610310E-1f);
+    private static final FloatVector K8 = FloatVector.broadcast(S, 1.1676998740E-1f);
+    private static final FloatVector K9 = FloatVector.broadcast(S, -1.2420140846E-1f);
+    private static final FloatVector K10 = FloatVector.broadcast(S, 1.4249322787E-1f);
+    private static final FloatVector K11 = FloatVector.broadcast(S, -1.6668057665E-1f);
+    private static final FloatVector K12 = FloatVector.broadcast(S, 2.0000714765E-1f);
+    private static final FloatVector K13 = FloatVector.broadcast(S, -2.4999993993E-1f);
+    private static final FloatVector K14 = FloatVector.broadcast(S, 3.3333331174E-1f);
 
     /** e^x; overflows to +inf above ~88.72, underflows through subnormals to 0, NaN stays NaN. */
     static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(-104f).min(88.72284f);
+        // No clamp up front (Java-semantics min/max cost several instructions each): lanes
+        // out of range compute garbage that the blends at the end replace.
         // n = round(x / ln 2) by the 1.5 * 2^23 trick (exact for |n| < 2^22)
-        FloatVector n = c.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
-        FloatVector r = c.sub(n.mul(0.693359375f)).sub(n.mul(-2.12194440e-4f));
+        FloatVector n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+        // fma rounds once in every JIT tier (Math.fma when interpreted), so it stays reproducible
+        FloatVector r = n.fma(K0, x);
+        r = n.fma(K1, r);
         FloatVector z = r.mul(r);
-        FloatVector y = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
-                .mul(r).add(8.3334519073E-3f)
-                .mul(r).add(4.1665795894E-2f)
-                .mul(r).add(1.6666665459E-1f)
-                .mul(r).add(5.0000001201E-1f)
-                .mul(z).add(r).add(1f);
+        FloatVector y = r.fma(1.9875691500E-4f, 1.3981999507E-3f)
+                .fma(r, K2)
+                .fma(r, K3)
+                .fma(r, K4)
+                .fma(r, K5)
+                .fma(z, r).add(1f);
         // 2^n as two factors so that n in [-150, 128] never leaves the normal exponent range
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1), n2 = ni.sub(n1);
@@ -42,7 +66,7 @@ final class VecMath {
         FloatVector e = y.mul(s1).mul(s2);
         e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
         e = e.blend(0f, x.compare(VectorOperators.LT, -104f));
-        return e.blend(x, x.test(VectorOperators.IS_NAN));
+        return e.blend(x, x.compare(VectorOperators.NE, x));
     }
 
     /** Natural log; log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, subnormals handled. */
@@ -68,29 +92,35 @@ final class VecMath {
     /** Kept out of {@link #log} so both stay under C2's inlining size (325 bytecodes); a vector
      *  method that is not inlined passes its vectors boxed, allocating per call. */
     private static FloatVector logPoly(FloatVector m, FloatVector z) {
-        return m.mul(7.0376836292E-2f).add(-1.1514610310E-1f)
-                .mul(m).add(1.1676998740E-1f)
-                .mul(m).add(-1.2420140846E-1f)
-                .mul(m).add(1.4249322787E-1f)
-                .mul(m).add(-1.6668057665E-1f)
-                .mul(m).add(2.0000714765E-1f)
-                .mul(m).add(-2.4999993993E-1f)
-                .mul(m).add(3.3333331174E-1f)
+        return m.fma(K6, K7)
+                .fma(m, K8)
+                .fma(m, K9)
+                .fma(m, K10)
+                .fma(m, K11)
+                .fma(m, K12)
+                .fma(m, K13)
+                .fma(m, K14)
                 .mul(m).mul(z);
     }
 
-    /** tanh: an odd polynomial near 0 (no cancellation), {@code 1 - 2/(e^{2|x|}+1)} elsewhere. */
+    private static final FloatVector A1 = FloatVector.broadcast(S, 4.89352455891786e-03f),
+            A3 = FloatVector.broadcast(S, 6.37261928875436e-04f), A5 = FloatVector.broadcast(S, 1.48572235717979e-05f),
+            A7 = FloatVector.broadcast(S, 5.12229709037114e-08f), A9 = FloatVector.broadcast(S, -8.60467152213735e-11f),
+            A11 = FloatVector.broadcast(S, 2.00018790482477e-13f), A13 = FloatVector.broadcast(S, -2.76076847742355e-16f),
+            B0 = FloatVector.broadcast(S, 4.89352518554385e-03f), B2 = FloatVector.broadcast(S, 2.26843463243900e-03f),
+            B4 = FloatVector.broadcast(S, 1.18534705686654e-04f), B6 = FloatVector.broadcast(S, 1.19825839466702e-06f);
+
+    /**
+     * tanh as an odd rational function (13/6, Eigen's coefficients) on the clamped argument:
+     * one divide and no exp, so it stays small enough for C2 to inline into every loop
+     * (an exp-based tanh did not, and boxed). Below |x| = 4e-4, tanh(x) = x to float precision.
+     */
     static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(exp(a.add(a)).add(1f)));
-        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
-        FloatVector s = x.mul(x);
-        FloatVector small = s.mul(-5.70498872745E-3f).add(2.06390887954E-2f)
-                .mul(s).add(-5.37397155531E-2f)
-                .mul(s).add(1.33314422036E-1f)
-                .mul(s).add(-3.33332819422E-1f)
-                .mul(s).mul(x).add(x);
-        return small.blend(big, a.compare(VectorOperators.GT, 0.625f));
+        FloatVector c = x.max(-7.90531110763549805f).min(7.90531110763549805f);
+        FloatVector x2 = c.mul(c);
+        FloatVector p = x2.fma(A13, A11).fma(x2, A9).fma(x2, A7).fma(x2, A5).fma(x2, A3).fma(x2, A1).mul(c);
+        FloatVector q = x2.fma(B6, B4).fma(x2, B2).fma(x2, B0);
+        return p.div(q).blend(x, x.abs().compare(VectorOperators.LT, 0.0004f));
     }
 
     /** Exact {@code 1 / sqrt(x)}; the hardware estimate is only 12 bits. */
