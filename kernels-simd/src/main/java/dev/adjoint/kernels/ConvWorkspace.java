@@ -65,7 +65,7 @@ public final class ConvWorkspace {
     int units, chunks;
     Conv.Path path;
     boolean batchBlocked;
-    final WorkSplitter.Chunk task = i -> Conv.runChunk(this, i);
+    final WorkSplitter.Chunk task = i -> ConvSimd.runChunk(this, i);
 
     /**
      * Makes a workspace for convs of one geometry.
@@ -91,7 +91,7 @@ public final class ConvWorkspace {
             }
         }
         xs = new int[rr]; ks = new int[rr]; ksOrig = new int[rr]; ys = new int[rr];
-        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * Conv.BLOCK; ksOrig[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
+        xs[rr - 1] = g.cin; ks[rr - 1] = g.cinPerGroup * Conv.block(); ksOrig[rr - 1] = g.cinPerGroup * g.cout; ys[rr - 1] = g.cout;
         for (int i = rr - 2; i >= 0; i--) {
             xs[i] = xs[i + 1] * inS[i + 1]; ks[i] = ks[i + 1] * kS[i + 1]; ksOrig[i] = ksOrig[i + 1] * kS[i + 1];
             ys[i] = ys[i + 1] * outS[i + 1];
@@ -113,8 +113,8 @@ public final class ConvWorkspace {
         this.maxK = maxK;
         axisOff = new int[maxChunks][rr * maxK];
         coord = new int[maxChunks][rr];
-        blocksPerGroup = (g.coutPerGroup + Conv.BLOCK - 1) / Conv.BLOCK;
-        panel = taps * g.cinPerGroup * Conv.BLOCK;
+        blocksPerGroup = (g.coutPerGroup + Conv.block() - 1) / Conv.block();
+        panel = taps * g.cinPerGroup * Conv.block();
         packed = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) g.groups * blocksPerGroup * panel)];
         // A row's jobs keep their tap lists here until the row is flushed; capped so that a huge
         // geometry flushes more often instead of allocating without bound.
@@ -128,14 +128,14 @@ public final class ConvWorkspace {
         // written on every job, and neighbouring chunks' counters would share a cache line.
         jobState = new int[maxChunks][16];
         src = new float[maxChunks][];
-        // Staging of padded input rows (see Conv.stagedRow): only without lhs dilation on the
+        // Staging of padded input rows (see ConvSimd.stagedRow): only without lhs dilation on the
         // innermost axis, and only while the buffer stays small.
         long sw = outS[rr - 1] == 0 ? 0 : (long) (outS[rr - 1] - 1) * str[rr - 1] + (long) (kS[rr - 1] - 1) * d[rr - 1] + 1;
         long stageLen = sw * ot * g.cin;
         boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
         stageWidth = stageable ? (int) sw : 0;
         stage = new float[maxChunks][stageable ? (int) stageLen : 0];
-        tile = new float[maxChunks][ROWS_TILE * Conv.BLOCK];
+        tile = new float[maxChunks][ROWS_TILE * Conv.block()];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
         patch = new float[maxChunks][small ? innerO * patchWidth : 0];

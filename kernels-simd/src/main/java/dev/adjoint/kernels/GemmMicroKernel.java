@@ -130,4 +130,65 @@ final class GemmMicroKernel {
             }
         }
     }
+
+    /**
+     * The unpacked small-matrix path of {@link Gemm}: rows of C four at a time, two vectors of
+     * columns at a time, the whole K in registers; B has unit column stride. Lives here, with the
+     * other vector code, so that {@code Gemm} links on a JVM without the Vector API.
+     */
+    static void direct(float[] a, int aBase, int ars, int acs, float[] bb, int bBase, int rs, int k,
+                       int i0, int i1, int j0, int j1, float[] c, int cBase, int ldc, float[] tile,
+                       int flags, float alpha, float[] bias, int biasOff) {
+        final FloatVector z = FloatVector.zero(S);
+        for (int j = j0; j < j1; j += NR) {
+            // Two vectors of columns at a time, as in the packed kernel: eight independent FMA
+            // chains hide the FMA latency that four chains (one vector) could not.
+            int nv = Math.min(NR, j1 - j);
+            var m0 = mask(Math.min(nv, L));
+            var m1 = mask(Math.max(nv - L, 0));
+            boolean full = nv == NR;
+            int i = i0;
+            for (; i + 4 <= i1; i += 4) {
+                int ap = aBase + i * ars;
+                int bp = bBase + j;
+                FloatVector s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+                for (int p = 0; p < k; p++, ap += acs, bp += rs) {
+                    FloatVector b0, b1;
+                    if (full) {
+                        b0 = FloatVector.fromArray(S, bb, bp);
+                        b1 = FloatVector.fromArray(S, bb, bp + L);
+                    } else {
+                        b0 = FloatVector.fromArray(S, bb, bp, m0);
+                        b1 = FloatVector.fromArray(S, bb, bp + L, m1);
+                    }
+                    FloatVector av = FloatVector.broadcast(S, a[ap]);
+                    s00 = av.fma(b0, s00); s01 = av.fma(b1, s01);
+                    av = FloatVector.broadcast(S, a[ap + ars]);
+                    s10 = av.fma(b0, s10); s11 = av.fma(b1, s11);
+                    av = FloatVector.broadcast(S, a[ap + 2 * ars]);
+                    s20 = av.fma(b0, s20); s21 = av.fma(b1, s21);
+                    av = FloatVector.broadcast(S, a[ap + 3 * ars]);
+                    s30 = av.fma(b0, s30); s31 = av.fma(b1, s31);
+                }
+                s00.intoArray(tile, 0); s01.intoArray(tile, L);
+                s10.intoArray(tile, NR); s11.intoArray(tile, NR + L);
+                s20.intoArray(tile, 2 * NR); s21.intoArray(tile, 2 * NR + L);
+                s30.intoArray(tile, 3 * NR); s31.intoArray(tile, 3 * NR + L);
+                merge(tile, 4, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
+            }
+            for (; i < i1; i++) {
+                int ap = aBase + i * ars;
+                int bp = bBase + j;
+                FloatVector s00 = z, s01 = z;
+                for (int p = 0; p < k; p++, ap += acs, bp += rs) {
+                    FloatVector b0 = FloatVector.fromArray(S, bb, bp, m0);
+                    FloatVector b1 = FloatVector.fromArray(S, bb, bp + L, m1);
+                    FloatVector av = FloatVector.broadcast(S, a[ap]);
+                    s00 = av.fma(b0, s00); s01 = av.fma(b1, s01);
+                }
+                s00.intoArray(tile, 0); s01.intoArray(tile, L);
+                merge(tile, 1, nv, c, cBase + i * ldc + j, ldc, flags, alpha, bias, biasOff + i, biasOff + j);
+            }
+        }
+    }
 }
