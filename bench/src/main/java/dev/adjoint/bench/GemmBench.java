@@ -3,6 +3,7 @@ package dev.adjoint.bench;
 import dev.adjoint.kernels.Gemm;
 import dev.adjoint.kernels.GemmEpilogue;
 import dev.adjoint.kernels.GemmWorkspace;
+import dev.adjoint.kernels.ThreadPool;
 import dev.adjoint.kernels.WorkSplitter;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +33,7 @@ public class GemmBench {
     private float[] a, b, c;
     private final GemmWorkspace ws = new GemmWorkspace();
     private WorkSplitter splitter;
-    private PoolSplitter pool;
+    private ThreadPool pool;
 
     /** Random operands, and the splitter. */
     @Setup public void setup() {
@@ -40,7 +41,7 @@ public class GemmBench {
         a = new float[n * n]; b = new float[n * n]; c = new float[n * n];
         for (int i = 0; i < n * n; i++) { a[i] = (float) r.nextDouble(); b[i] = (float) r.nextDouble(); }
         if (threads == 1) splitter = WorkSplitter.SERIAL;
-        else splitter = pool = new PoolSplitter(threads);
+        else splitter = pool = new ThreadPool(threads);
     }
 
     /** Stops the pool. */
@@ -51,37 +52,5 @@ public class GemmBench {
         Gemm.sgemm(1, n, n, n, 1f, a, 0, n, 1, 0, b, 0, transB ? 1 : n, transB ? n : 1, 0, false,
                 c, 0, n, 0, GemmEpilogue.NONE, ws, splitter);
         return c;
-    }
-
-    /**
-     * Stand-in for the executor's pool until it lands: chunk 0 runs on the caller, the rest on
-     * pool threads. (Allocates a Future per extra chunk; the real pool should not.) Also used by
-     * {@link GemmCpuTime}.
-     */
-    public static final class PoolSplitter implements WorkSplitter, AutoCloseable {
-        private final int threads;
-        private final ExecutorService ex;
-
-        /** Starts {@code threads - 1} pool threads; the caller is the remaining one. */
-        public PoolSplitter(int threads) {
-            this.threads = threads;
-            this.ex = Executors.newFixedThreadPool(threads - 1, rr -> { Thread t = new Thread(rr); t.setDaemon(true); return t; });
-        }
-
-        @Override public int threads() { return threads; }
-
-        @Override public void forEach(int chunks, Chunk task) {
-            Future<?>[] fs = new Future<?>[chunks];
-            for (int i = 1; i < chunks; i++) { int idx = i; fs[i] = ex.submit(() -> task.run(idx)); }
-            task.run(0);
-            try {
-                for (int i = 1; i < chunks; i++) fs[i].get();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }
-
-        /** Stops the pool threads. */
-        @Override public void close() { ex.shutdownNow(); }
     }
 }

@@ -3,6 +3,7 @@ package dev.adjoint.bench;
 import dev.adjoint.kernels.Gemm;
 import dev.adjoint.kernels.GemmEpilogue;
 import dev.adjoint.kernels.GemmWorkspace;
+import dev.adjoint.kernels.ThreadPool;
 import dev.adjoint.kernels.WorkSplitter;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -30,7 +31,7 @@ public final class GemmCpuTime {
                 .mapToInt(Integer::parseInt).toArray();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         GemmWorkspace ws = new GemmWorkspace();
-        try (GemmBench.PoolSplitter pool = threads > 1 ? new GemmBench.PoolSplitter(threads) : null) {
+        try (ThreadPool pool = threads > 1 ? new ThreadPool(threads) : null) {
             WorkSplitter sp = pool != null ? pool : WorkSplitter.SERIAL;
             for (int n : sizes) {
                 float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
