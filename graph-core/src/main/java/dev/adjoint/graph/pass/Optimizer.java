@@ -148,6 +148,11 @@ public final class Optimizer {
             }
             case Transpose t -> {
                 if (t.perm().equals(Ints.range(t.perm().size()))) yield in[0];
+                if (in[0].op() instanceof DotGeneral d && swapsFreeAxes(d, in[0], t.perm())) {
+                    // (x . y)^T with the free groups exchanged is y . x: no transpose pass at all.
+                    Tensor x = in[0].graph().tensor(in[0].node().inputs().get(0)), y = in[0].graph().tensor(in[0].node().inputs().get(1));
+                    yield in[0].graph().add(new DotGeneral(d.rhsContract(), d.lhsContract(), d.rhsBatch(), d.lhsBatch()), y, x);
+                }
                 if (in[0].op() instanceof Transpose inner) {
                     int[] p = new int[t.perm().size()];
                     for (int i = 0; i < p.length; i++) p[i] = inner.perm().get(t.perm().get(i));
@@ -177,6 +182,17 @@ public final class Optimizer {
             case DotGeneral d -> null;
             case Conv c -> null;
         };
+    }
+
+    /** Whether {@code perm} keeps the batch axes of {@code dot}'s output and puts y's free axes before x's. */
+    private static boolean swapsFreeAxes(DotGeneral d, Tensor dot, Ints perm) {
+        Tensor x = dot.graph().tensor(dot.node().inputs().get(0));
+        int nb = d.lhsBatch().size(), nl = d.lhsFree(x.rank()).size(), nr = perm.size() - nb - nl;
+        if (nl == 0 || nr == 0) return false;
+        for (int i = 0; i < nb; i++) if (perm.get(i) != i) return false;
+        for (int i = 0; i < nr; i++) if (perm.get(nb + i) != nb + nl + i) return false;
+        for (int i = 0; i < nl; i++) if (perm.get(nb + nr + i) != nb + i) return false;
+        return true;
     }
 
     /** dot_general of transposed operands as a dot_general of the originals, when the output order allows. */

@@ -92,6 +92,18 @@ class OptimizerTest {
         assertEquals(Interpreter.run(g, feeds, y), runOptimized(r, feeds).get(0));
     }
 
+    @Test void aTransposedProductBecomesTheProductOfSwappedOperands() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 2, 4, 3), w = g.input("w", 2, 3, 5);
+        Tensor plain = x.matmul(w).mT();                                      // batched: batch axis stays first
+        Tensor flat = x.reshape(8, 3).matmul(w.slice(new int[] {0, 0, 0}, new int[] {1, 3, 5}).reshape(3, 5)).transpose(1, 0);
+        Rewritten r = Optimizer.optimize(List.of(plain, flat));
+        assertTrue(r.graph().nodes().stream().noneMatch(n -> n.op() instanceof Transpose), r.graph().toString());
+        SplittableRandom rnd = new SplittableRandom(2);
+        Map<Tensor, NdArray> feeds = Map.of(x, RandomGraphs.random(rnd, x.shape()), w, RandomGraphs.random(rnd, w.shape()));
+        assertEquals(Interpreter.run(g, feeds, List.of(plain, flat)), runOptimized(r, feeds));
+    }
+
     @Test void deadCodeIsDroppedAndUnusedInputsAreNotMapped() {
         Graph g = new Graph();
         Tensor x = g.input("x", 2), unused = g.input("u", 2);
