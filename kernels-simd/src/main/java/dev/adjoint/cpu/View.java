@@ -1,5 +1,6 @@
 package dev.adjoint.cpu;
 
+import dev.adjoint.kernels.Elementwise;
 import java.util.Arrays;
 
 /**
@@ -17,15 +18,7 @@ record View(int buffer, int offset, int[] shape, int[] strides) {
     static View dense(int buffer, int[] shape) { return new View(buffer, 0, shape, denseStrides(shape)); }
 
     /** Row-major strides of {@code shape}. */
-    static int[] denseStrides(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
-    }
+    static int[] denseStrides(int[] shape) { return Elementwise.denseStrides(shape); }
 
     /** Number of elements. */
     int size() {
