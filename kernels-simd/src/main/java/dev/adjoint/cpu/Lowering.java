@@ -31,11 +31,12 @@ import dev.adjoint.kernels.FusedProgram;
 import dev.adjoint.kernels.GemmWorkspace;
 import dev.adjoint.kernels.ReduceKernelOp;
 import dev.adjoint.kernels.UnaryKernelOp;
+import it.unimi.dsi.fastutil.ints.Int2IntLinkedOpenHashMap;
+import it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap;
+import it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Lowers an (optimized) graph to a plan: chooses a kernel for every node, fuses elementwise
@@ -66,9 +67,9 @@ final class Lowering {
     private final List<Step> steps = new ArrayList<>();
     private final List<Node> owners = new ArrayList<>();
     private final List<int[]> reads = new ArrayList<>();
-    private final List<Integer> sizes = new ArrayList<>();
+    private final IntArrayList sizes = new IntArrayList();
     private final List<Kind> kinds = new ArrayList<>();
-    private final Map<Integer, float[]> constants = new HashMap<>();
+    private final Int2ObjectOpenHashMap<float[]> constants = new Int2ObjectOpenHashMap<>();
     private final GemmWorkspace gemmWorkspace = new GemmWorkspace();
     private Node current;
 
@@ -211,24 +212,25 @@ final class Lowering {
     /** An elementwise node: folded into its consumer's program, or the root of a fused program. */
     private void elementwise(Node root) {
         if (inlined[root.id()]) return;
-        Map<Integer, Integer> leaves = new LinkedHashMap<>();
+        Int2IntLinkedOpenHashMap leaves = new Int2IntLinkedOpenHashMap();
         collectLeaves(root, leaves);
         if (leaves.isEmpty()) {
             // Only scalar constants feed this chain; load one so the program has an operand.
             leaves.put(root.inputs().get(0), 0);
         }
         FusedProgram.Builder b = FusedProgram.builder(leaves.size());
-        Map<Integer, Integer> registers = new HashMap<>();
+        Int2IntOpenHashMap registers = new Int2IntOpenHashMap();
+        registers.defaultReturnValue(-1);
         int[] count = new int[1];
         int result = emit(root, b, leaves, registers, count);
         View[] in = new View[leaves.size()];
         int i = 0;
-        for (int leaf : leaves.keySet()) in[i++] = views[leaf];
+        for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
         int out = output(root);
         add(new Steps.Fused(b.build(result), count[0], root.shape().dims(), in, out), in);
     }
 
-    private void collectLeaves(Node node, Map<Integer, Integer> leaves) {
+    private void collectLeaves(Node node, Int2IntLinkedOpenHashMap leaves) {
         for (int i = 0; i < node.inputs().size(); i++) {
             int in = node.inputs().get(i);
             if (inlined[in]) collectLeaves(graph.node(in), leaves);
@@ -236,12 +238,12 @@ final class Lowering {
         }
     }
 
-    private int emit(Node node, FusedProgram.Builder b, Map<Integer, Integer> leaves, Map<Integer, Integer> registers, int[] count) {
+    private int emit(Node node, FusedProgram.Builder b, Int2IntLinkedOpenHashMap leaves, Int2IntOpenHashMap registers, int[] count) {
         int[] r = new int[node.inputs().size()];
         for (int i = 0; i < r.length; i++) {
             int in = node.inputs().get(i);
-            Integer known = registers.get(in);
-            if (known != null) {
+            int known = registers.get(in);
+            if (known >= 0) {
                 r[i] = known;
                 continue;
             }
@@ -368,7 +370,7 @@ final class Lowering {
     }
 
     private void add(Step step, View... in) {
-        if (sizes.get(step.output()) == 0) return;  // nothing to compute for an empty result
+        if (sizes.getInt(step.output()) == 0) return;  // nothing to compute for an empty result
         int[] r = new int[in.length];
         for (int i = 0; i < in.length; i++) r[i] = in[i].buffer();
         steps.add(step);
@@ -380,7 +382,7 @@ final class Lowering {
     private int pinOutput(Tensor t) {
         View v = views[t.id()];
         boolean own = kinds.get(v.buffer()) == Kind.SCRATCH || kinds.get(v.buffer()) == Kind.OUTPUT;
-        if (own && v.isDense() && v.offset() == 0 && sizes.get(v.buffer()) == v.size()) {
+        if (own && v.isDense() && v.offset() == 0 && sizes.getInt(v.buffer()) == v.size()) {
             kinds.set(v.buffer(), Kind.OUTPUT);
             return v.buffer();
         }
@@ -399,26 +401,26 @@ final class Lowering {
         float[][] buffers = new float[n][];
         List<float[]> free = new ArrayList<>();
         long bytes = 0;
-        for (var e : constants.entrySet()) {
-            buffers[e.getKey()] = e.getValue();
+        for (var e : constants.int2ObjectEntrySet()) {
+            buffers[e.getIntKey()] = e.getValue();
             bytes += 4L * e.getValue().length;
         }
         for (int b = 0; b < n; b++) {
             // Outputs own exact-size arrays that later steps never reuse; empty results need no step.
-            if (kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && sizes.get(b) == 0)) {
-                buffers[b] = new float[sizes.get(b)];
-                bytes += 4L * sizes.get(b);
+            if (kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && sizes.getInt(b) == 0)) {
+                buffers[b] = new float[sizes.getInt(b)];
+                bytes += 4L * sizes.getInt(b);
             }
         }
         for (int s = 0; s < steps.size(); s++) {
             int out = steps.get(s).output();
             if (buffers[out] == null) {
                 float[] best = null;
-                for (float[] f : free) if (f.length >= sizes.get(out) && (best == null || f.length < best.length)) best = f;
+                for (float[] f : free) if (f.length >= sizes.getInt(out) && (best == null || f.length < best.length)) best = f;
                 if (best != null) {
                     free.remove(best);
                 } else {
-                    best = new float[sizes.get(out)];
+                    best = new float[sizes.getInt(out)];
                     bytes += 4L * best.length;
                 }
                 buffers[out] = best;
@@ -433,7 +435,7 @@ final class Lowering {
 
     private int[] outputSizes() {
         int[] s = new int[steps.size()];
-        for (int i = 0; i < s.length; i++) s[i] = sizes.get(steps.get(i).output());
+        for (int i = 0; i < s.length; i++) s[i] = sizes.getInt(steps.get(i).output());
         return s;
     }
 }
