@@ -29,10 +29,13 @@ final class Steps {
         @Override public String kernel() { return ops == 1 ? "elementwise" : "fused " + ops + " elementwise ops"; }
     }
 
-    /** reduce_sum / reduce_max over an axis set, reading a strided view. */
-    record Reduction(ReduceKernelOp op, View in, int[] axes, int output) implements Step {
+    /** reduce_sum / reduce_max over an axis set, reading a strided view; its loops are worked out at compile time. */
+    record Reduction(ReduceKernelOp op, Reduce.Prepared prepared, View in, int output) implements Step {
+        Reduction(ReduceKernelOp op, View in, int[] axes, int output) {
+            this(op, Reduce.prepare(op, in.shape(), in.strides(), axes), in, output);
+        }
         @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Reduce.reduce(op, in.shape(), buffers[in.buffer()], in.offset(), in.strides(), axes, buffers[output], 0, splitter);
+            prepared.run(buffers[in.buffer()], in.offset(), buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "reduce_" + op.name().toLowerCase(java.util.Locale.ROOT); }
     }

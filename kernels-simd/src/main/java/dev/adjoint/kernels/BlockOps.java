@@ -56,8 +56,9 @@ final class BlockOps {
         java.util.Arrays.fill(d, dO, dO + n, v);
     }
 
-    static float sum(float[] x, int xo, int n) {
-        if (SIMD) return VecBlockOps.sum(x, xo, n);
+    /** Sum of {@code x[xo..xo+n)}; {@code lanes} is scratch of at least 16 floats. */
+    static float sum(float[] x, int xo, int n, float[] lanes) {
+        if (SIMD) return VecBlockOps.sum(x, xo, n, lanes);
         float s = 0f;
         for (int i = 0; i < n; i++) s += x[xo + i];
         return s;
@@ -68,10 +69,6 @@ final class BlockOps {
         float m = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) m = Math.max(m, x[xo + i]);
         return m;
-    }
-
-    static float reduce(ReduceKernelOp op, float[] x, int xo, int n) {
-        return op == ReduceKernelOp.SUM ? sum(x, xo, n) : max(x, xo, n);
     }
 
     static void accumulate(ReduceKernelOp op, float[] acc, int ao, float[] x, int xo, int n) {

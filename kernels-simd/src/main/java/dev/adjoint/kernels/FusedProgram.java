@@ -351,6 +351,8 @@ public final class FusedProgram {
         final int[] base;
         int[] idx = new int[4];
         double acc;
+        /** Scratch for folding a vector's lanes in a fixed order (16 covers 512-bit vectors). */
+        final float[] lanes = new float[16];
 
         Workspace(FusedProgram p) {
             this.p = p;
@@ -657,7 +659,7 @@ public final class FusedProgram {
                 if (rScalar[res]) BlockOps.fill(g.out, oo, len, rVal[res]);
                 else if (rArr[res] != g.out || rOff[res] != oo) System.arraycopy(rArr[res], rOff[res], g.out, oo, len);
             } else if (g.red == ReduceKernelOp.SUM) {
-                acc += rScalar[res] ? (double) rVal[res] * len : BlockOps.sum(rArr[res], rOff[res], len);
+                acc += rScalar[res] ? (double) rVal[res] * len : BlockOps.sum(rArr[res], rOff[res], len, lanes);
             } else {
                 acc = maxNaN(acc, rScalar[res] ? rVal[res] : BlockOps.max(rArr[res], rOff[res], len));
             }

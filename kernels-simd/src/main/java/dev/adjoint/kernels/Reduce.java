@@ -40,6 +40,21 @@ public final class Reduce {
      */
     public static void reduce(ReduceKernelOp op, int[] shape, float[] x, int xOff, int[] xStrides, int[] axes,
                               float[] out, int outOff, WorkSplitter splitter) {
+        prepare(op, shape, xStrides, axes).run(x, xOff, out, outOff, splitter);
+    }
+
+    /**
+     * Works out once how to reduce inputs of {@code shape} read through {@code xStrides} over
+     * {@code axes}, for a plan that runs the same reduction many times: {@link Prepared#run}
+     * then allocates nothing.
+     *
+     * @param op SUM or MAX
+     * @param shape input shape
+     * @param xStrides input strides, one per axis
+     * @param axes axes to reduce, distinct, any order (empty: a copy)
+     * @return the prepared reduction
+     */
+    public static Prepared prepare(ReduceKernelOp op, int[] shape, int[] xStrides, int[] axes) {
         int r = shape.length;
         if (xStrides.length != r) throw new IllegalArgumentException("reduce: " + xStrides.length + " strides for shape " + Arrays.toString(shape));
         boolean[] red = new boolean[r];
@@ -48,47 +63,105 @@ public final class Reduce {
             if (red[a]) throw new IllegalArgumentException("reduce: axis " + a + " listed twice in " + Arrays.toString(axes));
             red[a] = true;
         }
-        int inner = -1;
-        for (int d = r - 1; d >= 0; d--) if (shape[d] != 1) { inner = d; break; }
-        long total = 1;
-        for (int s : shape) total *= s;
-        if (inner < 0 || red[inner] || total == 0) {
-            // Reduced axes last, in order: a stride permutation, the data is not moved.
-            int[] pShape = new int[r], pStr = new int[r];
-            int k = 0;
-            for (int d = 0; d < r; d++) if (!red[d]) { pShape[k] = shape[d]; pStr[k++] = xStrides[d]; }
-            for (int d = 0; d < r; d++) if (red[d]) { pShape[k] = shape[d]; pStr[k++] = xStrides[d]; }
-            FusedProgram.Workspace g = IDENTITY.workspace();
-            g.bind(0, x, xOff, pStr);
-            IDENTITY.runBound(g, pShape, op, axes.length, out, outOff, splitter);
-            return;
-        }
-        reduceRows(op, shape, x, xOff, xStrides, red, inner, out, outOff, splitter);
+        return new Prepared(op, shape.clone(), xStrides.clone(), red, axes.length);
     }
 
-    private static void reduceRows(ReduceKernelOp op, int[] shape, float[] x, int xOff, int[] xStrides, boolean[] red,
-                                   int inner, float[] out, int outOff, WorkSplitter splitter) {
-        int r = shape.length;
-        int nk = 0, nr = 0;
-        for (int d = 0; d < r; d++) if (d != inner && shape[d] != 1) { if (red[d]) nr++; else nk++; }
-        int[] kShape = new int[nk], kStr = new int[nk], rShape = new int[nr], rStr = new int[nr];
-        long outer = 1, rows = 1;
-        nk = 0; nr = 0;
-        for (int d = 0; d < r; d++) {
-            if (d == inner || shape[d] == 1) continue;
-            if (red[d]) { rShape[nr] = shape[d]; rStr[nr++] = xStrides[d]; rows *= shape[d]; }
-            else { kShape[nk] = shape[d]; kStr[nk++] = xStrides[d]; outer *= shape[d]; }
+    /**
+     * A reduction with its loop structure worked out (see {@link #prepare}). It serves one run at
+     * a time; its per-chunk scratch grows on first use and is then reused.
+     */
+    public static final class Prepared implements WorkSplitter.Chunk {
+        private final ReduceKernelOp op;
+        private final int reducedAxes;
+        // Reduced innermost axis: the reduced axes moved last, for FusedProgram.runReduce.
+        private final int[] pShape, pStr;
+        // Kept innermost axis: rows added into output rows.
+        private final int[] kShape, kStr, rShape, rStr;
+        private final int n, sI;
+        private final long blocks, items, nRows, outLength, work;
+        private final boolean rows;
+        private int[][] rIdx = new int[0][];
+        private float[][] tmp = new float[0][];
+        // The run in flight, read by the chunks.
+        private float[] x, out;
+        private int xOff, outOff, chunks;
+
+        private Prepared(ReduceKernelOp op, int[] shape, int[] xStrides, boolean[] red, int reducedAxes) {
+            this.op = op;
+            this.reducedAxes = reducedAxes;
+            int r = shape.length;
+            int inner = -1;
+            for (int d = r - 1; d >= 0; d--) if (shape[d] != 1) { inner = d; break; }
+            long total = 1;
+            for (int s : shape) total *= s;
+            rows = !(inner < 0 || red[inner] || total == 0);
+            if (!rows) {
+                pShape = new int[r];
+                pStr = new int[r];
+                int k = 0;
+                for (int d = 0; d < r; d++) if (!red[d]) { pShape[k] = shape[d]; pStr[k++] = xStrides[d]; }
+                for (int d = 0; d < r; d++) if (red[d]) { pShape[k] = shape[d]; pStr[k++] = xStrides[d]; }
+                kShape = kStr = rShape = rStr = null;
+                n = sI = 0;
+                blocks = items = nRows = work = 0;
+                long kept = 1;
+                for (int d = 0; d < r; d++) if (!red[d]) kept *= shape[d];
+                outLength = kept;
+                return;
+            }
+            pShape = pStr = null;
+            int nk = 0, nr = 0;
+            for (int d = 0; d < r; d++) if (d != inner && shape[d] != 1) { if (red[d]) nr++; else nk++; }
+            kShape = new int[nk]; kStr = new int[nk]; rShape = new int[nr]; rStr = new int[nr];
+            long outer = 1, rowCount = 1;
+            nk = 0; nr = 0;
+            for (int d = 0; d < r; d++) {
+                if (d == inner || shape[d] == 1) continue;
+                if (red[d]) { rShape[nr] = shape[d]; rStr[nr++] = xStrides[d]; rowCount *= shape[d]; }
+                else { kShape[nk] = shape[d]; kStr[nk++] = xStrides[d]; outer *= shape[d]; }
+            }
+            n = shape[inner];
+            sI = xStrides[inner];
+            blocks = (n + COLS - 1) / COLS;
+            items = outer * blocks;
+            nRows = rowCount;
+            outLength = outer * n;
+            work = outer * n * rowCount;
         }
-        final int n = shape[inner], sI = xStrides[inner];
-        if (outOff < 0 || outOff + outer * n > out.length) throw new IllegalArgumentException("reduce: output does not fit");
-        final long blocks = (n + COLS - 1) / COLS, items = outer * blocks, nRows = rows;
-        long work = outer * n * rows;
-        int t = splitter.threads();
-        int chunks = (t <= 1 || work < FusedProgram.MIN_PARALLEL) ? 1
-                : (int) Math.min(items, Math.max(1, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
-        WorkSplitter.Chunk body = ci -> {
-            int[] rIdx = new int[rShape.length];
-            float[] tmp = sI == 1 ? null : new float[COLS];
+
+        /** Reduces {@code x} (from {@code xOff}) into {@code out} (dense, from {@code outOff}). */
+        public void run(float[] x, int xOff, float[] out, int outOff, WorkSplitter splitter) {
+            if (!rows) {
+                FusedProgram.Workspace g = IDENTITY.workspace();
+                g.bind(0, x, xOff, pStr);
+                IDENTITY.runBound(g, pShape, op, reducedAxes, out, outOff, splitter);
+                return;
+            }
+            if (outOff < 0 || outOff + outLength > out.length) throw new IllegalArgumentException("reduce: output does not fit");
+            int t = splitter.threads();
+            int c = (t <= 1 || work < FusedProgram.MIN_PARALLEL) ? 1
+                    : (int) Math.min(items, Math.max(1, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
+            if (rIdx.length < c) {
+                rIdx = Arrays.copyOf(rIdx, c);
+                tmp = Arrays.copyOf(tmp, c);
+                for (int i = 0; i < c; i++) {
+                    if (rIdx[i] == null) rIdx[i] = new int[rShape.length];
+                    if (tmp[i] == null && sI != 1) tmp[i] = new float[COLS];
+                }
+            }
+            this.x = x; this.xOff = xOff; this.out = out; this.outOff = outOff; this.chunks = c;
+            try {
+                if (c <= 1) run(0);
+                else splitter.forEach(c, this);
+            } finally {
+                this.x = null; this.out = null; // do not keep the caller's arrays alive
+            }
+        }
+
+        /** Runs chunk {@code ci} of the run in flight (the {@link WorkSplitter.Chunk} contract). */
+        @Override public void run(int ci) {
+            int[] idx = rIdx[ci];
+            float[] scratch = tmp[ci];
             long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
             for (long it = i0; it < i1; it++) {
                 long o = it / blocks;
@@ -101,24 +174,22 @@ public final class Reduce {
                 }
                 int dst = outOff + (int) (o * n) + c0;
                 if (nRows == 0) { BlockOps.fill(out, dst, len, op.identity()); continue; }
-                Arrays.fill(rIdx, 0);
+                Arrays.fill(idx, 0);
                 int rBase = 0;
                 for (long row = 0; row < nRows; row++) {
                     int src = kBase + rBase + c0 * sI;
                     float[] a = x;
-                    if (sI != 1) { BlockOps.gather(x, src, sI, tmp, 0, len); a = tmp; src = 0; }
+                    if (sI != 1) { BlockOps.gather(x, src, sI, scratch, 0, len); a = scratch; src = 0; }
                     if (row == 0) System.arraycopy(a, src, out, dst, len);
                     else BlockOps.accumulate(op, out, dst, a, src, len);
                     for (int d = rShape.length - 1; d >= 0; d--) {
                         rBase += rStr[d];
-                        if (++rIdx[d] < rShape[d]) break;
-                        rBase -= rIdx[d] * rStr[d];
-                        rIdx[d] = 0;
+                        if (++idx[d] < rShape[d]) break;
+                        rBase -= idx[d] * rStr[d];
+                        idx[d] = 0;
                     }
                 }
             }
-        };
-        if (chunks <= 1) body.run(0);
-        else splitter.forEach(chunks, body);
+        }
     }
 }
