@@ -93,7 +93,7 @@ public final class Autodiff {
                     + "; reduce it (e.g. sum or mean) or use vjp with a cotangent");
         }
         Graph g = loss.graph();
-        return g.withSite(CallSite.capture(), () -> vjp(List.of(loss), List.of(ones(g, loss.shape())), wrt));
+        return g.withSite(CallSite.capture(), () -> vjp(List.of(loss), List.of(ones(g, loss)), wrt));
     }
 
     /** The gradient of a scalar {@code loss} with respect to each of {@code wrt}. */
@@ -123,12 +123,12 @@ public final class Autodiff {
             Linearization lin = linearize(g, List.of(x), List.of(y));
             int m = y.shape().size(), n = x.shape().size();
             Shape full = Shape.of(concat(y.shape().dims(), x.shape().dims()));
-            if (m == 0 || n == 0 || lin.outputs[0] == null) return JvpRules.zeros(g, full);
+            if (m == 0 || n == 0 || lin.outputs[0] == null) return JvpRules.zeros(g, full, y.dtype());
             Tensor[] rows = new Tensor[m];
             for (int j = 0; j < m; j++) {
-                Tensor ct = g.constant(y.shape(), oneHot(m, j));
+                Tensor ct = g.constant(y.dtype(), y.shape(), oneHot(m, j));
                 Tensor r = lin.program.transpose(lin.outputs, new Tensor[] {ct}, lin.seeds)[0];
-                rows[j] = (r == null ? JvpRules.zeros(g, x.shape()) : r).reshape(1, n);
+                rows[j] = (r == null ? JvpRules.zeros(g, x.shape(), x.dtype()) : r).reshape(1, n);
             }
             return Tensor.concatenate(0, rows).reshape(full.dims());
         });
@@ -145,12 +145,12 @@ public final class Autodiff {
             Linearization lin = linearize(g, List.of(x), List.of(y));
             int m = y.shape().size(), n = x.shape().size();
             Shape full = Shape.of(concat(y.shape().dims(), x.shape().dims()));
-            if (m == 0 || n == 0 || lin.outputs[0] == null) return JvpRules.zeros(g, full);
+            if (m == 0 || n == 0 || lin.outputs[0] == null) return JvpRules.zeros(g, full, y.dtype());
             Tensor[] cols = new Tensor[n];
             for (int i = 0; i < n; i++) {
-                Tensor t = g.constant(x.shape(), oneHot(n, i));
+                Tensor t = g.constant(x.dtype(), x.shape(), oneHot(n, i));
                 Tensor c = lin.program.forward(lin.seeds, new Tensor[] {t}, lin.outputs)[0];
-                cols[i] = (c == null ? JvpRules.zeros(g, y.shape()) : c).reshape(1, m);
+                cols[i] = (c == null ? JvpRules.zeros(g, y.shape(), y.dtype()) : c).reshape(1, m);
             }
             // [n, m] -> [m, n] -> y.shape ++ x.shape
             return Tensor.concatenate(0, cols).transpose(1, 0).reshape(full.dims());
@@ -189,7 +189,8 @@ public final class Autodiff {
         Lin[] tangent = new Lin[span];
         for (int i = 0; i < seeds.length; i++) {
             int k = wrt.get(i).id() - lo;
-            if (k < span && tangent[k] == null) tangent[k] = lp.seed(wrt.get(i).shape());
+            // Integer and bool values have no tangent (a symbolic zero), so they get no seed.
+            if (k < span && tangent[k] == null && wrt.get(i).dtype().isFloat()) tangent[k] = lp.seed(wrt.get(i).shape(), wrt.get(i).dtype());
             seeds[i] = k < span ? tangent[k] : null;
         }
         // Backward sweep: which nodes in [lo, hi] some output depends on.
@@ -204,6 +205,7 @@ public final class Autodiff {
         for (int k = 0; k < span; k++) {
             if (!needed[k] || tangent[k] != null) continue;
             Node node = g.node(lo + k);
+            if (!node.dtype().isFloat()) continue; // integers and bools have no tangent
             Ints in = node.inputs();
             Lin[] t = new Lin[in.size()];
             boolean any = false;
@@ -248,12 +250,12 @@ public final class Autodiff {
     private static List<Tensor> orZeros(Graph g, Tensor[] values, List<Tensor> like) {
         List<Tensor> out = new ArrayList<>(values.length);
         for (int i = 0; i < values.length; i++) {
-            out.add(values[i] != null ? values[i] : JvpRules.zeros(g, like.get(i).shape()));
+            out.add(values[i] != null ? values[i] : JvpRules.zeros(g, like.get(i).shape(), like.get(i).dtype()));
         }
         return out;
     }
 
-    private static Tensor ones(Graph g, Shape shape) { return g.constant(1.0).broadcastTo(shape); }
+    private static Tensor ones(Graph g, Tensor like) { return g.constant(1.0, like.dtype()).broadcastTo(like.shape()); }
 
     private static double[] oneHot(int n, int i) {
         double[] v = new double[n];

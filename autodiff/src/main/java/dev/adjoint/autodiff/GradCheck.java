@@ -74,7 +74,7 @@ public final class GradCheck {
         Random rnd = new Random(seed);
         double[] r = new double[output.shape().size()];
         for (int i = 0; i < r.length; i++) r[i] = rnd.nextGaussian();
-        Tensor ct = g.constant(output.shape(), r);
+        Tensor ct = g.constant(output.dtype(), output.shape(), r);
         List<Tensor> grads = Autodiff.vjp(List.of(output), List.of(ct), wrt);
         List<NdArray> analytic = Interpreter.run(g, feeds, grads);
         List<Report> reports = new ArrayList<>();
@@ -119,7 +119,7 @@ public final class GradCheck {
             double[] v = new double[x.shape().size()];
             for (int i = 0; i < v.length; i++) v[i] = rnd.nextGaussian();
             dirs.add(v);
-            tangents.add(g.constant(x.shape(), v));
+            tangents.add(g.constant(x.dtype(), x.shape(), v));
         }
         Tensor t = Autodiff.jvp(List.of(output), wrt, tangents).get(0);
         double[] analytic = Interpreter.run(g, feeds, t).data();

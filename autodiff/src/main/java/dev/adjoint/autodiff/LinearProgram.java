@@ -1,5 +1,6 @@
 package dev.adjoint.autodiff;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
@@ -27,15 +28,15 @@ import java.util.List;
  * nodes, and the JVP rules ({@link JvpRules}) are written once for both modes.
  */
 final class LinearProgram {
-    /** A linear variable: the tangent of one value, identified by its position in the program. */
-    record Lin(int id, Shape shape) {}
+    /** A linear variable: the tangent of one float value, identified by its position in the program. */
+    record Lin(int id, Shape shape, DType dtype) {}
 
     /**
      * A zero argument of a linear equation (the zero side of a {@code select}, a zero operand of a
      * {@code concatenate}): materialized only if forward mode emits the equation; transposition
      * skips it like a constant.
      */
-    record Zero(Shape shape) {}
+    record Zero(Shape shape, DType dtype) {}
 
     /**
      * One equation {@code out = op(args)}.
@@ -56,7 +57,7 @@ final class LinearProgram {
     int varCount() { return vars; }
 
     /** A fresh variable with no defining equation: a seed (the tangent of a wrt tensor). */
-    Lin seed(Shape shape) { return new Lin(vars++, shape); }
+    Lin seed(Shape shape, DType dtype) { return new Lin(vars++, shape, dtype); }
 
     /**
      * Records {@code op(args)} and returns its variable. The shape is inferred by the op's own
@@ -64,8 +65,12 @@ final class LinearProgram {
      */
     Lin emit(Op op, Object... args) {
         List<Shape> shapes = new ArrayList<>(args.length);
-        for (Object a : args) shapes.add(shapeOf(a));
-        Lin out = new Lin(vars++, op.infer(shapes));
+        List<DType> types = new ArrayList<>(args.length);
+        for (Object a : args) {
+            shapes.add(shapeOf(a));
+            types.add(typeOf(a));
+        }
+        Lin out = new Lin(vars++, op.infer(shapes), op.type(types));
         eqns.add(new Eqn(op, args, out));
         return out;
     }
@@ -75,6 +80,15 @@ final class LinearProgram {
             case Lin l -> l.shape();
             case Tensor t -> t.shape();
             case Zero z -> z.shape();
+            default -> throw new IllegalArgumentException("not a program argument: " + arg);
+        };
+    }
+
+    static DType typeOf(Object arg) {
+        return switch (arg) {
+            case Lin l -> l.dtype();
+            case Tensor t -> t.dtype();
+            case Zero z -> z.dtype();
             default -> throw new IllegalArgumentException("not a program argument: " + arg);
         };
     }
@@ -123,7 +137,7 @@ final class LinearProgram {
             for (int i = 0; i < operands.length; i++) {
                 operands[i] = switch (e.args()[i]) {
                     case Lin l -> value[l.id()];
-                    case Zero z -> JvpRules.zeros(graph, z.shape());
+                    case Zero z -> JvpRules.zeros(graph, z.shape(), z.dtype());
                     case Object o -> (Tensor) o;
                 };
             }

@@ -17,7 +17,14 @@ import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
 import dev.adjoint.graph.op.Reduce;
-import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.ArgReduce;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.Gather;
+import dev.adjoint.graph.op.RandomBits;
+import dev.adjoint.graph.op.ReduceSum;
+import dev.adjoint.graph.op.ScatterAdd;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
 import dev.adjoint.graph.op.Select;
@@ -72,12 +79,12 @@ final class TransposeRules {
             }
             case Select s -> {
                 Tensor mask = (Tensor) args[0];
-                Tensor zeros = JvpRules.zeros(g, ct.shape());
+                Tensor zeros = JvpRules.zeros(g, ct.shape(), ct.dtype());
                 if (args[1] instanceof Lin) out[1] = g.add(s, mask, ct, zeros);
                 if (args[2] instanceof Lin) out[2] = g.add(s, mask, zeros, ct);
             }
             case BroadcastInDim b -> out[0] = unbroadcast(b, ct, LinearProgram.shapeOf(args[0]));
-            case Reduce r when r.fn() == ReduceFn.SUM -> {
+            case ReduceSum r -> {
                 Shape in = LinearProgram.shapeOf(args[0]);
                 out[0] = ct.broadcastInDim(in, complement(in.rank(), r.axes()));
             }
@@ -112,6 +119,13 @@ final class TransposeRules {
                 if (args[0] instanceof Lin l) out[0] = convInputTranspose(c, ct, (Tensor) args[1], l.shape());
                 else out[1] = convKernelTranspose(c, ct, (Tensor) args[0], ((Lin) args[1]).shape());
             }
+            case Convert cv -> out[0] = ct.convert(LinearProgram.typeOf(args[0]));
+            case Cumsum cs -> out[0] = ct.graph().add(cs.transposed(), ct);
+            case Gather o -> throw notLinear(o, args);
+            case TakeAlongAxis o -> throw notLinear(o, args);
+            case ScatterAdd o -> throw notLinear(o, args);
+            case ArgReduce o -> throw notLinear(o, args);
+            case RandomBits o -> throw notLinear(o, args);
             case Unary u -> throw notLinear(u, args);
             case Reduce r -> throw notLinear(r, args);
             case Input i -> throw notLinear(i, args);

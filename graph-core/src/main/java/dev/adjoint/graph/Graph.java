@@ -3,8 +3,12 @@ package dev.adjoint.graph;
 import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
+import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.Op;
+import dev.adjoint.graph.op.RandomBits;
+import dev.adjoint.graph.op.ScatterAdd;
 import dev.adjoint.graph.op.Select;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,26 +30,44 @@ public final class Graph {
     /** An empty graph. */
     public Graph() {}
 
-    /** A named input of the given shape, fed at run time. */
+    /** A named f32 input of the given shape, fed at run time. */
     public Tensor input(String name, int... dims) {
         // The shape is made inside the factory so that a negative or overflowing size names the user's line.
         return add(() -> new Input(name, Shape.of(dims)));
     }
 
-    /** A named input of the given shape, fed at run time. */
+    /** A named f32 input of the given shape, fed at run time. */
     public Tensor input(String name, Shape shape) { return add(() -> new Input(name, shape)); }
 
-    /** A scalar constant. */
+    /** A named input of the given element type and shape, fed at run time. */
+    public Tensor input(String name, DType dtype, int... dims) { return add(() -> new Input(name, Shape.of(dims), dtype)); }
+
+    /** A named input of the given element type and shape, fed at run time. */
+    public Tensor input(String name, DType dtype, Shape shape) { return add(() -> new Input(name, shape, dtype)); }
+
+    /** An f32 scalar constant. */
     public Tensor constant(double value) { return add(Constant.scalar(value)); }
 
-    /** A constant tensor with the given row-major values. */
+    /** A scalar constant of the given type. */
+    public Tensor constant(double value, DType dtype) { return add(() -> Constant.scalar(value, dtype)); }
+
+    /** An f32 constant tensor with the given row-major values. */
     public Tensor constant(Shape shape, double... values) { return add(() -> new Constant(shape, values)); }
 
-    /** A tensor of the given shape filled with {@code value} (a scalar constant, broadcast). */
+    /** A constant tensor of the given type with the given row-major values. */
+    public Tensor constant(DType dtype, Shape shape, double... values) { return add(() -> new Constant(shape, dtype, values)); }
+
+    /** An f32 tensor of the given shape filled with {@code value} (a scalar constant, broadcast). */
     public Tensor fill(double value, int... dims) { return constant(value).broadcastTo(dims); }
 
-    /** The index ramp along {@code axis} of {@code shape}: element {@code [.., i, ..]} is {@code i}. */
+    /** A tensor of the given type and shape filled with {@code value} (a scalar constant, broadcast). */
+    public Tensor fill(double value, DType dtype, int... dims) { return constant(value, dtype).broadcastTo(dims); }
+
+    /** The i32 index ramp along {@code axis} of {@code shape}: element {@code [.., i, ..]} is {@code i}. */
     public Tensor iota(Shape shape, int axis) { return add(() -> new Iota(shape, axis)); }
+
+    /** The index ramp along {@code axis} of {@code shape}, of the given numeric type. */
+    public Tensor iota(Shape shape, int axis, DType dtype) { return add(() -> new Iota(shape, axis, dtype)); }
 
     /**
      * Appends a node applying {@code op} to {@code operands}.
@@ -68,7 +90,7 @@ public final class Graph {
         try {
             op = opFactory.get();
         } catch (ShapeException e) {
-            throw new ShapeException(e.getMessage() + describeOperands(null, operands) + " (at " + CallSite.describe(where) + ")");
+            throw new ShapeException(e.getMessage() + describeOperands(null, operands, false) + " (at " + CallSite.describe(where) + ")");
         }
         int arity = op.arity();
         if (arity >= 0 ? operands.length != arity : operands.length < 1) {
@@ -77,6 +99,7 @@ public final class Graph {
         }
         int[] ids = new int[operands.length];
         List<Shape> shapes = new ArrayList<>(operands.length);
+        List<DType> types = new ArrayList<>(operands.length);
         for (int i = 0; i < operands.length; i++) {
             Tensor t = operands[i];
             if (t == null) throw new NullPointerException(op.name() + ": operand " + i + " is null");
@@ -86,30 +109,43 @@ public final class Graph {
             }
             ids[i] = t.id();
             shapes.add(t.shape());
+            types.add(t.dtype());
+        }
+        DType dtype;
+        try {
+            dtype = op.type(Collections.unmodifiableList(types));
+        } catch (ShapeException e) {
+            throw new ShapeException(e.getMessage() + describeOperands(op, operands, true) + " (at " + CallSite.describe(where) + ")");
         }
         Shape shape;
         try {
             shape = op.infer(Collections.unmodifiableList(shapes));
         } catch (ShapeException e) {
-            throw new ShapeException(e.getMessage() + describeOperands(op, operands) + " (at " + CallSite.describe(where) + ")");
+            throw new ShapeException(e.getMessage() + describeOperands(op, operands, false) + " (at " + CallSite.describe(where) + ")");
         }
-        Node node = new Node(nodes.size(), op, Ints.of(ids), shape, where);
+        Node node = new Node(nodes.size(), op, Ints.of(ids), shape, dtype, where);
         nodes.add(node);
         Tensor handle = new Tensor(this, node.id());
         handles.add(handle);
         return handle;
     }
 
-    /** The operand shapes, named as the ops' messages name them: x, y; mask, a, b for select; x0, x1, ... otherwise. */
-    private static String describeOperands(Op op, Tensor[] operands) {
+    /**
+     * The operand shapes (with their element types for a type error), named as the ops' messages
+     * name them: x, y; mask, a, b for select; x, indices(, updates) for the index ops; x0, x1, ... otherwise.
+     */
+    private static String describeOperands(Op op, Tensor[] operands, boolean withTypes) {
         if (operands.length == 0) return "";
         StringBuilder sb = new StringBuilder(";");
         String[] names = op instanceof Select ? new String[] {"mask", "a", "b"}
+                : op instanceof ScatterAdd ? new String[] {"x", "indices", "updates"}
+                : op instanceof Gather || op instanceof TakeAlongAxis ? new String[] {"x", "indices"}
+                : op instanceof RandomBits ? new String[] {"key"}
                 : operands.length == 1 ? new String[] {"x"}
                 : operands.length == 2 ? new String[] {"x", "y"} : null;
         for (int i = 0; i < operands.length; i++) {
             sb.append(i == 0 ? " " : ", ").append(names != null ? names[i] : "x" + i).append(": ")
-                    .append(operands[i] == null ? "null" : operands[i].shape());
+                    .append(operands[i] == null ? "null" : (withTypes ? operands[i].dtype().label() : "") + operands[i].shape());
         }
         return sb.toString();
     }

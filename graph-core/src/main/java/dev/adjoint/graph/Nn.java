@@ -104,7 +104,7 @@ public final class Nn {
                     + logits.shape() + ", labels: " + labels.shape());
         }
         Graph g = logits.graph();
-        Tensor oneHot = labels.stopGradient().reshape(n, 1).eq(g.iota(Shape.of(n, c), 1));
+        Tensor oneHot = labels.stopGradient().reshape(n, 1).eq(g.iota(Shape.of(n, c), 1, labels.dtype())).convert(logits.dtype());
         Tensor perSample = logSoftmax(logits, 1).mul(oneHot).sum(1).neg();
         return reduce(perSample, reduction);
     }
@@ -152,8 +152,8 @@ public final class Nn {
         if (any(padLo) || any(padHi)) {
             int[] lo = full(padLo), hi = full(padHi);
             Graph g = x.graph();
-            Tensor mask = g.fill(1.0, x.shape().dims()).pad(lo, hi);
-            xp = mask.select(x.pad(lo, hi), g.constant(Double.NEGATIVE_INFINITY));
+            Tensor mask = g.fill(1.0, DType.BOOL, x.shape().dims()).pad(lo, hi);
+            xp = mask.select(x.pad(lo, hi), g.constant(Double.NEGATIVE_INFINITY, x.dtype()));
         }
         Tensor acc = null;
         for (int[] t : offsets(window)) {
@@ -210,7 +210,7 @@ public final class Nn {
             }
             counts[i] = c;
         }
-        return acc.div(x.graph().constant(cs, counts));
+        return acc.div(x.graph().constant(x.dtype(), cs, counts));
     }
 
     /** Average pooling with symmetric padding; see {@link #avgPool(Tensor, int[], int[], int[], int[], boolean)}. */

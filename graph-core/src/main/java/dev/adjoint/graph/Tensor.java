@@ -1,16 +1,24 @@
 package dev.adjoint.graph;
 
+import dev.adjoint.graph.op.ArgFn;
+import dev.adjoint.graph.op.ArgReduce;
 import dev.adjoint.graph.op.Binary;
 import dev.adjoint.graph.op.BinaryFn;
 import dev.adjoint.graph.op.BroadcastInDim;
 import dev.adjoint.graph.op.Compare;
 import dev.adjoint.graph.op.Comparison;
 import dev.adjoint.graph.op.Concatenate;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
 import dev.adjoint.graph.op.Reduce;
 import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.ReduceSum;
+import dev.adjoint.graph.op.ScatterAdd;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
 import dev.adjoint.graph.op.Select;
@@ -55,6 +63,9 @@ public final class Tensor {
     /** The inferred shape. */
     public Shape shape() { return node().shape(); }
 
+    /** The inferred element type. */
+    public DType dtype() { return node().dtype(); }
+
     /** Number of axes. */
     public int rank() { return shape().rank(); }
 
@@ -63,7 +74,7 @@ public final class Tensor {
 
     @Override public boolean equals(Object o) { return o instanceof Tensor t && t.graph == graph && t.id == id; }
     @Override public int hashCode() { return System.identityHashCode(graph) * 31 + id; }
-    @Override public String toString() { return "%" + id + " " + op().name() + shape(); }
+    @Override public String toString() { return "%" + id + " " + op().name() + " " + dtype().label() + shape(); }
 
     // ---- elementwise, with numpy broadcasting -------------------------------------------------
 
@@ -121,7 +132,45 @@ public final class Tensor {
     /** {@code 1 / this}. */
     public Tensor reciprocal() { return scalarLike(1.0).div(this); }
 
-    /** Mask {@code this < other} (1 or 0), broadcasting. */
+    /** The error function. */
+    public Tensor erf() { return unary(UnaryFn.ERF); }
+    /** Sine. */
+    public Tensor sin() { return unary(UnaryFn.SIN); }
+    /** Cosine. */
+    public Tensor cos() { return unary(UnaryFn.COS); }
+    /** Arc tangent. */
+    public Tensor atan() { return unary(UnaryFn.ATAN); }
+    /** {@code log(1 + this)}, accurate near 0. */
+    public Tensor log1p() { return unary(UnaryFn.LOG1P); }
+    /** {@code e^this - 1}, accurate near 0. */
+    public Tensor expm1() { return unary(UnaryFn.EXPM1); }
+    /** Largest integer {@code <= this}; its tangent is zero. */
+    public Tensor floor() { return unary(UnaryFn.FLOOR); }
+    /** Smallest integer {@code >= this}; its tangent is zero. */
+    public Tensor ceil() { return unary(UnaryFn.CEIL); }
+    /** Nearest integer, halves to even; its tangent is zero. */
+    public Tensor round() { return unary(UnaryFn.ROUND); }
+    /** Logical not (bool) or bitwise not (integers). */
+    public Tensor not() { return unary(UnaryFn.NOT); }
+    /** Logical and (bool) or bitwise and (integers), broadcasting. */
+    public Tensor and(Tensor other) { return binary(BinaryFn.AND, other); }
+    /** Logical or (bool) or bitwise or (integers), broadcasting. */
+    public Tensor or(Tensor other) { return binary(BinaryFn.OR, other); }
+    /** Logical or bitwise exclusive or, broadcasting. */
+    public Tensor xor(Tensor other) { return binary(BinaryFn.XOR, other); }
+    /** Remainder of truncated division (sign of this), broadcasting. */
+    public Tensor rem(Tensor other) { return binary(BinaryFn.REM, other); }
+    /** Integer shift left by {@code bits}. */
+    public Tensor shiftLeft(int bits) { return binary(BinaryFn.SHIFT_LEFT, scalarLike(bits)); }
+    /** Integer logical shift right by {@code bits} (zeros shifted in). */
+    public Tensor shiftRightLogical(int bits) { return binary(BinaryFn.SHIFT_RIGHT_LOGICAL, scalarLike(bits)); }
+    /** Integer arithmetic shift right by {@code bits} (the sign shifted in). */
+    public Tensor shiftRightArithmetic(int bits) { return binary(BinaryFn.SHIFT_RIGHT_ARITHMETIC, scalarLike(bits)); }
+
+    /** Each element converted to {@code type} (a no-op if it is this tensor's type); see {@link Convert}. */
+    public Tensor convert(DType type) { return type == dtype() ? this : graph.add(new Convert(type), this); }
+
+    /** Mask {@code this < other}, broadcasting. */
     public Tensor lt(Tensor other) { return compare(Comparison.LT, other); }
     /** Mask {@code this <= other}, broadcasting. */
     public Tensor le(Tensor other) { return compare(Comparison.LE, other); }
@@ -131,12 +180,22 @@ public final class Tensor {
     public Tensor ge(Tensor other) { return compare(Comparison.GE, other); }
     /** Mask {@code this == other}, broadcasting. */
     public Tensor eq(Tensor other) { return compare(Comparison.EQ, other); }
+    /** Mask {@code this != other}, broadcasting. */
+    public Tensor ne(Tensor other) { return compare(Comparison.NE, other); }
+    /** Mask {@code this == c}. */
+    public Tensor eq(double c) { return compare(Comparison.EQ, scalarLike(c)); }
+    /** Mask {@code this != c}. */
+    public Tensor ne(double c) { return compare(Comparison.NE, scalarLike(c)); }
+    /** Mask {@code this >= c}. */
+    public Tensor ge(double c) { return compare(Comparison.GE, scalarLike(c)); }
+    /** Mask {@code this <= c}. */
+    public Tensor le(double c) { return compare(Comparison.LE, scalarLike(c)); }
     /** Mask {@code this > c}. */
     public Tensor gt(double c) { return compare(Comparison.GT, scalarLike(c)); }
     /** Mask {@code this < c}. */
     public Tensor lt(double c) { return compare(Comparison.LT, scalarLike(c)); }
 
-    /** With this tensor as a mask: {@code a} where it is non-zero, {@code b} elsewhere; all three broadcast. */
+    /** With this bool tensor as a mask: {@code a} where it is true, {@code b} elsewhere; all three broadcast. */
     public Tensor select(Tensor a, Tensor b) {
         Shape out = broadcastShapes("select", broadcastShapes("select", shape(), a.shape()), b.shape());
         return graph.add(new Select(), broadcastTo(out), a.broadcastTo(out), b.broadcastTo(out));
@@ -157,7 +216,8 @@ public final class Tensor {
         return graph.add(new Compare(c), broadcastTo(out), other.broadcastTo(out));
     }
 
-    private Tensor scalarLike(double c) { return graph.constant(c); }
+    /** A scalar constant of this tensor's element type. */
+    private Tensor scalarLike(double c) { return graph.constant(c, dtype()); }
 
     /** The numpy broadcast of two shapes, or an error naming the op and the axis that clashes. */
     public static Shape broadcastShapes(String op, Shape a, Shape b) {
@@ -200,10 +260,82 @@ public final class Tensor {
     }
 
     /** Sum over the given axes (all axes if none are given); the axes disappear. */
-    public Tensor sum(int... axes) { return reduce(ReduceFn.SUM, orAll(axes), false); }
+    public Tensor sum(int... axes) { return sumExact(orAll(axes), false); }
 
     /** Sum over exactly the given axes (none: the identity), keeping them with size 1 if {@code keepDims}. */
-    public Tensor sum(int[] axes, boolean keepDims) { return reduce(ReduceFn.SUM, axes, keepDims); }
+    public Tensor sum(int[] axes, boolean keepDims) { return sumExact(axes, keepDims); }
+
+    private Tensor sumExact(int[] axes, boolean keepDims) {
+        int[] ax = normalizeAxes(axes);
+        Tensor r = graph.add(() -> new ReduceSum(Ints.of(ax)), this);
+        return keepDims ? r.reshape(keptShape(ax)) : r;
+    }
+
+    private int[] keptShape(int[] ax) {
+        int[] kept = shape().dims();
+        for (int a : ax) kept[a] = 1;
+        return kept;
+    }
+
+    /** Minimum over the given axes (all axes if none are given). */
+    public Tensor reduceMin(int... axes) { return reduce(ReduceFn.MIN, orAll(axes), false); }
+
+    /** Minimum over exactly the given axes, keeping them with size 1 if {@code keepDims}. */
+    public Tensor reduceMin(int[] axes, boolean keepDims) { return reduce(ReduceFn.MIN, axes, keepDims); }
+
+    /** Product over the given axes (all axes if none are given). */
+    public Tensor prod(int... axes) { return reduce(ReduceFn.PROD, orAll(axes), false); }
+
+    /** Product over exactly the given axes, keeping them with size 1 if {@code keepDims}. */
+    public Tensor prod(int[] axes, boolean keepDims) { return reduce(ReduceFn.PROD, axes, keepDims); }
+
+    /** The i64 index of the largest element along {@code axis} (first on ties); the axis disappears. */
+    public Tensor argmax(int axis) { return argmax(axis, false); }
+
+    /** The i64 index of the largest element along {@code axis}, kept with size 1 if {@code keepDims}. */
+    public Tensor argmax(int axis, boolean keepDims) { return arg(ArgFn.ARGMAX, axis, keepDims); }
+
+    /** The i64 index of the smallest element along {@code axis} (first on ties); the axis disappears. */
+    public Tensor argmin(int axis) { return argmin(axis, false); }
+
+    /** The i64 index of the smallest element along {@code axis}, kept with size 1 if {@code keepDims}. */
+    public Tensor argmin(int axis, boolean keepDims) { return arg(ArgFn.ARGMIN, axis, keepDims); }
+
+    private Tensor arg(ArgFn fn, int axis, boolean keepDims) {
+        int a = axis(axis);
+        Tensor r = graph.add(() -> new ArgReduce(fn, a, DType.I64), this);
+        if (!keepDims) return r;
+        int[] kept = shape().dims();
+        kept[a] = 1;
+        return r.reshape(kept);
+    }
+
+    /** The inclusive running sum along {@code axis}, from the start or (reverse) from the end. */
+    public Tensor cumsum(int axis, boolean reverse) {
+        int a = axis(axis);
+        return graph.add(() -> new Cumsum(a, reverse), this);
+    }
+
+    /** The inclusive running sum along {@code axis}. */
+    public Tensor cumsum(int axis) { return cumsum(axis, false); }
+
+    /** numpy {@code take(this, indices, axis)}: the slices along {@code axis} at integer {@code indices}, of any shape. */
+    public Tensor gather(Tensor indices, int axis) {
+        int a = axis(axis);
+        return graph.add(() -> new Gather(a), this, indices);
+    }
+
+    /** numpy {@code take_along_axis} (torch {@code gather}): {@code indices} has this tensor's rank. */
+    public Tensor takeAlongAxis(Tensor indices, int axis) {
+        int a = axis(axis);
+        return graph.add(() -> new TakeAlongAxis(a), this, indices);
+    }
+
+    /** torch {@code scatter_add(this, axis, indices, updates)}: a copy of this with {@code updates} added at {@code indices}. */
+    public Tensor scatterAdd(Tensor indices, Tensor updates, int axis) {
+        int a = axis(axis);
+        return graph.add(() -> new ScatterAdd(a), this, indices, updates);
+    }
 
     /** Maximum over the given axes (all axes if none are given). */
     public Tensor reduceMax(int... axes) { return reduce(ReduceFn.MAX, orAll(axes), false); }
@@ -219,7 +351,7 @@ public final class Tensor {
         int[] ax = normalizeAxes(axes);
         long count = 1;
         for (int a : ax) count *= shape().dim(a);
-        return reduce(ReduceFn.SUM, ax, keepDims).mul(1.0 / count);
+        return sumExact(ax, keepDims).mul(1.0 / count);
     }
 
     private int[] orAll(int[] axes) { return axes.length == 0 ? allAxes() : axes; }
@@ -227,10 +359,7 @@ public final class Tensor {
     private Tensor reduce(ReduceFn fn, int[] axes, boolean keepDims) {
         int[] ax = normalizeAxes(axes);
         Tensor r = graph.add(() -> new Reduce(fn, Ints.of(ax)), this);
-        if (!keepDims) return r;
-        int[] kept = shape().dims();
-        for (int a : ax) kept[a] = 1;
-        return r.reshape(kept);
+        return keepDims ? r.reshape(keptShape(ax)) : r;
     }
 
     private int[] allAxes() { return Ints.range(rank()).toArray(); }
@@ -310,8 +439,8 @@ public final class Tensor {
     public Tensor pad(int[] lo, int[] hi, int[] interior, double value) {
         Tensor padded = pad(lo, hi, interior);
         if (value == 0.0) return padded;
-        Tensor ones = graph.fill(1.0, shape().dims());
-        Tensor holes = graph.fill(1.0, padded.shape().dims()).sub(ones.pad(lo, hi, interior));
+        Tensor ones = graph.fill(1.0, dtype(), shape().dims());
+        Tensor holes = graph.fill(1.0, dtype(), padded.shape().dims()).sub(ones.pad(lo, hi, interior));
         return padded.add(holes.mul(value));
     }
 

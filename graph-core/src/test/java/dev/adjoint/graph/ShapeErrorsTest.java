@@ -16,6 +16,7 @@ import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Pad;
 import dev.adjoint.graph.op.Reduce;
 import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.ReduceSum;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
 import dev.adjoint.graph.op.Select;
@@ -77,8 +78,10 @@ class ShapeErrorsTest {
     }
 
     @Test void select() {
-        fails(() -> g.add(new Select(), v3, v3, v4), "select: ", "operand 2 has shape [4] but operand 0 has shape [3]",
+        Tensor m3 = v3.gt(0.0);
+        fails(() -> g.add(new Select(), m3, v3, v4), "select: ", "operand 2 has shape [4] but operand 0 has shape [3]",
                 "; mask: [3], a: [3], b: [4]");
+        fails(() -> g.add(new Select(), v3, v3, v3), "select: the mask has type f32 but must be bool", "; mask: f32[3], a: f32[3], b: f32[3]");
     }
 
     @Test void broadcastInDim() {
@@ -92,8 +95,8 @@ class ShapeErrorsTest {
 
     @Test void reduce() {
         fails(() -> g.add(new Reduce(ReduceFn.MAX, Ints.of(2)), x23), "reduce_max: ", "axes [2] names axis 2", "rank 2", "; x: [2, 3]");
-        fails(() -> g.add(() -> new Reduce(ReduceFn.SUM, Ints.of(1, 0)), x23), "reduce_sum: ", "axes [1, 0] must be sorted");
-        fails(() -> g.add(() -> new Reduce(ReduceFn.SUM, Ints.of(1, 1)), x23), "reduce_sum: ", "repeats axis 1");
+        fails(() -> g.add(() -> new ReduceSum(Ints.of(1, 0)), x23), "reduce_sum: ", "axes [1, 0] must be sorted");
+        fails(() -> g.add(() -> new ReduceSum(Ints.of(1, 1)), x23), "reduce_sum: ", "repeats axis 1");
     }
 
     @Test void dotGeneral() {

@@ -1,26 +1,36 @@
 package dev.adjoint.cpu;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Node;
 import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.op.ArgReduce;
 import dev.adjoint.graph.op.Binary;
 import dev.adjoint.graph.op.BroadcastInDim;
 import dev.adjoint.graph.op.Compare;
 import dev.adjoint.graph.op.Concatenate;
 import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
+import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.op.Reduce;
+import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.ReduceSum;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
+import dev.adjoint.graph.op.ScatterAdd;
 import dev.adjoint.graph.op.Select;
 import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.kernels.BinaryKernelOp;
@@ -119,6 +129,7 @@ final class Lowering {
     private void lowerNode(Node node) {
         int id = node.id();
         int[] shape = node.shape().dims();
+        if (node.dtype() != DType.F32 && node.dtype() != DType.BOOL) throw unsupported(node);
         switch (node.op()) {
             case Input in -> views[id] = View.dense(newBuffer(node.shape().size(), Kind.INPUT), shape);
             case Constant c -> {
@@ -165,12 +176,28 @@ final class Lowering {
                 }
                 views[id] = new View(in.buffer(), offset, shape, strides);
             }
-            case Reduce r -> {
+            case ReduceSum r -> {
                 View in = operand(node, 0);
-                ReduceKernelOp op = ReduceKernelOp.valueOf(r.fn().name());
                 int out = output(node);
-                add(new Steps.Reduction(op, in, r.axes().toArray(), out), in);
+                add(new Steps.Reduction(ReduceKernelOp.SUM, in, r.axes().toArray(), out), in);
             }
+            case Reduce r -> {
+                if (r.fn() != ReduceFn.MAX) throw unsupported(node);
+                View in = operand(node, 0);
+                int out = output(node);
+                add(new Steps.Reduction(ReduceKernelOp.MAX, in, r.axes().toArray(), out), in);
+            }
+            case Convert c -> {
+                // bool masks are 0/1 floats in this executor, so bool -> f32 is the identity.
+                if (graph.node(node.inputs().get(0)).dtype() != DType.BOOL || c.to() != DType.F32) throw unsupported(node);
+                views[id] = operand(node, 0);
+            }
+            case ArgReduce a -> throw unsupported(node);
+            case Cumsum c -> throw unsupported(node);
+            case Gather gth -> throw unsupported(node);
+            case TakeAlongAxis t -> throw unsupported(node);
+            case ScatterAdd sa -> throw unsupported(node);
+            case RandomBits rb -> throw unsupported(node);
             case DotGeneral d -> dotGeneral(node, d);
             case Conv c -> {
                 View x = dense(operand(node, 0)), k = dense(operand(node, 1));
@@ -203,6 +230,11 @@ final class Lowering {
                 add(new Steps.Concat(c.axis(), shapes, Steps.buffers(in), Steps.offsets(in), new float[in.length][], out), in);
             }
         }
+    }
+
+    private static UnsupportedOperationException unsupported(Node node) {
+        return new UnsupportedOperationException("Cpu.compile: " + node.op().name() + " on " + node.dtype().label() + node.shape()
+                + " (node %" + node.id() + " built at " + node.where() + ") has no CPU kernel yet");
     }
 
     private static boolean isElementwise(Op op) {

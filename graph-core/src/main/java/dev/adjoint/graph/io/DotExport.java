@@ -67,7 +67,7 @@ public final class DotExport {
         for (Node node : graph.nodes()) {
             if (!keep[node.id()]) continue;
             String attrs = node.op().attributes();
-            String label = "%" + node.id() + " " + node.op().name() + (attrs.isEmpty() ? "" : "\n" + attrs) + "\n" + node.shape();
+            String label = "%" + node.id() + " " + node.op().name() + (attrs.isEmpty() ? "" : "\n" + attrs) + "\n" + node.dtype().label() + node.shape();
             sb.append("  n").append(node.id()).append(" [label=").append(quote(label));
             switch (node.op()) {
                 case Input in -> sb.append(", shape=ellipse, style=filled, fillcolor=\"#c8e6c9\"");

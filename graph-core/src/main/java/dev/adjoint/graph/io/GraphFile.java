@@ -1,10 +1,13 @@
 package dev.adjoint.graph.io;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Node;
 import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.op.ArgFn;
+import dev.adjoint.graph.op.ArgReduce;
 import dev.adjoint.graph.op.Binary;
 import dev.adjoint.graph.op.BinaryFn;
 import dev.adjoint.graph.op.BroadcastInDim;
@@ -13,18 +16,25 @@ import dev.adjoint.graph.op.Comparison;
 import dev.adjoint.graph.op.Concatenate;
 import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
+import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.op.Reduce;
 import dev.adjoint.graph.op.ReduceFn;
+import dev.adjoint.graph.op.ReduceSum;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
+import dev.adjoint.graph.op.ScatterAdd;
 import dev.adjoint.graph.op.Select;
 import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
@@ -67,8 +77,12 @@ import java.util.zip.CRC32C;
 public final class GraphFile {
     private GraphFile() {}
 
-    /** The format version this class writes, and the only one it reads so far. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The format version this class writes, and the only one it reads: version 2 added element
+     * types (every node's type, an input's, a constant's and an iota's) and the op set v2 tags.
+     * Version 1 files predate element types and are refused with a message saying so.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     /**
      * The 8 magic bytes, PNG style: a non-ASCII first byte so that the file is not mistaken for
@@ -84,7 +98,8 @@ public final class GraphFile {
     // Op tags. They are fixed forever: a new op gets a new tag, a removed op's tag is never reused.
     private static final int INPUT = 1, CONSTANT = 2, IOTA = 3, STOP_GRADIENT = 4, UNARY = 5, BINARY = 6,
             COMPARE = 7, SELECT = 8, BROADCAST_IN_DIM = 9, REDUCE = 10, DOT_GENERAL = 11, TRANSPOSE = 12,
-            RESHAPE = 13, PAD = 14, SLICE = 15, REV = 16, CONCATENATE = 17, CONV = 18;
+            RESHAPE = 13, PAD = 14, SLICE = 15, REV = 16, CONCATENATE = 17, CONV = 18, REDUCE_SUM = 19, ARG_REDUCE = 20,
+            CONVERT = 21, CUMSUM = 22, GATHER = 23, TAKE_ALONG_AXIS = 24, SCATTER_ADD = 25, RANDOM_BITS = 26;
 
     // ---- writing -------------------------------------------------------------------------------
 
@@ -174,14 +189,15 @@ public final class GraphFile {
         private void node(Node n) throws IOException {
             // Exhaustive over the sealed Op type: a new primitive does not compile until it has a tag.
             switch (n.op()) {
-                case Input in -> { tag(INPUT); string(in.label()); shape(in.shape()); }
+                case Input in -> { tag(INPUT); string(in.label()); shape(in.shape()); type(in.dtype()); }
                 case Constant c -> {
                     tag(CONSTANT);
                     shape(c.shape());
+                    type(c.dtype());
                     // Raw bits: NaN payloads and -0.0 survive, so the round trip is bit-exact.
                     for (double v : c.values()) body.writeLong(Double.doubleToRawLongBits(v));
                 }
-                case Iota io -> { tag(IOTA); shape(io.shape()); body.writeInt(io.axis()); }
+                case Iota io -> { tag(IOTA); shape(io.shape()); body.writeInt(io.axis()); type(io.dtype()); }
                 case StopGradient s -> tag(STOP_GRADIENT);
                 case Unary u -> { tag(UNARY); string(u.fn().name()); }
                 case Binary b -> { tag(BINARY); string(b.fn().name()); }
@@ -189,6 +205,14 @@ public final class GraphFile {
                 case Select s -> tag(SELECT);
                 case BroadcastInDim b -> { tag(BROADCAST_IN_DIM); shape(b.shape()); ints(b.dims()); }
                 case Reduce r -> { tag(REDUCE); string(r.fn().name()); ints(r.axes()); }
+                case ReduceSum r -> { tag(REDUCE_SUM); ints(r.axes()); }
+                case ArgReduce r -> { tag(ARG_REDUCE); string(r.fn().name()); body.writeInt(r.axis()); type(r.indexType()); }
+                case Convert c -> { tag(CONVERT); type(c.to()); }
+                case Cumsum c -> { tag(CUMSUM); body.writeInt(c.axis()); body.writeByte(c.reverse() ? 1 : 0); }
+                case Gather gth -> { tag(GATHER); body.writeInt(gth.axis()); }
+                case TakeAlongAxis t -> { tag(TAKE_ALONG_AXIS); body.writeInt(t.axis()); }
+                case ScatterAdd sa -> { tag(SCATTER_ADD); body.writeInt(sa.axis()); }
+                case RandomBits rb -> { tag(RANDOM_BITS); shape(rb.shape()); }
                 case DotGeneral d -> {
                     tag(DOT_GENERAL);
                     ints(d.lhsContract()); ints(d.rhsContract()); ints(d.lhsBatch()); ints(d.rhsBatch());
@@ -207,6 +231,7 @@ public final class GraphFile {
             }
             ints(n.inputs());
             shape(n.shape());
+            type(n.dtype());
             StackTraceElement site = n.site();
             if (site == null) {
                 body.writeByte(0);
@@ -234,6 +259,8 @@ public final class GraphFile {
         }
 
         private void shape(Shape s) throws IOException { ints(s.toInts()); }
+
+        private void type(DType t) throws IOException { string(t.name()); }
     }
 
     // ---- reading -------------------------------------------------------------------------------
@@ -310,7 +337,8 @@ public final class GraphFile {
         if (version != FORMAT_VERSION) {
             throw new GraphFormatException("unsupported graph file format version " + Integer.toUnsignedString(version)
                     + " at byte offset " + MAGIC.length + "; this reader reads version " + FORMAT_VERSION
-                    + (Integer.compareUnsigned(version, FORMAT_VERSION) > 0 ? " (the file was written by a newer Adjoint)" : ""));
+                    + (Integer.compareUnsigned(version, FORMAT_VERSION) > 0 ? " (the file was written by a newer Adjoint)"
+                    : version == 1 ? " (version 1 files predate element types: rebuild the graph and save it again)" : ""));
         }
         if (header.length < HEADER_BYTES) throw truncated(header.length, "the header");
         long length = h.getLong(MAGIC.length + 4);
@@ -387,15 +415,21 @@ public final class GraphFile {
             int tagAt = offset();
             int tag = u8("op tag");
             Supplier<Op> make = switch (tag) {
-                case INPUT -> { String label = string(false, "input label"); Shape s = shape(); yield () -> new Input(label, s); }
+                case INPUT -> {
+                    String label = string(false, "input label");
+                    Shape s = shape();
+                    DType t = enumValue(DType.class);
+                    yield () -> new Input(label, s, t);
+                }
                 case CONSTANT -> {
                     Shape s = shape();
+                    DType t = enumValue(DType.class);
                     need(8L * s.size(), "constant values");
                     double[] v = new double[s.size()];
                     for (int i = 0; i < v.length; i++) v[i] = Double.longBitsToDouble(in.getLong());
-                    yield () -> new Constant(s, v);
+                    yield () -> new Constant(s, t, v);
                 }
-                case IOTA -> { Shape s = shape(); int axis = i32("axis"); yield () -> new Iota(s, axis); }
+                case IOTA -> { Shape s = shape(); int axis = i32("axis"); DType t = enumValue(DType.class); yield () -> new Iota(s, axis, t); }
                 case STOP_GRADIENT -> StopGradient::new;
                 case UNARY -> { UnaryFn fn = enumValue(UnaryFn.class); yield () -> new Unary(fn); }
                 case BINARY -> { BinaryFn fn = enumValue(BinaryFn.class); yield () -> new Binary(fn); }
@@ -403,6 +437,25 @@ public final class GraphFile {
                 case SELECT -> Select::new;
                 case BROADCAST_IN_DIM -> { Shape s = shape(); Ints dims = ints("dims"); yield () -> new BroadcastInDim(s, dims); }
                 case REDUCE -> { ReduceFn fn = enumValue(ReduceFn.class); Ints axes = ints("axes"); yield () -> new Reduce(fn, axes); }
+                case REDUCE_SUM -> { Ints axes = ints("axes"); yield () -> new ReduceSum(axes); }
+                case ARG_REDUCE -> {
+                    ArgFn fn = enumValue(ArgFn.class);
+                    int axis = i32("axis");
+                    DType t = enumValue(DType.class);
+                    yield () -> new ArgReduce(fn, axis, t);
+                }
+                case CONVERT -> { DType t = enumValue(DType.class); yield () -> new Convert(t); }
+                case CUMSUM -> {
+                    int axis = i32("axis");
+                    int at = offset();
+                    int reverse = u8("reverse flag");
+                    if (reverse > 1) throw error(at, "cumsum reverse flag is " + reverse + ", expected 0 or 1");
+                    yield () -> new Cumsum(axis, reverse == 1);
+                }
+                case GATHER -> { int axis = i32("axis"); yield () -> new Gather(axis); }
+                case TAKE_ALONG_AXIS -> { int axis = i32("axis"); yield () -> new TakeAlongAxis(axis); }
+                case SCATTER_ADD -> { int axis = i32("axis"); yield () -> new ScatterAdd(axis); }
+                case RANDOM_BITS -> { Shape s = shape(); yield () -> new RandomBits(s); }
                 case DOT_GENERAL -> {
                     Ints lc = ints("lhsContract"), rc = ints("rhsContract"), lb = ints("lhsBatch"), rb = ints("rhsBatch");
                     yield () -> new DotGeneral(lc, rc, lb, rb);
@@ -418,7 +471,7 @@ public final class GraphFile {
                     int groups = i32("groups");
                     yield () -> new Conv(s, lo, hi, ld, rd, groups);
                 }
-                default -> throw error(tagAt, "unknown op tag " + tag + " (known tags are " + INPUT + ".." + CONV
+                default -> throw error(tagAt, "unknown op tag " + tag + " (known tags are " + INPUT + ".." + RANDOM_BITS
                         + "; the file may come from a newer Adjoint)");
             };
             int inputsAt = offset();
@@ -435,6 +488,8 @@ public final class GraphFile {
             }
             int shapeAt = offset();
             Shape stored = shape();
+            int typeAt = offset();
+            DType storedType = enumValue(DType.class);
             StackTraceElement site = site();
             Tensor t;
             try {
@@ -447,6 +502,9 @@ public final class GraphFile {
             }
             if (!t.shape().equals(stored)) {
                 throw error(shapeAt, t.op().name() + ": stored shape " + stored + " differs from the inferred shape " + t.shape());
+            }
+            if (t.dtype() != storedType) {
+                throw error(typeAt, t.op().name() + ": stored type " + storedType.label() + " differs from the inferred type " + t.dtype().label());
             }
         }
 

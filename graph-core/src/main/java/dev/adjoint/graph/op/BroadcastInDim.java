@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.Objects;
  * (whose size is the output's or 1); the other output axes repeat. Its transpose is a
  * {@code reduce_sum} over the repeated axes followed by a reshape.
  */
-public record BroadcastInDim(Shape shape, Ints dims) implements Op {
+public record BroadcastInDim(Shape shape, Ints dims) implements LinearOp {
     /** Validates the axis map against the output shape. */
     public BroadcastInDim {
         Objects.requireNonNull(shape, "shape");
@@ -41,5 +42,6 @@ public record BroadcastInDim(Shape shape, Ints dims) implements Op {
         }
         return shape;
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "shape=" + shape + " dims=" + dims; }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 import java.util.Objects;
@@ -11,5 +12,9 @@ public record Compare(Comparison comparison) implements Op {
     @Override public String name() { return comparison.label(); }
     @Override public int arity() { return 2; }
     @Override public Shape infer(List<Shape> inputs) { return Rules.requireSameShapes(name(), inputs); }
+    @Override public DType type(List<DType> inputs) {
+        Rules.requireSameTypes(name(), inputs);
+        return DType.BOOL;
+    }
     @Override public String attributes() { return ""; }
 }

@@ -1,10 +1,11 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 
 /** {@code concatenate(xs, axis)}: joins one or more tensors along an axis; the other sizes must agree. */
-public record Concatenate(int axis) implements Op {
+public record Concatenate(int axis) implements LinearOp {
     /** Requires a non-negative axis. */
     public Concatenate {
         if (axis < 0) throw Rules.error("concatenate: attribute axis " + axis + " is negative; axes must be >= 0");
@@ -35,5 +36,6 @@ public record Concatenate(int axis) implements Op {
         out[axis] = (int) total;
         return Shape.of(out);
     }
+    @Override public DType type(List<DType> inputs) { return Rules.requireSameTypes(name(), inputs); }
     @Override public String attributes() { return "axis=" + axis; }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
  * is {@code floor((La + padLo + padHi - Kd) / stride) + 1}, or 0 when the window does not fit.
  */
 public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints rhsDilation, int groups)
-        implements Op {
+        implements BilinearOp {
     /** Validates attribute lengths and ranges. */
     public Conv {
         int r = strides.size();
@@ -86,6 +87,9 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
         for (int a = 0; a < r; a++) out[a + 1] = outputLength(a, x.dim(a + 1), k.dim(a));
         out[r + 1] = cout;
         return Shape.of(out);
+    }
+    @Override public DType type(List<DType> inputs) {
+        return Rules.requireFloat(name(), "x", Rules.requireSameTypes(name(), inputs));
     }
     @Override public String attributes() {
         StringBuilder sb = new StringBuilder("strides=").append(strides);

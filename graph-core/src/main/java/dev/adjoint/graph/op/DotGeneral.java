@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.List;
  * the batch axis pairs; the output axes are the batch axes, then x's free axes, then y's free axes,
  * each in their original order.
  */
-public record DotGeneral(Ints lhsContract, Ints rhsContract, Ints lhsBatch, Ints rhsBatch) implements Op {
+public record DotGeneral(Ints lhsContract, Ints rhsContract, Ints lhsBatch, Ints rhsBatch) implements BilinearOp {
     /** Validates the axis lists against each other. */
     public DotGeneral {
         if (lhsContract.size() != rhsContract.size()) {
@@ -77,6 +78,9 @@ public record DotGeneral(Ints lhsContract, Ints rhsContract, Ints lhsBatch, Ints
         }
     }
 
+    @Override public DType type(List<DType> inputs) {
+        return Rules.requireFloat(name(), "x", Rules.requireSameTypes(name(), inputs));
+    }
     @Override public String attributes() {
         return "contract=" + lhsContract + "x" + rhsContract + (lhsBatch.size() > 0 ? " batch=" + lhsBatch + "x" + rhsBatch : "");
     }

@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.List;
  * negative {@code lo} or {@code hi} crops. Dilation is a pad with interior {@code d - 1}. Its
  * transpose is a slice.
  */
-public record Pad(Ints lo, Ints hi, Ints interior) implements Op {
+public record Pad(Ints lo, Ints hi, Ints interior) implements LinearOp {
     /** Validates lengths and interior padding. */
     public Pad {
         if (lo.size() != hi.size() || lo.size() != interior.size()) {
@@ -36,6 +37,7 @@ public record Pad(Ints lo, Ints hi, Ints interior) implements Op {
         }
         return Shape.of(out);
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() {
         return "lo=" + lo + " hi=" + hi + (interior.all(0) ? "" : " interior=" + interior);
     }

@@ -1,11 +1,12 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 import java.util.Objects;
 
 /** {@code reshape(x, shape)}: the same row-major elements under another shape of equal size. */
-public record Reshape(Shape shape) implements Op {
+public record Reshape(Shape shape) implements LinearOp {
     /** Requires a shape. */
     public Reshape { Objects.requireNonNull(shape, "shape"); }
     @Override public String name() { return "reshape"; }
@@ -18,5 +19,6 @@ public record Reshape(Shape shape) implements Op {
         }
         return shape;
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "shape=" + shape; }
 }

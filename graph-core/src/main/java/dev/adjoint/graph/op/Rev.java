@@ -1,11 +1,12 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 
 /** {@code rev(x, axes)}: reverses the order of elements along each listed axis. */
-public record Rev(Ints axes) implements Op {
+public record Rev(Ints axes) implements LinearOp {
     /** Requires distinct, non-negative axes. */
     public Rev { Rules.requireDistinctAxes("rev", "axes", axes); }
     @Override public String name() { return "rev"; }
@@ -14,5 +15,6 @@ public record Rev(Ints axes) implements Op {
         Rules.requireAxesInRange(name(), "axes", axes, inputs.get(0));
         return inputs.get(0);
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "axes=" + axes; }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.List;
  * {@code 0 <= start <= stop <= size} and {@code step >= 1}; a step above 1 is striding. Its
  * transpose is a pad with {@code lo = start} and {@code interior = step - 1}.
  */
-public record Slice(Ints start, Ints stop, Ints step) implements Op {
+public record Slice(Ints start, Ints stop, Ints step) implements LinearOp {
     /** Validates lengths, ordering and steps. */
     public Slice {
         if (start.size() != stop.size() || start.size() != step.size()) {
@@ -40,6 +41,7 @@ public record Slice(Ints start, Ints stop, Ints step) implements Op {
         }
         return Shape.of(out);
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() {
         return "start=" + start + " stop=" + stop + (step.all(1) ? "" : " step=" + step);
     }

@@ -1,11 +1,12 @@
 package dev.adjoint.graph.op;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 
 /** {@code transpose(x, perm)}: output axis {@code i} is input axis {@code perm[i]}. */
-public record Transpose(Ints perm) implements Op {
+public record Transpose(Ints perm) implements LinearOp {
     /** Requires a permutation. */
     public Transpose {
         if (!perm.isPermutation()) {
@@ -21,5 +22,6 @@ public record Transpose(Ints perm) implements Op {
         for (int i = 0; i < out.length; i++) out[i] = x.dim(perm.get(i));
         return Shape.of(out);
     }
+    @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "perm=" + perm; }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.graph.pass;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Interpreter;
@@ -7,23 +8,31 @@ import dev.adjoint.graph.NdArray;
 import dev.adjoint.graph.Node;
 import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.op.ArgReduce;
 import dev.adjoint.graph.op.Binary;
 import dev.adjoint.graph.op.BroadcastInDim;
 import dev.adjoint.graph.op.Compare;
 import dev.adjoint.graph.op.Concatenate;
 import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
 import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
+import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.op.Reduce;
+import dev.adjoint.graph.op.ReduceSum;
 import dev.adjoint.graph.op.Reshape;
 import dev.adjoint.graph.op.Rev;
+import dev.adjoint.graph.op.ScatterAdd;
 import dev.adjoint.graph.op.Select;
 import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
+import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
@@ -118,12 +127,15 @@ public final class Optimizer {
             Shape shape = op.infer(shapes(in));
             if (shape.size() <= FOLD_LIMIT) {
                 NdArray[] values = new NdArray[in.length];
+                List<DType> types = new ArrayList<>(in.length);
                 for (int i = 0; i < in.length; i++) {
                     Constant c = (Constant) in[i].op();
-                    values[i] = new NdArray(c.shape(), c.values());
+                    values[i] = new NdArray(c.dtype(), c.shape(), c.values());
+                    types.add(c.dtype());
                 }
-                NdArray v = Interpreter.evaluate(op, shape, values);
-                return unique(g, new Constant(shape, v.data()), new Tensor[0], seen);
+                DType type = op.type(types);
+                NdArray v = Interpreter.evaluate(op, shape, type, values);
+                return unique(g, new Constant(shape, type, v.data()), new Tensor[0], seen);
             }
         }
         return unique(g, op, in, seen);
@@ -162,6 +174,8 @@ public final class Optimizer {
             }
             case BroadcastInDim b -> b.shape().equals(in[0].shape()) && b.dims().equals(Ints.range(b.dims().size())) ? in[0] : null;
             case Reduce r -> r.axes().size() == 0 ? in[0] : null;
+            case ReduceSum r -> r.axes().size() == 0 ? in[0] : null;
+            case Convert c -> c.to() == in[0].dtype() ? in[0] : null;
             case Slice s -> s.start().all(0) && s.step().all(1) && s.stop().equals(in[0].shape().toInts()) ? in[0] : null;
             case Pad p -> p.lo().all(0) && p.hi().all(0) && p.interior().all(0) ? in[0] : null;
             case Rev r -> r.axes().size() == 0 ? in[0] : null;
@@ -172,7 +186,7 @@ public final class Optimizer {
                 case SUB -> isFilled(in[1], 0) ? in[0] : null;
                 case MUL -> isFilled(in[1], 1) ? in[0] : isFilled(in[0], 1) ? in[1] : null;
                 case DIV -> isFilled(in[1], 1) ? in[0] : null;
-                case MAX, MIN, POW -> null;
+                default -> null;
             };
             case Input i -> null;
             case Constant c -> null;
@@ -181,6 +195,12 @@ public final class Optimizer {
             case Select s -> null;
             case DotGeneral d -> null;
             case Conv c -> null;
+            case ArgReduce a -> null;
+            case Cumsum c -> null;
+            case Gather gth -> null;
+            case TakeAlongAxis t -> null;
+            case ScatterAdd sa -> null;
+            case RandomBits rb -> null;
         };
     }
 

@@ -60,7 +60,7 @@ class DotExportTest {
             expectedEdges += n.inputs().size();
             String line = nodes.get(n.id());
             assertTrue(line.startsWith("  n" + n.id() + " [label=\"%" + n.id() + " " + n.op().name()), line);
-            assertTrue(line.contains(n.shape().toString()), line);
+            assertTrue(line.contains(n.dtype().label() + n.shape()), line);
             for (int i = 0; i < n.inputs().size(); i++) {
                 String edge = "  n" + n.inputs().get(i) + " -> n" + n.id() + (n.inputs().size() > 1 ? " [label=\"" + i + "\"]" : "") + ";";
                 assertTrue(edges.contains(edge), edge);
@@ -68,11 +68,11 @@ class DotExportTest {
         }
         assertEquals(expectedEdges, edges.size());
         // the input label holds quotes: escaped, so the string does not end early
-        assertTrue(dot.contains("input\\n\\\"x \\\"quoted\\\" ünïcode\\\"\\n[2, 3, 4]"), dot.lines().filter(l -> l.contains("quoted")).findFirst().orElse(""));
+        assertTrue(dot.contains("input\\n\\\"x \\\"quoted\\\" ünïcode\\\"\\nf32[2, 3, 4]"), dot.lines().filter(l -> l.contains("quoted")).findFirst().orElse(""));
         assertTrue(nodes.get(0).contains("shape=ellipse"));
         assertTrue(lines(dot, ".*%2 constant.*").get(0).contains("shape=note"));
-        assertTrue(dot.contains("conv\\nstrides=[2, 1] pad=[1, -1]/[0, 2] lhsDilation=[1, 2] rhsDilation=[2, 1] groups=2\\n[2, 2, 12, 6]"));
-        assertTrue(dot.contains("dot_general\\ncontract=[2]x[1] batch=[0]x[0]\\n[2, 3, 5]"));
+        assertTrue(dot.contains("conv\\nstrides=[2, 1] pad=[1, -1]/[0, 2] lhsDilation=[1, 2] rhsDilation=[2, 1] groups=2\\nf32[2, 2, 12, 6]"));
+        assertTrue(dot.contains("dot_general\\ncontract=[2]x[1] batch=[0]x[0]\\nf32[2, 3, 5]"));
     }
 
     @Test void reachablePartOnly() {
