@@ -443,7 +443,8 @@ public final class Tensor {
         try {
             s = Shape.of(target);
         } catch (ShapeException e) { // a negative size other than -1: name the op and the user's line
-            throw reshapeError(dims, e.getMessage());
+            throw new ShapeException("reshape: target " + e.getMessage() + "; x: " + shape()
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
         }
         if (s.equals(shape())) return this;
         return graph.add(new Reshape(s), this);
