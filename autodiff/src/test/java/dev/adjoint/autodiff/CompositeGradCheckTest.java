@@ -172,6 +172,7 @@ class CompositeGradCheckTest {
         check("einsum_implicit", x -> Einsum.einsum("ij,jk", x[0], x[1]), new int[] {2, 3}, new int[] {3, 4});
         check("einsum_five_operands", x -> Einsum.einsum("ab,bc,cd,de,ea->", x[0], x[1], x[2], x[3], x[4]),
                 new int[] {2, 3}, new int[] {3, 2}, new int[] {2, 2}, new int[] {2, 3}, new int[] {3, 2});
+        check("einsum_diagonal", x -> Einsum.einsum("iji,j->i", x[0], x[1]), new int[] {3, 2, 3}, new int[] {2});
     }
 
     @Test void gradCheckRejectsNonInputs() {
