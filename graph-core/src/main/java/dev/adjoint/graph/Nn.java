@@ -1,6 +1,7 @@
 package dev.adjoint.graph;
 
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Op;
 import java.util.Arrays;
 
 /**
@@ -711,8 +712,10 @@ public final class Nn {
             throw error("conv_transpose", "weight axis " + r + " (size " + w.dim(r) + ") must equal the input channels " + cin
                     + "; x: " + x.shape() + ", w: " + w.shape());
         }
-        int cgOut = w.dim(r + 1), cgIn = cin / groups;
-        int[] lo = new int[r], hi = new int[r];
+        int cgOut = w.dim(r + 1);
+        int[] out = new int[r + 2];
+        out[0] = x.dim(0);
+        out[r + 1] = groups * cgOut;
         for (int a = 0; a < r; a++) {
             if (strides[a] < 1 || dilation[a] < 1 || padding[a] < 0 || outputPadding[a] < 0) {
                 throw error("conv_transpose", "need stride >= 1, dilation >= 1, padding >= 0 and outputPadding >= 0 on spatial axis " + a);
@@ -721,27 +724,23 @@ public final class Nn {
                 throw error("conv_transpose", "outputPadding " + outputPadding[a] + " on spatial axis " + a
                         + " must be smaller than max(stride, dilation) = " + Math.max(strides[a], dilation[a]));
             }
-            int kd = dilation[a] * (w.dim(a) - 1);
-            lo[a] = kd - padding[a];
-            hi[a] = kd - padding[a] + outputPadding[a];
+            out[a + 1] = (x.dim(a + 1) - 1) * strides[a] - 2 * padding[a] + dilation[a] * (w.dim(a) - 1) + outputPadding[a] + 1;
         }
-        // [K.., Cin, Cout/G] -> [K.., G, Cin/G, Cout/G] -> [K.., Cin/G, G, Cout/G] -> [K.., Cin/G, Cout]:
-        // conv output channel g*Cout/G + j then reads input channel g*Cin/G + c through w[.., g*Cin/G + c, j].
-        int[] kdims = w.shape().dims();
-        int[] split = Arrays.copyOf(kdims, r + 3);
-        split[r] = groups;
-        split[r + 1] = cgIn;
-        split[r + 2] = cgOut;
-        int[] perm = new int[r + 3];
-        for (int a = 0; a < r; a++) perm[a] = a;
-        perm[r] = r + 1;
-        perm[r + 1] = r;
-        perm[r + 2] = r + 2;
-        int[] merged = Arrays.copyOf(kdims, r + 2);
-        merged[r] = cgIn;
-        merged[r + 1] = groups * cgOut;
-        Tensor k = w.reshape(split).transpose(perm).reshape(merged).rev(Ints.range(r).toArray());
-        return conv(x, k, ones(r), lo, hi, strides, dilation, groups);
+        // A transposed convolution is the input gradient of the forward conv y[N, out.., Cout] -> x,
+        // whose kernel is w with its channel axes swapped, [K.., Cout/G, Cin]; the Conv record
+        // computes that gradient's attributes and kernel relayout (one algebra with autodiff's).
+        int[] swap = new int[r + 2];
+        for (int a = 0; a < r; a++) swap[a] = a;
+        swap[r] = r + 1;
+        swap[r + 1] = r;
+        Tensor kf = w.transpose(swap);
+        Conv forward = new Conv(Ints.of(strides), Ints.of(padding), Ints.of(padding), Ints.filled(r, 1), Ints.of(dilation), groups);
+        Conv.Transposed t = forward.inputGradient(Shape.of(out), kf.shape(), x.shape());
+        Tensor k = kf;
+        for (Op op : t.rhs().ops()) k = x.graph().add(op, k);
+        Conv c = t.conv();
+        return conv(x, k, c.strides().toArray(), c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(),
+                c.rhsDilation().toArray(), groups);
     }
 
     /**
