@@ -413,10 +413,12 @@ public final class Nn {
         if (labelSmoothing > 0) {
             perSample = perSample.mul(1 - labelSmoothing).add(lsm.sum(1).neg().mul(labelSmoothing / c));
         }
-        Tensor valid = ids.ne((double) ignoreIndex);
-        perSample = Tensor.where(valid, perSample, zero);
+        // eq rather than ne, and the count of valid rows as N minus the ignored ones: only the
+        // comparisons and the bool-to-float convert that every backend had before op set v2.
+        Tensor ignored = ids.eq((double) ignoreIndex);
+        perSample = Tensor.where(ignored, zero, perSample);
         return switch (reduction) {
-            case MEAN -> perSample.sum().div(valid.convert(logits.dtype()).sum());
+            case MEAN -> perSample.sum().div(ignored.convert(logits.dtype()).sum().neg().add((double) n));
             case SUM -> perSample.sum();
             case NONE -> perSample;
         };
