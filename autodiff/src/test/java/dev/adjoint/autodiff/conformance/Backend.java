@@ -73,21 +73,33 @@ public enum Backend {
         };
     }
 
+    /** Evaluates a fixed list of outputs, once per set of feeds. */
+    @FunctionalInterface
+    public interface Evaluator {
+        /** The outputs' values (float64 arrays of the outputs' types and shapes) for {@code feeds}. */
+        List<NdArray> run(Map<Tensor, NdArray> feeds);
+    }
+
     /**
-     * Evaluates {@code outputs} of {@code g} with {@code feeds} (values for at least the inputs the
-     * outputs depend on), returning the values as float64 arrays of the outputs' types and shapes.
+     * Prepares to evaluate {@code outputs} of {@code g} (for the executor: compiles them once, so
+     * that the Hessian's one run per basis vector reuses the plan).
      *
      * @throws UnsupportedOperationException if the executor cannot compile a node (an op or type it lacks)
      */
-    public List<NdArray> run(Graph g, Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
+    public Evaluator prepare(Graph g, List<Tensor> outputs) {
         return switch (this) {
-            case INTERPRETER -> Interpreter.run(g, feeds, outputs);
-            case CPU, CPU_F64 -> runCompiled(feeds, outputs);
+            case INTERPRETER -> feeds -> Interpreter.run(g, feeds, outputs);
+            case CPU, CPU_F64 -> {
+                Plan plan = Cpu.compile(outputs);
+                yield feeds -> runPlan(plan, feeds, outputs);
+            }
         };
     }
 
-    private static List<NdArray> runCompiled(Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
-        Plan plan = Cpu.compile(outputs);
+    /** Evaluates {@code outputs} of {@code g} once; see {@link #prepare}. */
+    public List<NdArray> run(Graph g, Map<Tensor, NdArray> feeds, List<Tensor> outputs) { return prepare(g, outputs).run(feeds); }
+
+    private static List<NdArray> runPlan(Plan plan, Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
         List<Tensor> inputs = plan.inputs();
         // Interim, until the executor's typed Plan API (run(Object...), outputAsDoubles) is merged:
         // float32 feeds and outputs only.
