@@ -26,11 +26,11 @@ public enum Backend {
     CPU_F64("cpu-f64", DType.F64);
 
     /**
-     * Families that compose many ops (SCHEMA.md names nn, conv and higher_order; part 2's norm and
-     * attention are composites of the same kind: reductions, divisions by a variance, softmax and
-     * matmuls chained), for which SCHEMA.md's float32 rule is the looser rtol 1e-3, atol 1e-4.
+     * The families for which SCHEMA.md's float32 rule is the looser rtol 1e-3, atol 1e-4 (long
+     * chains of ops). Part 2's norm and attention families are composites too, but they pass the
+     * tighter rule in f32, so they are held to it (a looser bound would hide more).
      */
-    private static final Set<String> LONG_CHAIN_FAMILIES = Set.of("nn", "conv", "higher_order", "norm", "attention");
+    private static final Set<String> LONG_CHAIN_FAMILIES = Set.of("nn", "conv", "higher_order");
 
     private final String label;
     private final DType floatType;
