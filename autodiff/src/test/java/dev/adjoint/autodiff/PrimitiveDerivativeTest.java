@@ -2,6 +2,7 @@ package dev.adjoint.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.NdArray;
@@ -39,9 +40,17 @@ class PrimitiveDerivativeTest {
         List<Case> cs = new ArrayList<>();
         int[] s23 = {2, 3};
         for (UnaryFn fn : UnaryFn.values()) {
+            if (fn == UnaryFn.NOT) continue; // bool/integer only: see not_on_a_mask below
             boolean positive = fn == UnaryFn.LOG || fn == UnaryFn.SQRT || fn == UnaryFn.RSQRT;
-            cs.add(c(fn.label(), positive ? 0.5 : -2, 2, x -> x[0].graph().add(new Unary(fn), x[0]), s23));
+            double lo = positive ? 0.5 : fn == UnaryFn.LOG1P ? -0.7 : -2;
+            cs.add(c(fn.label(), lo, 2, x -> x[0].graph().add(new Unary(fn), x[0]), s23));
         }
+        // The piecewise-constant ones inside something smooth, so the zero derivative is composed.
+        cs.add(c("floor_ceil_round_composed", -2, 2, x -> x[0].mul(x[0].mul(1.7).floor().add(x[0].ceil()).add(x[0].mul(2.3).round()))
+                .add(x[0].sin()), s23));
+        cs.add(c("not_on_a_mask", -2, 2, x -> x[0].gt(0.3).not().select(x[0].exp(), x[0].cos()), s23));
+        cs.add(c("rem", 0.5, 2, x -> x[0].mul(3.0).sub(3.0).rem(x[1]).mul(x[1].exp()), s23, s23));
+        cs.add(c("rem_negative_divisor", 0.5, 2, x -> x[0].mul(4.0).sub(2.0).rem(x[1].neg()).square(), s23, s23));
         cs.add(c("add", -2, 2, x -> x[0].add(x[1]), s23, s23));
         cs.add(c("sub", -2, 2, x -> x[0].sub(x[1]), s23, s23));
         cs.add(c("mul", -2, 2, x -> x[0].mul(x[1]), s23, s23));
@@ -52,15 +61,44 @@ class PrimitiveDerivativeTest {
         cs.add(c("pow", 0.5, 2, x -> x[0].pow(x[1]), s23, s23));
         cs.add(c("pow_const", 0.5, 2, x -> x[0].pow(3.0), s23));
         cs.add(c("square_same_operand", -2, 2, x -> x[0].mul(x[0]), s23));
-        cs.add(c("compare", -2, 2, x -> x[0].mul(x[0].gt(x[1])), s23, s23));
+        cs.add(c("compare", -2, 2, x -> x[0].mul(x[0].gt(x[1]).convert(x[0].dtype())), s23, s23));
+        cs.add(c("compare_ne", -2, 2, x -> x[0].ne(x[1]).select(x[0].mul(x[1]), x[1]), s23, s23));
         cs.add(c("select", -2, 2, x -> x[0].gt(x[1]).select(x[0].mul(x[1]), x[1].exp()), s23, s23));
         cs.add(c("select_one_side", -2, 2, x -> x[0].gt(x[1]).select(x[0].tanh(), x[0].graph().fill(0.5, 2, 3)), s23, s23));
-        cs.add(c("constant_iota", -2, 2, x -> x[0].mul(x[0].graph().iota(Shape.of(2, 3), 1)).add(1.5), s23));
+        cs.add(c("constant_iota", -2, 2, x -> x[0].mul(x[0].graph().iota(Shape.of(2, 3), 1, x[0].dtype())).add(1.5), s23));
         cs.add(c("broadcast_in_dim", -2, 2, x -> x[0].broadcastInDim(Shape.of(2, 3, 4), 1, 2).tanh(), new int[] {3, 1}));
         cs.add(c("broadcast_scalar", -2, 2, x -> x[0].broadcastInDim(Shape.of(2, 3)).mul(x[1]), new int[0], s23));
         cs.add(c("reduce_sum", -2, 2, x -> x[0].sum(0, 2), new int[] {2, 3, 4}));
         cs.add(c("reduce_max", -2, 2, x -> x[0].reduceMax(1), new int[] {2, 3, 4}));
         cs.add(c("reduce_max_all", -2, 2, x -> x[0].reduceMax(), new int[] {2, 3, 4}));
+        cs.add(c("reduce_min", -2, 2, x -> x[0].reduceMin(0, 2), new int[] {2, 3, 4}));
+        cs.add(c("reduce_min_all", -2, 2, x -> x[0].reduceMin(), new int[] {2, 3, 4}));
+        cs.add(c("reduce_prod", -2, 2, x -> x[0].prod(1), new int[] {2, 3, 4}));
+        cs.add(c("reduce_prod_axes_0_2", -2, 2, x -> x[0].prod(0, 2), new int[] {3, 2, 5}));
+        cs.add(c("reduce_prod_all_odd", -1.5, 1.5, x -> x[0].prod(), new int[] {7}));
+        cs.add(c("reduce_prod_single", -2, 2, x -> x[0].prod(1).exp(), new int[] {3, 1}));
+        cs.add(c("argmax_take_along_axis", -2, 2, x -> x[0].takeAlongAxis(x[0].argmax(1, true), 1).mul(x[1]), s23, new int[] {2, 1}));
+        cs.add(c("argmin_gather", -2, 2, x -> x[1].gather(x[0].argmin(1), 0).tanh(), s23, new int[] {3, 2}));
+        for (boolean rev : new boolean[] {false, true}) {
+            for (int axis = 0; axis < 3; axis++) {
+                int a = axis;
+                cs.add(c("cumsum_" + a + (rev ? "_reverse" : ""), -2, 2, x -> x[0].cumsum(a, rev).square(), new int[] {2, 3, 4}));
+            }
+        }
+        cs.add(c("gather_scalar_index", -2, 2, x -> x[0].gather(ints(x[0], new int[0], 2), 1).square(), new int[] {2, 3, 4}));
+        cs.add(c("gather_repeats", -2, 2, x -> x[0].gather(ints(x[0], new int[] {5}, 2, 0, 2, 2, 1), 0).mul(x[0].gather(
+                ints(x[0], new int[] {5}, 1, 1, 0, 2, 0), 0)), new int[] {3, 2}));
+        cs.add(c("gather_matrix_index_i64", -2, 2, x -> x[0].gather(longs(x[0], new int[] {2, 2}, 3, 0, 3, 1), 1).sin(), new int[] {2, 4}));
+        cs.add(c("take_along_axis_repeats", -2, 2, x -> x[0].takeAlongAxis(ints(x[0], new int[] {2, 4}, 1, 1, 0, 1, 2, 2, 2, 0), 1)
+                .square(), s23));
+        cs.add(c("scatter_add", -2, 2, x -> x[0].scatterAdd(ints(x[0], new int[] {2, 2}, 2, 2, 0, 2), x[1], 1).square(),
+                s23, new int[] {2, 2}));
+        cs.add(c("scatter_add_axis0", -2, 2, x -> x[0].scatterAdd(ints(x[0], new int[] {3, 2}, 1, 0, 1, 1, 1, 0), x[1].tanh(), 0)
+                .mul(x[0]), s23, new int[] {3, 2}));
+        cs.add(c("scatter_add_updates_only", -2, 2, x -> x[0].graph().fill(0.5, 2, 3).scatterAdd(
+                ints(x[0], new int[] {2, 3}, 0, 0, 2, 1, 1, 1), x[0], 1).exp(), s23));
+        cs.add(c("convert_f64_and_back", -2, 2, x -> x[0].convert(DType.F64).exp().mul(x[1].convert(DType.F64)).convert(DType.F32), s23, s23));
+        cs.add(c("convert_to_int_is_constant", -2, 2, x -> x[0].mul(1.7).convert(DType.I32).convert(DType.F32).mul(x[0]).add(x[0].cos()), s23));
         cs.add(c("dot_general_batch", -2, 2, x -> x[0].dotGeneral(x[1], new int[] {2}, new int[] {0}, new int[] {0}, new int[] {1}),
                 new int[] {2, 3, 4}, new int[] {4, 2, 5}));
         cs.add(c("matmul", -2, 2, x -> x[0].matmul(x[1]), new int[] {3, 4}, new int[] {4, 2}));
@@ -78,6 +116,12 @@ class PrimitiveDerivativeTest {
                 new int[] {2, 3}, new int[] {3, 4}, new int[] {4, 2}));
         return cs.stream().map(Arguments::of);
     }
+
+    /** An i32 index constant in {@code like}'s graph. */
+    static Tensor ints(Tensor like, int[] shape, double... values) { return like.graph().constant(DType.I32, Shape.of(shape), values); }
+
+    /** An i64 index constant in {@code like}'s graph. */
+    static Tensor longs(Tensor like, int[] shape, double... values) { return like.graph().constant(DType.I64, Shape.of(shape), values); }
 
     static Tensor conv(Tensor x, Tensor k, int stride, int lo, int hi, int lhsDil, int rhsDil, int groups) {
         return x.graph().add(new Conv(Ints.of(stride), Ints.of(lo), Ints.of(hi), Ints.of(lhsDil), Ints.of(rhsDil), groups), x, k);

@@ -3,7 +3,9 @@ package dev.adjoint.autodiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Interpreter;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.NdArray;
 import dev.adjoint.graph.Shape;
@@ -32,15 +34,24 @@ class TransposeDotProductTest {
         final Graph g = new Graph();
         final Map<Tensor, NdArray> feeds = new HashMap<>();
 
-        Tensor input(String name, int... dims) {
-            Tensor t = g.input(name, dims);
+        Tensor input(String name, int... dims) { return input(name, DType.F32, dims); }
+
+        Tensor input(String name, DType type, int... dims) {
+            Tensor t = g.input(name, type, dims);
             feeds.put(t, T.gaussian(t.shape(), rnd));
             return t;
         }
 
+        /** A constant index tensor of {@code shape}, entries uniform in {@code [0, size)}, i32 or i64 at random. */
+        Tensor indices(int size, int... shape) {
+            double[] v = new double[Shape.of(shape).size()];
+            for (int i = 0; i < v.length; i++) v[i] = rnd.nextInt(size);
+            return g.constant(rnd.nextBoolean() ? DType.I32 : DType.I64, Shape.of(shape), v);
+        }
+
         /** Checks {@code <y, c> = sum_i <x_i, (L^T c)_i>}: y jointly linear in {@code xs}. */
         void check(String what, Tensor y, Tensor... xs) {
-            Tensor c = g.input("ct", y.shape().dims());
+            Tensor c = g.input("ct", y.dtype(), y.shape().dims());
             feeds.put(c, T.gaussian(c.shape(), rnd));
             List<Tensor> cts = Autodiff.vjp(List.of(y), List.of(c), List.of(xs));
             List<Tensor> outs = new ArrayList<>();
@@ -214,6 +225,98 @@ class TransposeDotProductTest {
             // Linear in the first operand alone when the others are zero.
             for (int i = 1; i < n; i++) p.feeds.put(xs[i], NdArray.zeros(xs[i].shape()));
             p.check("concatenate_first_only", y, xs[0]);
+        }
+    }
+
+    // ---- gather <-> scatter_add (the fifth pair), cumsum (the sixth), convert ----
+
+    /** Whether an index tensor repeats a value (so accumulation is exercised). */
+    private boolean repeats(Probe p, Tensor idx) {
+        double[] v = Interpreter.run(p.g, p.feeds, idx).data();
+        java.util.Set<Double> seen = new java.util.HashSet<>();
+        for (double d : v) if (!seen.add(d)) return true;
+        return false;
+    }
+
+    /** numpy take along any axis, index ranks 0..2 (and some empty), sizes small so indices repeat. */
+    @Test void gather() {
+        int repeated = 0, byRank[] = new int[3], empty = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            int rank = r(1, 3), axis = rnd.nextInt(rank), idxRank = trial % 3;
+            int[] s = dims(rank, 1, 3);
+            int[] is = dims(idxRank, 0, 4);
+            if (rnd.nextInt(8) != 0) for (int i = 0; i < is.length; i++) is[i] = Math.max(is[i], 1);
+            Probe p = new Probe();
+            Tensor x = p.input("x", s), idx = p.indices(s[axis], is);
+            String what = "gather x" + Arrays.toString(s) + " axis " + axis + " indices" + Arrays.toString(is);
+            p.check(what, x.gather(idx, axis), x);
+            byRank[idxRank]++;
+            if (idx.shape().size() == 0) empty++;
+            if (repeats(p, idx)) repeated++;
+        }
+        assertTrue(repeated > 50 && empty > 3 && byRank[0] > 50, repeated + " with repeated indices, " + empty + " empty");
+    }
+
+    @Test void takeAlongAxis() {
+        int repeated = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            int rank = r(1, 3), axis = rnd.nextInt(rank);
+            int[] s = dims(rank, 1, 3), is = new int[rank];
+            for (int a = 0; a < rank; a++) is[a] = a == axis ? r(0, 4) : r(rank == 1 ? 1 : 0, s[a]);
+            Probe p = new Probe();
+            Tensor x = p.input("x", s), idx = p.indices(s[axis], is);
+            p.check("take_along_axis x" + Arrays.toString(s) + " axis " + axis + " indices" + Arrays.toString(is),
+                    x.takeAlongAxis(idx, axis), x);
+            if (repeats(p, idx)) repeated++;
+        }
+        assertTrue(repeated > 50, repeated + " with repeated indices");
+    }
+
+    /** scatter_add w.r.t. x, w.r.t. updates, and jointly. */
+    @Test void scatterAdd() {
+        int repeated = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            int rank = r(1, 3), axis = rnd.nextInt(rank);
+            int[] s = dims(rank, 1, 3), us = new int[rank];
+            for (int a = 0; a < rank; a++) us[a] = a == axis ? r(0, 5) : r(rank == 1 ? 1 : 0, s[a]);
+            Probe p = new Probe();
+            Tensor x = p.input("x", s), u = p.input("u", us), idx = p.indices(s[axis], us);
+            Tensor y = x.scatterAdd(idx, u, axis);
+            String what = "scatter_add x" + Arrays.toString(s) + " axis " + axis + " updates" + Arrays.toString(us);
+            p.check(what + " jointly", y, x, u);
+            // Linear in each alone when the other is zero.
+            NdArray uv = p.feeds.get(u);
+            p.feeds.put(u, NdArray.zeros(u.shape()));
+            p.check(what + " wrt x", y, x);
+            p.feeds.put(u, uv);
+            p.feeds.put(x, NdArray.zeros(x.shape()));
+            p.check(what + " wrt updates", y, u);
+            if (repeats(p, idx)) repeated++;
+        }
+        assertTrue(repeated > 50, repeated + " with repeated indices");
+    }
+
+    @Test void cumsum() {
+        for (int trial = 0; trial < 60; trial++) {
+            int rank = r(1, 4);
+            int[] s = dims(rank, 0, 4);
+            for (int axis = 0; axis < rank; axis++) {
+                for (boolean reverse : new boolean[] {false, true}) {
+                    Probe p = new Probe();
+                    Tensor x = p.input("x", s);
+                    p.check("cumsum x" + Arrays.toString(s) + " axis " + axis + (reverse ? " reverse" : ""), x.cumsum(axis, reverse), x);
+                }
+            }
+        }
+    }
+
+    @Test void convert() {
+        for (int trial = 0; trial < 20; trial++) {
+            int[] s = dims(r(0, 3), 1, 3);
+            Probe p = new Probe();
+            Tensor x = p.input("x", DType.F32, s), z = p.input("z", DType.F64, s);
+            p.check("convert f32 -> f64", x.convert(DType.F64), x);
+            p.check("convert f64 -> f32", z.convert(DType.F32), z);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.adjoint.graph;
 
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Op;
 import java.util.Arrays;
 
 /**
@@ -47,54 +48,350 @@ public final class Nn {
         return x.matmul(w);
     }
 
+    // ---- activations --------------------------------------------------------------------------
+
+    /** GELU, the exact (erf) form: {@code x/2 * (1 + erf(x / sqrt 2))} (PyTorch's default). */
+    public static Tensor gelu(Tensor x) {
+        return x.mul(0.5).mul(x.mul(Math.sqrt(0.5)).erf().add(1.0));
+    }
+
+    /** GELU, the tanh form: {@code x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))} (PyTorch's {@code approximate="tanh"}). */
+    public static Tensor geluTanh(Tensor x) {
+        Tensor inner = x.add(x.square().mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(0.5).mul(inner.tanh().add(1.0));
+    }
+
+    /** SiLU (swish): {@code x * sigmoid(x)}. */
+    public static Tensor silu(Tensor x) { return x.mul(x.sigmoid()); }
+
+    /**
+     * Softplus {@code log(1 + e^x)}, computed stably as {@code max(x, 0) + log1p(exp(-|x|))}: the
+     * exponential never overflows and small results keep their precision.
+     */
+    public static Tensor softplus(Tensor x) { return x.relu().add(x.abs().neg().exp().log1p()); }
+
+    /** Leaky ReLU: {@code x} where {@code x > 0}, else {@code alpha * x}. */
+    public static Tensor leakyRelu(Tensor x, double alpha) { return Tensor.where(x.gt(0.0), x, x.mul(alpha)); }
+
+    /**
+     * ELU: {@code x} where {@code x > 0}, else {@code alpha * (e^x - 1)}. The exponential sees
+     * {@code min(x, 0)}, so the branch not taken never overflows: an infinity there would turn
+     * the select's zero cotangent into NaN ({@code 0 * inf}) on the way back.
+     */
+    public static Tensor elu(Tensor x, double alpha) {
+        return Tensor.where(x.gt(0.0), x, x.min(0.0).expm1().mul(alpha));
+    }
+
+    /**
+     * Inverted dropout: in training, each element is kept with probability {@code 1 - rate} (a
+     * {@link Random#bernoulli} mask from {@code key}) and scaled by {@code 1 / (1 - rate)}, so the
+     * expectation is unchanged; dropped elements are 0. The identity in evaluation or at rate 0;
+     * zeros at rate 1.
+     */
+    public static Tensor dropout(Tensor x, Tensor key, double rate, boolean training) {
+        if (!(rate >= 0 && rate <= 1)) throw error("dropout", "the rate must be in [0, 1], got " + rate + "; x: " + x.shape());
+        if (!training || rate == 0) return x;
+        Graph g = x.graph();
+        Tensor zero = g.constant(0.0, x.dtype());
+        if (rate == 1) return zero.broadcastTo(x.shape());
+        Tensor keep = Random.bernoulli(key, 1 - rate, x.shape().dims());
+        return keep.select(x.mul(1 / (1 - rate)), zero);
+    }
+
     // ---- softmax family -----------------------------------------------------------------------
+
+    /**
+     * The shift that makes {@code exp} safe: the maximum over {@code ax} (kept), with infinite
+     * maxima replaced by 0 so that a row of all {@code -inf} (a fully masked row) does not compute
+     * {@code -inf - -inf}; under {@code stop_gradient}, since the results are invariant to it.
+     */
+    private static Tensor shift(Tensor x, int[] ax) {
+        Tensor m = x.reduceMax(ax, true).stopGradient();
+        return Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, x.graph().constant(0.0, x.dtype()));
+    }
 
     /**
      * {@code exp(x) / sum_axis exp(x)}, the shape kept. The row maximum is subtracted first (under
      * {@code stop_gradient}: softmax is invariant to the shift, so the value and every derivative
-     * stay exact while {@code exp} cannot overflow).
+     * stay exact while {@code exp} cannot overflow). {@code -inf} entries get probability 0.
      */
     public static Tensor softmax(Tensor x, int axis) {
         int[] ax = {x.axis(axis)};
-        Tensor e = x.sub(x.reduceMax(ax, true).stopGradient()).exp();
+        Tensor e = x.sub(shift(x, ax)).exp();
         return e.div(e.sum(ax, true));
     }
 
     /** {@code x - log(sum_axis exp(x))}, the shape kept; stable for large inputs as {@link #softmax} is. */
     public static Tensor logSoftmax(Tensor x, int axis) {
         int[] ax = {x.axis(axis)};
-        Tensor z = x.sub(x.reduceMax(ax, true).stopGradient());
+        Tensor z = x.sub(shift(x, ax));
         return z.sub(z.exp().sum(ax, true).log());
     }
 
     /** {@code log(sum_axes exp(x))} over the given axes (all if none), which disappear; stable. */
     public static Tensor logSumExp(Tensor x, int... axes) { return logSumExp(x, axes, false); }
 
-    /** {@code log(sum_axes exp(x))} over the given axes (all if none), kept with size 1 if {@code keepDims}. */
+    /**
+     * {@code log(sum_axes exp(x))} over the given axes (all if none), kept with size 1 if
+     * {@code keepDims}. All {@code -inf} gives {@code -inf} (not NaN): the shift is then 0 and
+     * {@code log(0) = -inf}.
+     */
     public static Tensor logSumExp(Tensor x, int[] axes, boolean keepDims) {
         // The shift m is exact algebraically (log sum exp(x - m) + m); stop_gradient keeps the
         // derivative of the max (a subgradient at ties) out of the graph: it cancels anyway.
         int[] all = axes.length == 0 ? Ints.range(x.rank()).toArray() : axes;
-        Tensor m = x.reduceMax(all, true).stopGradient();
-        Tensor r = x.sub(m).exp().sum(all, true).log().add(m);
+        int[] ax = new int[all.length];
+        for (int i = 0; i < ax.length; i++) ax[i] = x.axis(all[i]);
+        Tensor m = shift(x, ax);
+        Tensor r = x.sub(m).exp().sum(ax, true).log().add(m);
         if (keepDims) return r;
         boolean[] drop = new boolean[x.rank()];
-        for (int a : all) drop[x.axis(a)] = true;
+        for (int a : ax) drop[a] = true;
         int[] dims = new int[x.rank()];
         int n = 0;
         for (int a = 0; a < x.rank(); a++) if (!drop[a]) dims[n++] = x.dim(a);
         return r.reshape(Arrays.copyOf(dims, n));
     }
 
-    // ---- losses -------------------------------------------------------------------------------
+    // ---- normalisation ------------------------------------------------------------------------
+
+    /** A mean and a (biased) variance. */
+    public record Moments(Tensor mean, Tensor variance) {}
 
     /**
-     * Cross-entropy of {@code logits [N, C]} against {@code labels [N]} holding class ids in
-     * {@code [0, C)} as values: {@code -log_softmax(logits, 1)[n, labels[n]]}, reduced as asked.
-     * The labels become a one-hot mask by comparing them with an iota ramp, so no gather primitive
-     * is needed, and they receive no derivative.
+     * Layer normalisation over the last {@code normalizedAxes} axes: {@code (x - mean) / sqrt(var + eps)}
+     * with the biased variance, then {@code * weight + bias} (each of shape {@code x.shape[-normalizedAxes:]},
+     * or null to skip), as PyTorch's {@code layer_norm}.
      */
-    public static Tensor crossEntropy(Tensor logits, Tensor labels, Reduction reduction) {
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, int normalizedAxes, double eps) {
+        if (normalizedAxes < 1 || normalizedAxes > x.rank()) {
+            throw error("layer_norm", "normalizedAxes must be in [1, rank " + x.rank() + "], got " + normalizedAxes + "; x: " + x.shape());
+        }
+        int[] ax = new int[normalizedAxes];
+        for (int i = 0; i < ax.length; i++) ax[i] = x.rank() - normalizedAxes + i;
+        Shape tail = Shape.of(Arrays.copyOfRange(x.shape().dims(), x.rank() - normalizedAxes, x.rank()));
+        checkAffine("layer_norm", x, weight, tail, "weight");
+        checkAffine("layer_norm", x, bias, tail, "bias");
+        return affine(normalize(x, ax, eps), weight, bias);
+    }
+
+    /**
+     * Batch normalisation in training mode: each channel (axis {@code channelAxis}) is normalised
+     * with the mean and biased variance over every other axis of this batch, then scaled by
+     * {@code weight [C]} and shifted by {@code bias [C]} (either may be null). The running averages
+     * PyTorch keeps are the caller's: {@link #batchNormStats} gives this batch's statistics.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, double eps, int channelAxis) {
+        int c = channel("batch_norm", x, channelAxis);
+        Tensor y = normalize(x, otherAxes(x, c), eps);
+        return affine(y, channelVector("batch_norm", x, weight, c, "weight"), channelVector("batch_norm", x, bias, c, "bias"));
+    }
+
+    /** The per-channel mean and biased variance ({@code [C]} each) over every axis but {@code channelAxis}. */
+    public static Moments batchNormStats(Tensor x, int channelAxis) {
+        int c = channel("batch_norm", x, channelAxis);
+        int[] ax = otherAxes(x, c);
+        Tensor mean = x.mean(ax, true);
+        Tensor var = x.sub(mean).square().mean(ax, false);
+        return new Moments(mean.reshape(x.dim(c)), var);
+    }
+
+    /**
+     * Batch normalisation in inference mode: {@code (x - mean) / sqrt(var + eps) * weight + bias} with
+     * given per-channel statistics {@code mean [C]} and {@code var [C]} (weight, bias may be null).
+     */
+    public static Tensor batchNormInference(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, double eps,
+            int channelAxis) {
+        int c = channel("batch_norm", x, channelAxis);
+        Tensor m = channelVector("batch_norm", x, mean, c, "mean"), v = channelVector("batch_norm", x, var, c, "var");
+        Tensor y = x.sub(m).mul(v.add(eps).rsqrt());
+        return affine(y, channelVector("batch_norm", x, weight, c, "weight"), channelVector("batch_norm", x, bias, c, "bias"));
+    }
+
+    /**
+     * Group normalisation (PyTorch {@code group_norm}): the channels (axis {@code channelAxis}, not
+     * the batch axis 0) are cut into {@code groups} consecutive groups, and each sample's group is
+     * normalised over its channels and every axis but the batch axis; then per-channel
+     * {@code weight [C]} and {@code bias [C]} (either may be null).
+     */
+    public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, int channelAxis) {
+        int c = channel("group_norm", x, channelAxis);
+        if (c == 0) throw error("group_norm", "the channel axis cannot be the batch axis 0; x: " + x.shape());
+        int ch = x.dim(c);
+        if (groups < 1 || ch % groups != 0) {
+            throw error("group_norm", "groups " + groups + " must be >= 1 and divide the " + ch + " channels; x: " + x.shape());
+        }
+        // Move the channels next to the batch axis, split them into [G, C/G], normalise over all but N and G.
+        int r = x.rank();
+        int[] perm = new int[r];
+        perm[0] = 0;
+        perm[1] = c;
+        for (int a = 1, j = 2; a < r; a++) if (a != c) perm[j++] = a;
+        Tensor xt = x.transpose(perm);
+        int[] dims = xt.shape().dims();
+        int[] grouped = new int[r + 1];
+        grouped[0] = dims[0];
+        grouped[1] = groups;
+        grouped[2] = ch / groups;
+        System.arraycopy(dims, 2, grouped, 3, r - 2);
+        int[] ax = new int[r - 1];
+        for (int i = 0; i < ax.length; i++) ax[i] = i + 2;
+        Tensor y = normalize(xt.reshape(grouped), ax, eps).reshape(dims);
+        int[] inverse = new int[r];
+        for (int i = 0; i < r; i++) inverse[perm[i]] = i;
+        y = y.transpose(inverse);
+        return affine(y, channelVector("group_norm", x, weight, c, "weight"), channelVector("group_norm", x, bias, c, "bias"));
+    }
+
+    /** RMS normalisation over the last axis: {@code x / sqrt(mean(x^2) + eps) * weight} ({@code weight [D]} or null). */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        if (x.rank() < 1) throw error("rms_norm", "x must have rank >= 1; x: " + x.shape());
+        checkAffine("rms_norm", x, weight, Shape.of(x.dim(-1)), "weight");
+        Tensor y = x.mul(x.square().mean(new int[] {x.rank() - 1}, true).add(eps).rsqrt());
+        return affine(y, weight, null);
+    }
+
+    /** {@code (x - mean) * rsqrt(var + eps)} over {@code ax}, biased variance. */
+    private static Tensor normalize(Tensor x, int[] ax, double eps) {
+        Tensor d = x.sub(x.mean(ax, true));
+        return d.mul(d.square().mean(ax, true).add(eps).rsqrt());
+    }
+
+    private static Tensor affine(Tensor y, Tensor weight, Tensor bias) {
+        if (weight != null) y = y.mul(weight);
+        if (bias != null) y = y.add(bias);
+        return y;
+    }
+
+    private static void checkAffine(String op, Tensor x, Tensor p, Shape want, String what) {
+        if (p != null && !p.shape().equals(want)) {
+            throw error(op, "the " + what + " must have shape " + want + "; x: " + x.shape() + ", " + what + ": " + p.shape());
+        }
+    }
+
+    private static int channel(String op, Tensor x, int channelAxis) {
+        if (x.rank() < 2) throw error(op, "x must have rank >= 2 (a batch axis and a channel axis); x: " + x.shape());
+        if (channelAxis < -x.rank() || channelAxis >= x.rank()) {
+            throw error(op, "channel axis " + channelAxis + " is out of range for x: " + x.shape());
+        }
+        return x.axis(channelAxis);
+    }
+
+    private static int[] otherAxes(Tensor x, int c) {
+        int[] ax = new int[x.rank() - 1];
+        for (int a = 0, j = 0; a < x.rank(); a++) if (a != c) ax[j++] = a;
+        return ax;
+    }
+
+    /** A {@code [C]} vector reshaped to broadcast along channel axis {@code c} of x; null stays null. */
+    private static Tensor channelVector(String op, Tensor x, Tensor v, int c, String what) {
+        if (v == null) return null;
+        checkAffine(op, x, v, Shape.of(x.dim(c)), what);
+        int[] dims = new int[x.rank()];
+        Arrays.fill(dims, 1);
+        dims[c] = x.dim(c);
+        return v.reshape(dims);
+    }
+
+    // ---- attention ----------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention: {@code softmax(q k^T * scale) v} for {@code q [..., T, D]},
+     * {@code k [..., S, D]}, {@code v [..., S, Dv]} (leading axes broadcast as in matmul); a NaN
+     * {@code scale} means {@code 1/sqrt(D)}. If {@code causal}, query {@code i} sees keys
+     * {@code j <= i} only (PyTorch's {@code is_causal}, top-left aligned): the others' scores are
+     * set to {@code -inf} by a select on an iota comparison, which the softmax turns into exact
+     * zeros (its shift keeps a fully masked row from computing {@code -inf - -inf}).
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean causal, double scale) {
+        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || q.dim(-1) != k.dim(-1) || k.dim(-2) != v.dim(-2)) {
+            throw error("scaled_dot_product_attention", "needs q [..., T, D], k [..., S, D], v [..., S, Dv]; q: " + q.shape()
+                    + ", k: " + k.shape() + ", v: " + v.shape());
+        }
+        double sc = Double.isNaN(scale) ? 1 / Math.sqrt(q.dim(-1)) : scale;
+        Tensor s = q.matmul(k.mT()).mul(sc);
+        if (causal) {
+            Graph g = q.graph();
+            Shape ts = Shape.of(q.dim(-2), k.dim(-2));
+            Tensor visible = g.iota(ts, 1).le(g.iota(ts, 0));
+            s = Tensor.where(visible, s, g.constant(Double.NEGATIVE_INFINITY, s.dtype()));
+        }
+        return softmax(s, -1).matmul(v);
+    }
+
+    /**
+     * Multi-head self-attention without biases: {@code x [B, T, D]}, projections {@code w [D, D]}
+     * applied as {@code x @ w}; the projected q, k, v are split into {@code heads} heads of
+     * {@code D / heads}, attended per head with {@link #scaledDotProductAttention} (scale
+     * {@code 1/sqrt(D/heads)}), merged back and projected by {@code wo}.
+     */
+    public static Tensor multiHeadAttention(Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor wo, int heads, boolean causal) {
+        if (x.rank() != 3) throw error("multi_head_attention", "x must have rank 3 [B, T, D]; x: " + x.shape());
+        int b = x.dim(0), t = x.dim(1), d = x.dim(2);
+        Shape dd = Shape.of(d, d);
+        for (Tensor w : new Tensor[] {wq, wk, wv, wo}) {
+            if (!w.shape().equals(dd)) {
+                throw error("multi_head_attention", "every projection must have shape " + dd + "; x: " + x.shape() + ", w: " + w.shape());
+            }
+        }
+        if (heads < 1 || d % heads != 0) {
+            throw error("multi_head_attention", "heads " + heads + " must be >= 1 and divide the width " + d + "; x: " + x.shape());
+        }
+        int dh = d / heads;
+        Tensor q = headsFirst(x.matmul(wq), b, t, heads, dh);
+        Tensor k = headsFirst(x.matmul(wk), b, t, heads, dh);
+        Tensor v = headsFirst(x.matmul(wv), b, t, heads, dh);
+        Tensor o = scaledDotProductAttention(q, k, v, causal, Double.NaN);
+        return o.transpose(0, 2, 1, 3).reshape(b, t, d).matmul(wo);
+    }
+
+    private static Tensor headsFirst(Tensor y, int b, int t, int heads, int dh) {
+        return y.reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
+    }
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /** An embedding lookup: row {@code ids[...]} of {@code weight [V, D]}, result {@code ids.shape + [D]}; a gather. */
+    public static Tensor embedding(Tensor ids, Tensor weight) {
+        if (weight.rank() != 2) throw error("embedding", "the weight must have rank 2 [V, D]; weight: " + weight.shape());
+        if (!ids.dtype().isInteger()) {
+            throw error("embedding", "ids must be i32 or i64, got " + ids.dtype().label() + "; ids: " + ids.shape());
+        }
+        return weight.gather(ids, 0);
+    }
+
+    /**
+     * One-hot encoding: {@code labels.shape + [classes]} of type {@code t}, 1 where the last index
+     * equals the label (ids outside {@code [0, classes)} give a row of zeros). An iota comparison.
+     */
+    public static Tensor oneHot(Tensor labels, int classes, DType t) {
+        if (classes < 1) throw error("one_hot", "needs classes >= 1, got " + classes + "; labels: " + labels.shape());
+        if (labels.dtype() == DType.BOOL) throw error("one_hot", "labels must be numeric class ids, got bool");
+        int[] dims = Arrays.copyOf(labels.shape().dims(), labels.rank() + 1);
+        dims[labels.rank()] = classes;
+        Tensor ids = labels.stopGradient().unsqueeze(-1);
+        return ids.eq(labels.graph().iota(Shape.of(dims), labels.rank(), labels.dtype())).convert(t);
+    }
+
+    // ---- losses -------------------------------------------------------------------------------
+
+    /** PyTorch's default {@code ignore_index}. */
+    public static final int DEFAULT_IGNORE_INDEX = -100;
+
+    /**
+     * Cross-entropy of {@code logits [N, C]} against {@code labels [N]} of class ids in {@code [0, C)}
+     * (i32 or i64; float ids still work), as PyTorch's {@code cross_entropy}:
+     * <ul>
+     *   <li>rows whose label is {@code ignoreIndex} contribute 0 and are left out of the mean's
+     *       denominator (all rows ignored: the mean is NaN, 0/0, as in PyTorch);
+     *   <li>{@code labelSmoothing} {@code e} in {@code [0, 1]} mixes the target with the uniform
+     *       distribution: {@code (1 - e) * -log p[label] + e/C * sum_c -log p[c]};
+     *   <li>a {@code -inf} logit off the label contributes 0 and its gradient is finite: the label's
+     *       log-probability is picked by a select, never by multiplying a one-hot mask with
+     *       {@code -inf}. (With smoothing the sum over classes then is {@code +inf}, as in PyTorch.)
+     * </ul>
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels, Reduction reduction, int ignoreIndex, double labelSmoothing) {
         if (logits.rank() != 2) {
             throw error("cross_entropy", "logits must have rank 2 [N, C]; logits: " + logits.shape() + ", labels: " + labels.shape());
         }
@@ -103,10 +400,35 @@ public final class Nn {
             throw error("cross_entropy", "labels must have shape [N] = [" + n + "] (one class id per row of the logits); logits: "
                     + logits.shape() + ", labels: " + labels.shape());
         }
+        if (labels.dtype() == DType.BOOL) throw error("cross_entropy", "labels must be class ids (i32, i64 or float), got bool");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw error("cross_entropy", "label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
         Graph g = logits.graph();
-        Tensor oneHot = labels.stopGradient().reshape(n, 1).eq(g.iota(Shape.of(n, c), 1, labels.dtype())).convert(logits.dtype());
-        Tensor perSample = logSoftmax(logits, 1).mul(oneHot).sum(1).neg();
-        return reduce(perSample, reduction);
+        Tensor ids = labels.stopGradient();
+        Tensor lsm = logSoftmax(logits, 1);
+        Tensor zero = g.constant(0.0, logits.dtype());
+        Tensor hit = ids.reshape(n, 1).eq(g.iota(Shape.of(n, c), 1, labels.dtype()));
+        Tensor perSample = Tensor.where(hit, lsm, zero).sum(1).neg();
+        if (labelSmoothing > 0) {
+            perSample = perSample.mul(1 - labelSmoothing).add(lsm.sum(1).neg().mul(labelSmoothing / c));
+        }
+        Tensor valid = ids.ne((double) ignoreIndex);
+        perSample = Tensor.where(valid, perSample, zero);
+        return switch (reduction) {
+            case MEAN -> perSample.sum().div(valid.convert(logits.dtype()).sum());
+            case SUM -> perSample.sum();
+            case NONE -> perSample;
+        };
+    }
+
+    /**
+     * Cross-entropy of {@code logits [N, C]} against {@code labels [N]} holding class ids, reduced as
+     * asked, with PyTorch's defaults (ignore index -100, no smoothing); see
+     * {@link #crossEntropy(Tensor, Tensor, Reduction, int, double)}.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels, Reduction reduction) {
+        return crossEntropy(logits, labels, reduction, DEFAULT_IGNORE_INDEX, 0.0);
     }
 
     /** Cross-entropy averaged over the batch; see {@link #crossEntropy(Tensor, Tensor, Reduction)}. */
@@ -390,8 +712,10 @@ public final class Nn {
             throw error("conv_transpose", "weight axis " + r + " (size " + w.dim(r) + ") must equal the input channels " + cin
                     + "; x: " + x.shape() + ", w: " + w.shape());
         }
-        int cgOut = w.dim(r + 1), cgIn = cin / groups;
-        int[] lo = new int[r], hi = new int[r];
+        int cgOut = w.dim(r + 1);
+        int[] out = new int[r + 2];
+        out[0] = x.dim(0);
+        out[r + 1] = groups * cgOut;
         for (int a = 0; a < r; a++) {
             if (strides[a] < 1 || dilation[a] < 1 || padding[a] < 0 || outputPadding[a] < 0) {
                 throw error("conv_transpose", "need stride >= 1, dilation >= 1, padding >= 0 and outputPadding >= 0 on spatial axis " + a);
@@ -400,27 +724,23 @@ public final class Nn {
                 throw error("conv_transpose", "outputPadding " + outputPadding[a] + " on spatial axis " + a
                         + " must be smaller than max(stride, dilation) = " + Math.max(strides[a], dilation[a]));
             }
-            int kd = dilation[a] * (w.dim(a) - 1);
-            lo[a] = kd - padding[a];
-            hi[a] = kd - padding[a] + outputPadding[a];
+            out[a + 1] = (x.dim(a + 1) - 1) * strides[a] - 2 * padding[a] + dilation[a] * (w.dim(a) - 1) + outputPadding[a] + 1;
         }
-        // [K.., Cin, Cout/G] -> [K.., G, Cin/G, Cout/G] -> [K.., Cin/G, G, Cout/G] -> [K.., Cin/G, Cout]:
-        // conv output channel g*Cout/G + j then reads input channel g*Cin/G + c through w[.., g*Cin/G + c, j].
-        int[] kdims = w.shape().dims();
-        int[] split = Arrays.copyOf(kdims, r + 3);
-        split[r] = groups;
-        split[r + 1] = cgIn;
-        split[r + 2] = cgOut;
-        int[] perm = new int[r + 3];
-        for (int a = 0; a < r; a++) perm[a] = a;
-        perm[r] = r + 1;
-        perm[r + 1] = r;
-        perm[r + 2] = r + 2;
-        int[] merged = Arrays.copyOf(kdims, r + 2);
-        merged[r] = cgIn;
-        merged[r + 1] = groups * cgOut;
-        Tensor k = w.reshape(split).transpose(perm).reshape(merged).rev(Ints.range(r).toArray());
-        return conv(x, k, ones(r), lo, hi, strides, dilation, groups);
+        // A transposed convolution is the input gradient of the forward conv y[N, out.., Cout] -> x,
+        // whose kernel is w with its channel axes swapped, [K.., Cout/G, Cin]; the Conv record
+        // computes that gradient's attributes and kernel relayout (one algebra with autodiff's).
+        int[] swap = new int[r + 2];
+        for (int a = 0; a < r; a++) swap[a] = a;
+        swap[r] = r + 1;
+        swap[r + 1] = r;
+        Tensor kf = w.transpose(swap);
+        Conv forward = new Conv(Ints.of(strides), Ints.of(padding), Ints.of(padding), Ints.filled(r, 1), Ints.of(dilation), groups);
+        Conv.Transposed t = forward.inputGradient(Shape.of(out), kf.shape(), x.shape());
+        Tensor k = kf;
+        for (Op op : t.rhs().ops()) k = x.graph().add(op, k);
+        Conv c = t.conv();
+        return conv(x, k, c.strides().toArray(), c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(),
+                c.rhsDilation().toArray(), groups);
     }
 
     /**

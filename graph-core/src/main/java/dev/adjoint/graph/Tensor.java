@@ -27,7 +27,9 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A handle on one node of a {@link Graph}, and the fluent builder API users write against.
@@ -411,18 +413,176 @@ public final class Tensor {
         return transpose(perm);
     }
 
-    /** The same elements, row-major, under another shape; a no-op if equal. */
+    /**
+     * The same elements, row-major, under another shape; a no-op if equal. One size may be
+     * {@code -1} (numpy): it is inferred so that the element count stays the same.
+     */
     public Tensor reshape(int... dims) {
+        int[] target = dims.clone();
+        int inferred = -1;
+        long known = 1;
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] == -1) {
+                if (inferred >= 0) {
+                    throw reshapeError(dims, "has more than one -1 (axes " + inferred + " and " + i + "); at most one size can be inferred");
+                }
+                inferred = i;
+            } else if (target[i] >= 0) {
+                known *= target[i];
+            }
+        }
+        if (inferred >= 0) {
+            long n = shape().size();
+            if (known == 0 || n % known != 0) {
+                throw reshapeError(dims, "cannot infer the -1: x's " + n + " elements are not a multiple of the product "
+                        + known + " of the other sizes");
+            }
+            target[inferred] = Math.toIntExact(n / known);
+        }
         Shape s;
         try {
-            s = Shape.of(dims);
-        } catch (ShapeException e) { // e.g. numpy's -1, which is not supported: name the op and the user's line
+            s = Shape.of(target);
+        } catch (ShapeException e) { // a negative size other than -1: name the op and the user's line
             throw new ShapeException("reshape: target " + e.getMessage() + "; x: " + shape()
                     + " (at " + CallSite.describe(CallSite.capture()) + ")");
         }
         if (s.equals(shape())) return this;
         return graph.add(new Reshape(s), this);
     }
+
+    private ShapeException reshapeError(int[] dims, String rule) {
+        return new ShapeException("reshape: target " + Arrays.toString(dims) + " " + rule + "; x: " + shape()
+                + " (at " + CallSite.describe(CallSite.capture()) + ")");
+    }
+
+    /** Inserts an axis of size 1 before axis {@code axis} ({@code -1}: at the end); torch {@code unsqueeze}. */
+    public Tensor unsqueeze(int axis) {
+        int r = rank();
+        if (axis < -(r + 1) || axis > r) {
+            throw new ShapeException("unsqueeze: axis " + axis + " is out of range [" + (-(r + 1)) + ", " + r + "] for x: "
+                    + shape() + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        int a = axis < 0 ? axis + r + 1 : axis;
+        int[] dims = new int[r + 1];
+        for (int i = 0, j = 0; i <= r; i++) dims[i] = i == a ? 1 : dim(j++);
+        return reshape(dims);
+    }
+
+    /** Removes the listed axes, which must have size 1 (numpy); with none listed, every size-1 axis. */
+    public Tensor squeeze(int... axes) {
+        boolean[] drop = new boolean[rank()];
+        if (axes.length == 0) {
+            for (int a = 0; a < rank(); a++) drop[a] = dim(a) == 1;
+        } else {
+            for (int ax : axes) {
+                int a = axis(ax);
+                if (dim(a) != 1) {
+                    throw new ShapeException("squeeze: axis " + ax + " has size " + dim(a) + ", not 1; x: " + shape()
+                            + " (at " + CallSite.describe(CallSite.capture()) + ")");
+                }
+                drop[a] = true;
+            }
+        }
+        int[] dims = new int[rank()];
+        int n = 0;
+        for (int a = 0; a < rank(); a++) if (!drop[a]) dims[n++] = dim(a);
+        return reshape(Arrays.copyOf(dims, n));
+    }
+
+    /** Merges axes {@code startAxis..endAxis} (inclusive; negative counts from the end) into one; torch {@code flatten}. */
+    public Tensor flatten(int startAxis, int endAxis) {
+        if (rank() == 0) return reshape(1);
+        int s = axis(startAxis), e = axis(endAxis);
+        if (s > e) {
+            throw new ShapeException("flatten: start axis " + startAxis + " comes after end axis " + endAxis + "; x: " + shape()
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        int[] dims = new int[rank() - (e - s)];
+        int n = 0;
+        for (int a = 0; a < s; a++) dims[n++] = dim(a);
+        long merged = 1;
+        for (int a = s; a <= e; a++) merged *= dim(a);
+        dims[n++] = Math.toIntExact(merged);
+        for (int a = e + 1; a < rank(); a++) dims[n++] = dim(a);
+        return reshape(dims);
+    }
+
+    /** Every axis merged into one (torch {@code flatten()}). */
+    public Tensor flatten() { return flatten(0, -1); }
+
+    /**
+     * Cuts this tensor along {@code axis} into consecutive pieces of the given sizes, which must
+     * add up to the axis' size; torch {@code split} with a list of sizes.
+     */
+    public List<Tensor> split(int axis, int... sizes) {
+        int a = axis(axis);
+        long total = 0;
+        for (int sz : sizes) {
+            if (sz < 0) total = Long.MIN_VALUE;
+            total += sz;
+        }
+        if (sizes.length == 0 || total != dim(a)) {
+            throw new ShapeException("split: sizes " + Arrays.toString(sizes) + " must be >= 0 and add up to the size "
+                    + dim(a) + " of axis " + axis + "; x: " + shape() + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        List<Tensor> out = new ArrayList<>(sizes.length);
+        int at = 0;
+        for (int sz : sizes) {
+            int[] start = new int[rank()], stop = shape().dims();
+            start[a] = at;
+            stop[a] = at + sz;
+            out.add(sizes.length == 1 ? this : slice(start, stop));
+            at += sz;
+        }
+        return out;
+    }
+
+    /**
+     * torch {@code chunk}: pieces of {@code ceil(size / chunks)} along {@code axis}, the last one
+     * smaller if the size does not divide (so there may be fewer than {@code chunks} pieces).
+     */
+    public List<Tensor> chunk(int chunks, int axis) {
+        int a = axis(axis);
+        if (chunks < 1) {
+            throw new ShapeException("chunk: needs chunks >= 1, got " + chunks + "; x: " + shape()
+                    + " (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+        int d = dim(a), each = Math.max((d + chunks - 1) / chunks, 1);
+        int n = d == 0 ? 1 : (d + each - 1) / each;
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) sizes[i] = Math.min(each, d - i * each);
+        return split(a, sizes);
+    }
+
+    /**
+     * numpy {@code tile}: {@code reps[i]} copies along each axis. Fewer reps than axes repeat the
+     * trailing axes; more reps than axes add leading axes. Built as one broadcast and one reshape.
+     */
+    public Tensor tile(int... reps) {
+        for (int rp : reps) {
+            if (rp < 0) {
+                throw new ShapeException("tile: reps " + Arrays.toString(reps) + " must be >= 0; x: " + shape()
+                        + " (at " + CallSite.describe(CallSite.capture()) + ")");
+            }
+        }
+        int r = Math.max(rank(), reps.length);
+        int[] xd = new int[r], rd = new int[r];
+        for (int i = 0; i < r; i++) {
+            xd[i] = i < r - rank() ? 1 : dim(i - (r - rank()));
+            rd[i] = i < r - reps.length ? 1 : reps[i - (r - reps.length)];
+        }
+        int[] wide = new int[2 * r], bdims = new int[r], out = new int[r];
+        for (int i = 0; i < r; i++) {
+            wide[2 * i] = rd[i];
+            wide[2 * i + 1] = xd[i];
+            bdims[i] = 2 * i + 1;
+            out[i] = Math.multiplyExact(rd[i], xd[i]);
+        }
+        return reshape(xd).broadcastInDim(Shape.of(wide), bdims).reshape(out);
+    }
+
+    /** numpy {@code where}: {@code a} where the bool {@code cond} is true, {@code b} elsewhere; all three broadcast. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return cond.select(a, b); }
 
     /** Zero padding: {@code lo}/{@code hi} per axis (negative crops), {@code interior} zeros between elements. */
     public Tensor pad(int[] lo, int[] hi, int[] interior) {

@@ -85,11 +85,92 @@ class EinsumTest {
         assertMessage(() -> Einsum.einsum("ii->i", g.input("s", 3, 3)), "unsupported");
         assertMessage(() -> Einsum.einsum("ij,jk->ik", a), "names 2 operand(s) but 1 were given");
         assertMessage(() -> Einsum.einsum("ijk->i", a), "names 3 axes but has rank 2");
-        assertMessage(() -> Einsum.einsum("...j->j", a), "ellipsis");
-        assertMessage(() -> Einsum.einsum("ij", a), "explicit form");
-        assertMessage(() -> Einsum.einsum("iJ->i", a), "lowercase");
-        assertMessage(() -> Einsum.einsum("i,i,i,i->", g.input("v", 2), g.input("w", 2), g.input("x", 2), g.input("y", 2)),
-                "between 1 and 3");
+        assertMessage(() -> Einsum.einsum("...ijk->i", a), "names 3 axes but has rank 2");
+        assertMessage(() -> Einsum.einsum("...i...->i", a), "more than one ellipsis");
+        assertMessage(() -> Einsum.einsum("....j->j", a), "'.' that is not part of an ellipsis");
+        assertMessage(() -> Einsum.einsum("i1->i", a), "only letters a-z, A-Z");
+        assertMessage(() -> Einsum.einsum("ij->ii", a), "letter 'i' is repeated in the output");
+        assertMessage(() -> Einsum.einsum("ij->i->j", a), "more than one \"->\"");
+        assertMessage(() -> Einsum.einsum("...i,...i->", a, g.input("d", 4, 3)), "do not broadcast");
+        assertMessage(() -> Einsum.einsum(""), "needs at least one operand");
+        ShapeException e = assertThrows(ShapeException.class, () -> Einsum.einsum("ij,jk->ik", a, b));
+        assertTrue(e.getMessage().contains("operand shapes: [[2, 3], [4, 5]]") && e.getMessage().contains("(at EinsumTest.java:"),
+                e.getMessage());
+    }
+
+    /** numpy's implicit output: the letters that occur once, sorted; checked against the explicit equation. */
+    @Test void implicitForm() {
+        String[][] pairs = {{"ij,jk", "ik"}, {"ba", "ab"}, {"ij,ij", ""}, {"j,i", "ij"}, {"ab,bc,cd", "ad"}, {"ijk,kj,i", ""},
+            {"kj,ji", "ik"}, {"bij,bjk", "ik"}};
+        for (String[] p : pairs) check(p[0], p[1]);
+    }
+
+    @Test void anyNumberOfOperands() {
+        for (String eq : new String[] {"ab,bc,cd,de,ef->af", "a,a,a,a,a->a", "ij,jk,kl,li->", "ab,cd,bd,ac,e->e",
+            "i,i,i,i,i,i,i->i"}) {
+            check(eq);
+        }
+    }
+
+    /** "..." axes: leading, broadcasting (size 1 stretches), kept, summed, and in the implicit form. */
+    @Test void ellipsis() {
+        Graph g = new Graph();
+        Tensor a = g.input("a", 2, 1, 3, 4), b = g.input("b", 5, 4, 2);
+        double[] av = random(rnd, 24, -1, 1), bv = random(rnd, 40, -1, 1);
+        double[] want = new double[2 * 5 * 3 * 2];
+        for (int p = 0; p < 2; p++) {
+            for (int q = 0; q < 5; q++) {
+                for (int i = 0; i < 3; i++) {
+                    for (int k = 0; k < 2; k++) {
+                        double s = 0;
+                        for (int j = 0; j < 4; j++) s += av[(p * 3 + i) * 4 + j] * bv[(q * 4 + j) * 2 + k];
+                        want[((p * 5 + q) * 3 + i) * 2 + k] = s;
+                    }
+                }
+            }
+        }
+        Tensor y = Einsum.einsum("...ij,...jk->...ik", a, b);
+        assertEquals(Shape.of(2, 5, 3, 2), y.shape());
+        assertClose(want, RefUtil.eval(y, a, av, b, bv), 1e-12);
+        Tensor implicit = Einsum.einsum("...ij,...jk", a, b);
+        assertEquals(Shape.of(2, 5, 3, 2), implicit.shape());
+        assertClose(want, RefUtil.eval(implicit, a, av, b, bv), 1e-12);
+        // "..." in the middle and at the end; "..." dropped from the output is summed.
+        Tensor c = g.input("c", 3, 2, 5, 4);
+        double[] cv = random(rnd, 120, -1, 1);
+        double[] sumMid = new double[12];
+        for (int i = 0; i < 3; i++) for (int p = 0; p < 10; p++) for (int j = 0; j < 4; j++) sumMid[i * 4 + j] += cv[(i * 10 + p) * 4 + j];
+        assertClose(sumMid, RefUtil.eval(Einsum.einsum("i...j->ij", c), c, cv), 1e-12);
+        assertClose(RefUtil.eval(c.transpose(3, 0, 1, 2), c, cv), RefUtil.eval(Einsum.einsum("...j->j...", c), c, cv), 0);
+        assertClose(RefUtil.eval(c.transpose(1, 2, 3, 0), c, cv), RefUtil.eval(Einsum.einsum("i...", c), c, cv), 0);
+        // An empty "..." is allowed.
+        assertClose(RefUtil.eval(a.sum(), a, av), RefUtil.eval(Einsum.einsum("abcd...->", a), a, av), 1e-12);
+    }
+
+    @Test void upperCaseLetters() {
+        Graph g = new Graph();
+        Tensor a = g.input("a", 2, 3);
+        double[] av = random(rnd, 6, -1, 1);
+        assertClose(RefUtil.eval(a.transpose(1, 0), a, av), RefUtil.eval(Einsum.einsum("iJ->Ji", a), a, av), 0);
+        // Implicit order: upper case sorts before lower case, as in numpy.
+        assertClose(RefUtil.eval(a.transpose(1, 0), a, av), RefUtil.eval(Einsum.einsum("aB", a), a, av), 0);
+    }
+
+    private void check(String ins, String out) {
+        String[] in = ins.split(",");
+        Graph g = new Graph();
+        Tensor[] ops = new Tensor[in.length];
+        double[][] vals = new double[in.length][];
+        Object[] feeds = new Object[2 * in.length];
+        for (int k = 0; k < in.length; k++) {
+            ops[k] = g.input("t" + k, dimsOf(in[k]));
+            vals[k] = random(rnd, ops[k].shape().size(), -1, 1);
+            feeds[2 * k] = ops[k];
+            feeds[2 * k + 1] = vals[k];
+        }
+        Tensor y = Einsum.einsum(ins, ops);
+        assertEquals(Shape.of(dimsOf(out)), y.shape(), ins);
+        assertClose(reference(in, out, vals), RefUtil.eval(y, feeds), 1e-12);
     }
 
     private static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {

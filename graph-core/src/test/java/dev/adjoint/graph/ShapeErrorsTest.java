@@ -186,7 +186,16 @@ class ShapeErrorsTest {
     @Test void negativeSize() {
         failsWithoutSite(() -> Shape.of(-1), "shape [-1]: size -1 of axis 0 is negative", ">= 0");
         fails(() -> g.input("bad", 2, -1), "shape [2, -1]: size -1 of axis 1 is negative");
-        fails(() -> x23.reshape(-1, 3), "reshape: target shape [-1, 3]: size -1 of axis 0 is negative", "; x: [2, 3]");
+        fails(() -> x23.reshape(-2, 3), "reshape: target shape [-2, 3]: size -2 of axis 0 is negative", "; x: [2, 3]");
+    }
+
+    /** numpy's -1 is inferred; a second -1, or a size the others do not divide, is an error naming the target and x. */
+    @Test void reshapeMinusOne() {
+        assertEquals(Shape.of(3, 2), x23.reshape(-1, 2).shape());
+        assertEquals(Shape.of(6), x23.reshape(-1).shape());
+        fails(() -> x23.reshape(-1, -1), "reshape: target [-1, -1] has more than one -1 (axes 0 and 1)", "; x: [2, 3]");
+        fails(() -> x23.reshape(4, -1), "reshape: target [4, -1] cannot infer the -1: x's 6 elements are not a multiple of the product 4", "; x: [2, 3]");
+        fails(() -> x23.reshape(0, -1), "reshape: target [0, -1] cannot infer the -1", "; x: [2, 3]");
     }
 
     @Test void sizeOverflow() {

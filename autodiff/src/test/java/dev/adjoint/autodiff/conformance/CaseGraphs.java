@@ -71,11 +71,36 @@ public final class CaseGraphs {
             case "mlp_loss" -> mlpLoss(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4), in.get(5));
             case "lenet_loss" -> lenetLoss(in);
             case "hvp" -> Expr.parse(c.attrs().path("expr").asText(), g, c.inputs(), in);
+            // ---- part 2 (SCHEMA2.md) ----
+            case "erf" -> x.erf();
+            case "sin" -> x.sin();
+            case "cos" -> x.cos();
+            case "atan" -> x.atan();
+            case "log1p" -> x.log1p();
+            case "expm1" -> x.expm1();
+            case "take" -> x.gather(in.get(1), axis(c));
+            case "take_along_axis" -> x.takeAlongAxis(in.get(1), axis(c));
+            case "scatter_add" -> x.scatterAdd(in.get(1), in.get(2), axis(c));
+            case "min" -> x.reduceMin(c.ints("axes"), keepDims(c));
+            case "prod" -> x.prod(c.ints("axes"), keepDims(c));
+            case "logsumexp" -> Nn.logSumExp(x, c.ints("axes"), keepDims(c));
+            case "cumsum" -> x.cumsum(axis(c), c.attrs().path("reverse").asBoolean(false));
+            case "argmax" -> x.argmax(axis(c), keepDims(c));
+            case "argmin" -> x.argmin(axis(c), keepDims(c));
+            case "embedding", "bag_of_embeddings_loss", "gelu", "gelu_tanh", "silu", "softplus", "leaky_relu", "elu",
+                    "layer_norm", "batch_norm_train", "batch_norm_eval", "group_norm", "rms_norm", "sdpa", "mha", "transformer_mlp" ->
+                    throw new UnsupportedOperationException("op \"" + c.op() + "\": its Nn composite is not merged yet");
             default -> throw new UnsupportedOperationException("op \"" + c.op() + "\" has no mapping to Adjoint");
         };
     }
 
     private static boolean keepDims(ConformanceCase c) { return c.attrs().path("keepdims").asBoolean(false); }
+
+    private static int axis(ConformanceCase c) {
+        JsonNode a = c.attrs().get("axis");
+        if (a == null || !a.isInt()) throw new IllegalArgumentException(c.id() + ": missing integer attribute axis");
+        return a.asInt();
+    }
 
     private static Nn.Reduction reduction(JsonNode attrs) {
         return Nn.Reduction.valueOf(attrs.path("reduction").asText("mean").toUpperCase(Locale.ROOT));

@@ -1,8 +1,8 @@
 package dev.adjoint.autodiff.conformance;
 
 import dev.adjoint.autodiff.Autodiff;
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
-import dev.adjoint.graph.Interpreter;
 import dev.adjoint.graph.NdArray;
 import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
@@ -15,15 +15,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Runs conformance cases: builds each case's graph, evaluates it with the float64 reference
- * interpreter and compares with the stored results (numpy {@code allclose} with the case's
- * tolerances, exact shapes). Checks: {@code output}; {@code vjp} and {@code jvp} through
- * {@link Autodiff}; for {@code hvp} cases also {@code grad}, {@code hvp} (forward over reverse)
- * and {@code hessian} (one hvp per basis vector).
+ * Runs conformance cases: builds each case's graph, evaluates it on a {@link Backend} (the float64
+ * reference interpreter, or the executor in f32 or f64) and compares with the stored results
+ * (numpy {@code allclose} with the backend's tolerance for the case, exact shapes; integer
+ * outputs exactly). Checks: {@code output}; {@code vjp} and {@code jvp} through {@link Autodiff};
+ * for {@code hvp} cases also {@code grad}, {@code hvp} (forward over reverse) and {@code hessian}
+ * (one hvp per basis vector). Cases without derivatives (argmax, argmin) check the output only.
  *
  * <p>A check whose machinery throws {@link UnsupportedOperationException} (an op without a
- * mapping, or the autodiff stub) counts as unsupported, not failed: the report separates what is
- * wrong from what is missing.
+ * mapping, an autodiff rule not written yet, a node the executor cannot compile) counts as
+ * unsupported, not failed: the report separates what is wrong from what is missing.
  */
 public final class Conformance {
     private Conformance() {}
@@ -66,7 +67,7 @@ public final class Conformance {
     }
 
     /** A freshly built case graph: one input node per case input, and the op's output. */
-    private record Built(Graph g, List<Tensor> inputs, Tensor out, Map<Tensor, NdArray> feeds) {
+    private record Built(Backend backend, Graph g, List<Tensor> inputs, Tensor out, Map<Tensor, NdArray> feeds) {
         List<Tensor> differentiable(ConformanceCase c) {
             List<Tensor> out = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) if (!c.inputs().get(i).integer()) out.add(inputs.get(i));
@@ -74,17 +75,21 @@ public final class Conformance {
         }
     }
 
-    private static Built build(ConformanceCase c) {
+    /** Float inputs get the backend's float type; integer inputs (class ids, indices) are i64. */
+    private static Built build(ConformanceCase c, Backend backend) {
         Graph g = new Graph();
         List<Tensor> in = new ArrayList<>();
         Map<Tensor, NdArray> feeds = new HashMap<>();
         for (ConformanceCase.Input i : c.inputs()) {
-            Tensor t = g.input(i.name(), i.value().shape());
+            Tensor t = g.input(i.name(), i.integer() ? DType.I64 : backend.floatType(), i.value().shape());
             in.add(t);
             feeds.put(t, i.value());
         }
-        return new Built(g, in, CaseGraphs.build(c, g, in), feeds);
+        return new Built(backend, g, in, CaseGraphs.build(c, g, in), feeds);
     }
+
+    /** The float type of the backend's graphs (cotangents, tangents and hvp directions are fed in it). */
+    private static DType floatType(Built b) { return b.backend().floatType(); }
 
     /** A check body: returns its result, or throws (see {@link #guarded}). */
     private interface Body {
@@ -101,74 +106,79 @@ public final class Conformance {
         }
     }
 
-    /** Runs every check of {@code c}. */
-    public static Result run(ConformanceCase c) {
+    /** Runs every check of {@code c} on the reference interpreter. */
+    public static Result run(ConformanceCase c) { return run(c, Backend.INTERPRETER); }
+
+    /** Runs every check of {@code c} on {@code backend}. */
+    public static Result run(ConformanceCase c, Backend backend) {
         List<Check> checks = new ArrayList<>();
         checks.add(guarded("output", () -> {
-            Built b = build(c);
-            return compare("output", c, c.output(), Interpreter.run(b.g(), b.feeds(), b.out()));
+            Built b = build(c, backend);
+            Tolerance tol = b.out().dtype().isFloat() ? backend.tolerance(c) : Tolerance.EXACT;
+            return compare("output", tol, c.output(), eval(b, List.of(b.out())).get(0));
         }));
-        if (c.vjp() != null && c.cotangent() != null) checks.add(guarded("vjp", () -> vjp(c)));
-        if (c.jvp() != null && c.tangents() != null) checks.add(guarded("jvp", () -> jvp(c)));
-        if (c.grad() != null) checks.add(guarded("grad", () -> grad(c)));
-        if (c.hvp() != null && c.hvpVector() != null) checks.add(guarded("hvp", () -> hvp(c)));
-        if (c.hessian() != null) checks.add(guarded("hessian", () -> hessian(c)));
+        if (c.vjp() != null && c.cotangent() != null) checks.add(guarded("vjp", () -> vjp(c, backend)));
+        if (c.jvp() != null && c.tangents() != null) checks.add(guarded("jvp", () -> jvp(c, backend)));
+        if (c.grad() != null) checks.add(guarded("grad", () -> grad(c, backend)));
+        if (c.hvp() != null && c.hvpVector() != null) checks.add(guarded("hvp", () -> hvp(c, backend)));
+        if (c.hessian() != null) checks.add(guarded("hessian", () -> hessian(c, backend)));
         return new Result(c, checks);
     }
 
-    private static Check vjp(ConformanceCase c) {
-        Built b = build(c);
-        Tensor ct = b.g().input("__cotangent", c.cotangent().shape());
+    private static List<NdArray> eval(Built b, List<Tensor> outputs) { return b.backend().run(b.g(), b.feeds(), outputs); }
+
+    private static Check vjp(ConformanceCase c, Backend backend) {
+        Built b = build(c, backend);
+        Tensor ct = b.g().input("__cotangent", floatType(b), c.cotangent().shape());
         b.feeds().put(ct, c.cotangent());
         List<Tensor> wrt = b.differentiable(c);
         List<Tensor> got = Autodiff.vjp(List.of(b.out()), List.of(ct), wrt);
-        List<NdArray> vals = Interpreter.run(b.g(), b.feeds(), got);
-        return comparePerInput("vjp", c, c.vjp(), vals);
+        return comparePerInput("vjp", c, backend, c.vjp(), eval(b, got));
     }
 
-    private static Check jvp(ConformanceCase c) {
-        Built b = build(c);
+    private static Check jvp(ConformanceCase c, Backend backend) {
+        Built b = build(c, backend);
         List<Tensor> wrt = new ArrayList<>(), tangents = new ArrayList<>();
         for (int i = 0; i < b.inputs().size(); i++) {
             if (c.inputs().get(i).integer()) continue;
-            Tensor t = b.g().input("__tangent_" + i, c.tangents().get(i).shape());
+            Tensor t = b.g().input("__tangent_" + i, floatType(b), c.tangents().get(i).shape());
             b.feeds().put(t, c.tangents().get(i));
             wrt.add(b.inputs().get(i));
             tangents.add(t);
         }
         List<Tensor> got = Autodiff.jvp(List.of(b.out()), wrt, tangents);
-        return compare("jvp", c, c.jvp(), Interpreter.run(b.g(), b.feeds(), got.get(0)));
+        return compare("jvp", backend.tolerance(c), c.jvp(), eval(b, got).get(0));
     }
 
-    private static Check grad(ConformanceCase c) {
-        Built b = build(c);
+    private static Check grad(ConformanceCase c, Backend backend) {
+        Built b = build(c, backend);
         List<Tensor> grads = Autodiff.grad(b.out(), b.differentiable(c));
-        return comparePerInput("grad", c, c.grad(), Interpreter.run(b.g(), b.feeds(), grads));
+        return comparePerInput("grad", c, backend, c.grad(), eval(b, grads));
     }
 
     /** Forward over reverse: the jvp of the gradient along v, with v fed as inputs named {@code __v_i}. */
     private record HvpGraph(Built b, List<Tensor> vs, List<Tensor> hvps) {}
 
-    private static HvpGraph hvpGraph(ConformanceCase c) {
-        Built b = build(c);
+    private static HvpGraph hvpGraph(ConformanceCase c, Backend backend) {
+        Built b = build(c, backend);
         List<Tensor> wrt = b.differentiable(c);
         List<Tensor> grads = Autodiff.grad(b.out(), wrt);
         List<Tensor> vs = new ArrayList<>();
         for (int i = 0; i < b.inputs().size(); i++) {
-            if (!c.inputs().get(i).integer()) vs.add(b.g().input("__v_" + i, c.inputs().get(i).value().shape()));
+            if (!c.inputs().get(i).integer()) vs.add(b.g().input("__v_" + i, floatType(b), c.inputs().get(i).value().shape()));
         }
         return new HvpGraph(b, vs, Autodiff.jvp(grads, wrt, vs));
     }
 
-    private static Check hvp(ConformanceCase c) {
-        HvpGraph h = hvpGraph(c);
+    private static Check hvp(ConformanceCase c, Backend backend) {
+        HvpGraph h = hvpGraph(c, backend);
         int k = 0;
         for (int i = 0; i < c.inputs().size(); i++) if (!c.inputs().get(i).integer()) h.b().feeds().put(h.vs().get(k++), c.hvpVector().get(i));
-        return comparePerInput("hvp", c, c.hvp(), Interpreter.run(h.b().g(), h.b().feeds(), h.hvps()));
+        return comparePerInput("hvp", c, backend, c.hvp(), eval(h.b(), h.hvps()));
     }
 
-    private static Check hessian(ConformanceCase c) {
-        HvpGraph h = hvpGraph(c);
+    private static Check hessian(ConformanceCase c, Backend backend) {
+        HvpGraph h = hvpGraph(c, backend);
         int n = 0;
         for (Tensor v : h.vs()) n += v.shape().size();
         double[] hess = new double[n * n];
@@ -181,26 +191,26 @@ public final class Conformance {
                 offset += e.length;
             }
             int col = 0;
-            for (NdArray part : Interpreter.run(h.b().g(), h.b().feeds(), h.hvps())) {
+            for (NdArray part : eval(h.b(), h.hvps())) {
                 for (double d : part.data()) hess[row * n + col++] = d;
             }
         }
-        return compare("hessian", c, c.hessian(), NdArray.of(Shape.of(n, n), hess));
+        return compare("hessian", backend.tolerance(c), c.hessian(), NdArray.of(Shape.of(n, n), hess));
     }
 
     /** Compares the per-input results with the expected entries of the differentiable inputs. */
-    private static Check comparePerInput(String name, ConformanceCase c, List<NdArray> expected, List<NdArray> actual) {
+    private static Check comparePerInput(String name, ConformanceCase c, Backend backend, List<NdArray> expected, List<NdArray> actual) {
         int k = 0;
         for (int i = 0; i < c.inputs().size(); i++) {
             if (c.inputs().get(i).integer()) continue;
-            Check one = compare(name + "[" + c.inputs().get(i).name() + "]", c, expected.get(i), actual.get(k++));
+            Check one = compare(name + "[" + c.inputs().get(i).name() + "]", backend.tolerance(c), expected.get(i), actual.get(k++));
             if (one.status() != Status.PASSED) return new Check(name, one.status(), one.detail());
         }
         return new Check(name, Status.PASSED, "");
     }
 
     /** numpy allclose: {@code |a - e| <= atol + rtol * |e|} everywhere, shapes equal. */
-    static Check compare(String name, ConformanceCase c, NdArray expected, NdArray actual) {
+    static Check compare(String name, Tolerance tol, NdArray expected, NdArray actual) {
         if (!expected.shape().equals(actual.shape())) {
             return new Check(name, Status.FAILED, name + ": shape " + actual.shape() + ", expected " + expected.shape());
         }
@@ -209,7 +219,7 @@ public final class Conformance {
         double[] e = expected.data(), a = actual.data();
         for (int i = 0; i < e.length; i++) {
             double err = Math.abs(a[i] - e[i]);
-            if (!(err <= c.atol() + c.rtol() * Math.abs(e[i]))) {
+            if (!tol.accepts(e[i], a[i])) {
                 if (first < 0) first = i;
                 maxErr = Double.isNaN(err) ? Double.NaN : Double.isNaN(maxErr) ? maxErr : Math.max(maxErr, err);
             } else if (!Double.isNaN(maxErr)) {
@@ -219,7 +229,7 @@ public final class Conformance {
         if (first < 0) return new Check(name, Status.PASSED, "");
         return new Check(name, Status.FAILED, String.format("%s: max abs error %.3e, first mismatch at flat index %d %s:"
                 + " expected %s, got %s (rtol %.1e, atol %.1e)", name, maxErr, first,
-                Arrays.toString(unflat(expected.shape(), first)), e[first], a[first], c.rtol(), c.atol()));
+                Arrays.toString(unflat(expected.shape(), first)), e[first], a[first], tol.rtol(), tol.atol()));
     }
 
     private static int[] unflat(Shape s, int f) {
@@ -231,8 +241,11 @@ public final class Conformance {
         return idx;
     }
 
-    /** Per-family table, failure details, reasons for unsupported checks, and the summary last line. */
-    public static String report(List<Result> results) {
+    /**
+     * The line {@code backend: NAME}, the per-family table, failure details, reasons for
+     * unsupported checks, and the summary last line {@code conformance: N passed, M failed, K unsupported}.
+     */
+    public static String report(Backend backend, List<Result> results) {
         String[] checkNames = {"output", "vjp", "jvp", "grad", "hvp", "hessian"};
         Map<String, int[]> fam = new TreeMap<>();
         Map<String, int[][]> famChecks = new TreeMap<>();
@@ -262,6 +275,7 @@ public final class Conformance {
             }
         }
         StringBuilder sb = new StringBuilder();
+        sb.append("backend: ").append(backend.label()).append('\n');
         sb.append(String.format("%-14s %6s %7s %7s %12s", "family", "cases", "passed", "failed", "unsupported"));
         for (String n : checkNames) sb.append(String.format(" %9s", n));
         sb.append('\n');

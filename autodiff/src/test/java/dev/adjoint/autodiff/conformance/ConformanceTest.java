@@ -13,16 +13,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The conformance suite as a user feature: runs every case found in the directory named by the
- * system property {@code conformance.dir} (default: the copy in the test resources), prints a
- * table per family and the line {@code conformance: N passed, M failed, K unsupported}.
+ * The conformance suite as a user feature: runs every case found (recursively) in the directory
+ * named by the system property {@code conformance.dir} (default: the copy in the test resources,
+ * part 1 and part 2 in {@code v2/}) on the backend named by {@code conformance.backend}
+ * ({@code interpreter}, the default, {@code cpu} or {@code cpu-f64}; see {@link Backend}), prints
+ * {@code backend: NAME}, a table per family and the line
+ * {@code conformance: N passed, M failed, K unsupported}.
  *
  * <p>{@code mvn -pl autodiff -am test -Dconformance.dir=DIR} runs it on another directory (a
- * relative DIR is resolved against the current directory, else against the Maven root).
+ * relative DIR is resolved against the current directory, else against the Maven root). A plain
+ * {@code mvn test} runs it three times, once per backend (autodiff's pom.xml).
  */
 class ConformanceTest {
-    /** The number of cases in the bundled suite. */
-    private static final int BUNDLED_CASES = 166;
+    /** The number of cases in the bundled suite: 166 in part 1, 61 in part 2. */
+    private static final int BUNDLED_CASES = 166 + 61;
 
     static Path casesDir() {
         String prop = System.getProperty("conformance.dir");
@@ -50,26 +54,27 @@ class ConformanceTest {
         }
     }
 
-    private static List<Conformance.Result> runAll(List<ConformanceCase> cases) {
+    private static List<Conformance.Result> runAll(List<ConformanceCase> cases, Backend backend) {
         List<Conformance.Result> out = new ArrayList<>();
-        for (ConformanceCase c : cases) out.add(Conformance.run(c));
+        for (ConformanceCase c : cases) out.add(Conformance.run(c, backend));
         return out;
     }
 
     /**
      * Every check of every case: output, vjp, jvp, and for hvp cases grad, hvp and the Hessian.
-     * Fails when any check fails or is unsupported; for the bundled suite, all 166 cases must be there.
+     * Fails when any check fails or is unsupported; for the bundled suite, all 227 cases must be there.
      */
     @Test void allChecks() {
+        Backend backend = Backend.of(System.getProperty("conformance.backend"));
         Path dir = casesDir();
         List<ConformanceCase> cases = ConformanceCase.loadAll(dir);
         assertFalse(cases.isEmpty(), "conformance: no cases (*.json) under " + dir.toAbsolutePath());
         if (isBundled(dir)) assertEquals(BUNDLED_CASES, cases.size(), "bundled suite size");
-        List<Conformance.Result> results = runAll(cases);
-        String report = Conformance.report(results);
+        List<Conformance.Result> results = runAll(cases, backend);
+        String report = Conformance.report(backend, results);
         System.out.println("conformance cases from " + dir.toAbsolutePath() + "\n" + report);
         long failed = results.stream().filter(r -> r.status() == Conformance.Status.FAILED).count();
         long unsupported = results.stream().filter(r -> r.status() == Conformance.Status.UNSUPPORTED).count();
-        assertTrue(failed == 0 && unsupported == 0, report.substring(report.lastIndexOf('\n') + 1));
+        assertTrue(failed == 0 && unsupported == 0, "backend " + backend + ": " + report.substring(report.lastIndexOf('\n') + 1));
     }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.autodiff.conformance;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Nn;
 import dev.adjoint.graph.Tensor;
@@ -24,19 +25,26 @@ public final class Expr {
     private final String src;
     private final Graph g;
     private final Map<String, Tensor> names;
+    /** The type of number literals: that of the float inputs, so that {@code 1+x} type-checks on f64 graphs too. */
+    private final DType floatType;
     private int pos;
 
-    private Expr(String src, Graph g, Map<String, Tensor> names) {
+    private Expr(String src, Graph g, Map<String, Tensor> names, DType floatType) {
         this.src = src;
         this.g = g;
         this.names = names;
+        this.floatType = floatType;
     }
 
     /** Parses {@code src} and builds it in {@code g}, names resolving to the case inputs. */
     public static Tensor parse(String src, Graph g, List<ConformanceCase.Input> inputs, List<Tensor> tensors) {
         Map<String, Tensor> names = new HashMap<>();
-        for (int i = 0; i < inputs.size(); i++) names.put(inputs.get(i).name(), tensors.get(i));
-        Expr p = new Expr(src, g, names);
+        DType floatType = DType.F32;
+        for (int i = 0; i < inputs.size(); i++) {
+            names.put(inputs.get(i).name(), tensors.get(i));
+            if (tensors.get(i).dtype().isFloat()) floatType = tensors.get(i).dtype();
+        }
+        Expr p = new Expr(src, g, names, floatType);
         Tensor t = p.expr();
         p.skipSpace();
         if (p.pos != src.length()) throw p.error("unexpected '" + src.charAt(p.pos) + "'");
@@ -89,7 +97,7 @@ public final class Expr {
                 if (pos < src.length() && (src.charAt(pos) == '+' || src.charAt(pos) == '-')) pos++;
                 while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
             }
-            return g.constant(Double.parseDouble(src.substring(start, pos)));
+            return g.constant(Double.parseDouble(src.substring(start, pos)), floatType);
         }
         if (Character.isLetter(c) || c == '_') {
             int start = pos;

@@ -15,6 +15,9 @@ import java.util.List;
  * {@code y[n, o, c_y] = sum_{t, c_x} xd[n, o*stride + t*rhsDilation - padLo, c_x] k[t, c_x, c_y]}.
  * With {@code La = (L-1)*lhsDilation + 1} and {@code Kd = (K-1)*rhsDilation + 1}, the output size
  * is {@code floor((La + padLo + padHi - Kd) / stride) + 1}, or 0 when the window does not fit.
+ *
+ * <p>Bilinear; its transposes are convolutions too, whose attributes and operand layouts this
+ * record computes: {@link #inputGradient} and {@link #kernelGradient}.
  */
 public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints rhsDilation, int groups)
         implements BilinearOp {
@@ -54,6 +57,114 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
             throw Rules.error("conv: spatial axis " + axis + " would have output size " + out + ", too large for one axis");
         }
         return (int) out;
+    }
+
+    /**
+     * A convolution's transpose with respect to one operand, itself a convolution: for operands
+     * {@code a}, {@code b} the result is {@code out(conv(lhs(a), rhs(b)))}, each {@link Relayout}
+     * a fixed rearrangement (usually the identity). Builders only apply {@link Relayout#ops()} and
+     * add {@code conv}.
+     *
+     * @param conv the transposed convolution's attributes
+     * @param lhs the rearrangement of its first operand
+     * @param rhs the rearrangement of its kernel operand
+     * @param out the rearrangement of its result into the differentiated operand's layout
+     */
+    public record Transposed(Conv conv, Relayout lhs, Relayout rhs, Relayout out) {}
+
+    /**
+     * The transpose with respect to {@code x} (docs/ARCHITECTURE.md, conv transposes): applied to
+     * the cotangent {@code dy} (shape {@code y}) and the kernel {@code k}, it gives {@code dx}.
+     * The kernel is reversed along its spatial axes and its channel axes are swapped group by
+     * group ({@code [K.., Cin/G, G, Cout/G] -> [K.., Cout/G, G, Cin/G]}); the conv has stride
+     * {@code lhsDilation}, lhs dilation {@code stride}, the same rhs dilation and, per axis with
+     * {@code La = (L-1)a+1}, {@code Kd = (K-1)d+1}, {@code Os = (O-1)s+1}, padding
+     * {@code lo' = Kd-1-lo}, {@code hi' = La+Kd-1-Os-lo'}. Its output has length {@code La} for
+     * any {@code O} (a transposed convolution with output padding relies on that).
+     *
+     * @param x the shape of the forward input (only its spatial lengths are read)
+     * @param k the shape of the forward kernel {@code [K.., Cin/G, Cout]}
+     * @param y the shape of the cotangent {@code [N, O.., Cout]}
+     */
+    public Transposed inputGradient(Shape x, Shape k, Shape y) {
+        int r = spatialRank();
+        int cinG = k.dim(r), coutG = k.dim(r + 1) / groups;
+        int[] spatial = java.util.Arrays.copyOf(k.dims(), r);
+        Relayout swap;
+        if (groups == 1) {
+            swap = Relayout.transpose(k, Ints.of(append(Ints.range(r).toArray(), r + 1, r)));
+        } else {
+            // k[K.., ci, g*coutG + co] -> k'[K.., co, g*cinG + ci]
+            swap = new Relayout(k, Shape.of(append(spatial, cinG, groups, coutG)),
+                    Ints.of(append(Ints.range(r).toArray(), r + 2, r + 1, r)),
+                    Shape.of(append(spatial, coutG, groups * cinG)), Ints.of());
+        }
+        int[] st = new int[r], lo = new int[r], hi = new int[r], lhsDil = new int[r], rhsDil = new int[r];
+        for (int a = 0; a < r; a++) {
+            int l = x.dim(a + 1), kn = k.dim(a), o = y.dim(a + 1);
+            int s = strides.get(a), ad = lhsDilation.get(a), d = rhsDilation.get(a);
+            int la = (l - 1) * ad + 1, kd = (kn - 1) * d + 1, os = (o - 1) * s + 1;
+            st[a] = ad;
+            lhsDil[a] = s;
+            rhsDil[a] = d;
+            lo[a] = kd - 1 - padLo.get(a);
+            hi[a] = la + kd - 1 - os - lo[a];
+        }
+        Conv t = new Conv(Ints.of(st), Ints.of(lo), Ints.of(hi), Ints.of(lhsDil), Ints.of(rhsDil), groups);
+        Shape dx = t.infer(List.of(y, swap.merged()));
+        return new Transposed(t, Relayout.identity(y), swap.reversing(Ints.range(r)), Relayout.identity(dx));
+    }
+
+    /**
+     * The transpose with respect to the kernel: applied to {@code x} and the cotangent {@code dy}
+     * (shape {@code y}), it gives {@code dk}. One grouped conv, no per-group slicing: x is laid
+     * out as {@code [Cin/G, S.., G*N]} (batch and channel exchanged, channel index {@code g*N + n}),
+     * the cotangent as the kernel {@code [O.., N, Cout]}; stride {@code rhsDilation}, lhs dilation
+     * {@code lhsDilation}, rhs dilation {@code stride}, {@code lo' = lo},
+     * {@code hi' = (Os-La)+(Kd-lo-1)}; the result {@code [Cin/G, K.., Cout]} is transposed to
+     * {@code [K.., Cin/G, Cout]}. Group g of this conv sees exactly group g's input channels for
+     * every batch element against group g's output channels: group g's kernel gradient.
+     *
+     * @param x the shape of the forward input {@code [N, S.., Cin]}
+     * @param k the shape of the forward kernel (only its spatial lengths are read)
+     * @param y the shape of the cotangent {@code [N, O.., Cout]}
+     */
+    public Transposed kernelGradient(Shape x, Shape k, Shape y) {
+        int r = spatialRank();
+        int n = x.dim(0), cinG = x.dim(r + 1) / groups;
+        int[] xSpatial = java.util.Arrays.copyOfRange(x.dims(), 1, r + 1);
+        int[] middle = new int[r];
+        for (int a = 0; a < r; a++) middle[a] = a + 1;
+        Relayout xs;
+        if (groups == 1) {
+            xs = Relayout.transpose(x, Ints.of(append(append(new int[] {r + 1}, middle), 0))); // [Cin, S.., N]
+        } else {
+            xs = new Relayout(x, Shape.of(append(append(new int[] {n}, xSpatial), groups, cinG)),
+                    Ints.of(append(append(new int[] {r + 2}, middle), r + 1, 0)),
+                    Shape.of(append(append(new int[] {cinG}, xSpatial), groups * n)), Ints.of()); // [Cin/G, S.., G*N]
+        }
+        int[] toKernel = append(middle, 0, r + 1); // [N, O.., Cout] -> [O.., N, Cout]; also [Cin/G, K.., Cout] -> [K.., Cin/G, Cout]
+        Relayout dys = Relayout.transpose(y, Ints.of(toKernel));
+        int[] st = new int[r], lo = new int[r], hi = new int[r], lhsDil = new int[r], rhsDil = new int[r];
+        for (int a = 0; a < r; a++) {
+            int l = x.dim(a + 1), kn = k.dim(a), o = y.dim(a + 1);
+            int s = strides.get(a), ad = lhsDilation.get(a), d = rhsDilation.get(a);
+            int la = (l - 1) * ad + 1, kd = (kn - 1) * d + 1, os = (o - 1) * s + 1;
+            st[a] = d;
+            lhsDil[a] = ad;
+            rhsDil[a] = s;
+            lo[a] = padLo.get(a);
+            hi[a] = (os - la) + (kd - lo[a] - 1);
+        }
+        Conv t = new Conv(Ints.of(st), Ints.of(lo), Ints.of(hi), Ints.of(lhsDil), Ints.of(rhsDil), groups);
+        Shape res = t.infer(List.of(xs.merged(), dys.merged()));
+        return new Transposed(t, xs, dys, Relayout.transpose(res, Ints.of(toKernel)));
+    }
+
+    private static int[] append(int[] head, int... tail) {
+        int[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, out, head.length, tail.length);
+        return out;
     }
 
     @Override public String name() { return "conv"; }

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * {@code slice(x, start, stop, step)}: numpy's {@code x[start:stop:step]} on every axis with
  * {@code 0 <= start <= stop <= size} and {@code step >= 1}; a step above 1 is striding. Its
- * transpose is a pad with {@code lo = start} and {@code interior = step - 1}.
+ * transpose is a pad with {@code lo = start} and {@code interior = step - 1}: {@link #transposed(Shape)}.
  */
 public record Slice(Ints start, Ints stop, Ints step) implements LinearOp {
     /** Validates lengths, ordering and steps. */
@@ -44,5 +44,23 @@ public record Slice(Ints start, Ints stop, Ints step) implements LinearOp {
     @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() {
         return "start=" + start + " stop=" + stop + (step.all(1) ? "" : " step=" + step);
+    }
+
+    /**
+     * This slice's transpose for an input of shape {@code input}: the pad that puts each element
+     * back where it was taken from, zeros elsewhere: {@code lo = start}, {@code interior = step - 1},
+     * and {@code hi} up to the input's size.
+     */
+    public Pad transposed(Shape input) {
+        Shape out = infer(List.of(input));
+        int r = input.rank();
+        int[] lo = new int[r], hi = new int[r], in = new int[r];
+        for (int a = 0; a < r; a++) {
+            int m = out.dim(a), s = step.get(a);
+            lo[a] = start.get(a);
+            in[a] = s - 1;
+            hi[a] = input.dim(a) - lo[a] - (m == 0 ? 0 : (m - 1) * s + 1);
+        }
+        return new Pad(Ints.of(lo), Ints.of(hi), Ints.of(in));
     }
 }

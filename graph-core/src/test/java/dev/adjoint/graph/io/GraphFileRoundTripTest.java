@@ -173,6 +173,23 @@ class GraphFileRoundTripTest {
         assertSameGraph(g, GraphFile.read(new ByteArrayInputStream(bytes(g))));
     }
 
+    /** Inputs, constants and iotas of every element type keep their type (and integer constants their values). */
+    @Test void everyElementTypeRoundTrips() throws IOException {
+        Graph g = new Graph();
+        for (DType t : DType.values()) {
+            Tensor in = g.input("in_" + t.label(), t, 2);
+            g.constant(t, Shape.of(2), 0, 1);
+            if (t != DType.BOOL) g.iota(Shape.of(2, 3), 1, t);
+            in.convert(t == DType.F32 ? DType.I64 : DType.F32);
+        }
+        g.constant(DType.I64, Shape.of(2), -9007199254740992.0, 9007199254740992.0); // +-2^53, the i64 range a double holds
+        Graph loaded = GraphFile.read(new ByteArrayInputStream(bytes(g)));
+        assertSameGraph(g, loaded);
+        Set<DType> types = new HashSet<>();
+        for (Node n : loaded.nodes()) types.add(n.dtype());
+        assertEquals(Set.of(DType.values()), types);
+    }
+
     @Test void emptyGraphRoundTrips() throws IOException {
         Graph loaded = GraphFile.read(new ByteArrayInputStream(bytes(new Graph())));
         assertEquals(0, loaded.size());

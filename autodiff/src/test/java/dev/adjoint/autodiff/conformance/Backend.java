@@ -1,0 +1,143 @@
+package dev.adjoint.autodiff.conformance;
+
+import dev.adjoint.cpu.Cpu;
+import dev.adjoint.cpu.Plan;
+import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Interpreter;
+import dev.adjoint.graph.NdArray;
+import dev.adjoint.graph.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What evaluates a case's graphs, chosen with {@code -Dconformance.backend=NAME}. Every backend
+ * runs the same graphs (the op, its vjp, jvp and for {@code hvp} cases the grad, hvp and Hessian),
+ * built with float inputs of {@link #floatType()} and integer inputs as i64.
+ */
+public enum Backend {
+    /** The float64 reference interpreter on f32 graphs (it computes every float type in f64); each case's tolerance. */
+    INTERPRETER("interpreter", DType.F32),
+    /** The executor ({@code Cpu.compile}) in f32, with SCHEMA.md's float32 tolerances. */
+    CPU("cpu", DType.F32),
+    /** The executor on f64 graphs, with each case's tolerance. */
+    CPU_F64("cpu-f64", DType.F64);
+
+    /**
+     * Families that compose many ops (SCHEMA.md names nn, conv and higher_order; part 2's norm and
+     * attention are composites of the same kind: reductions, divisions by a variance, softmax and
+     * matmuls chained), for which SCHEMA.md's float32 rule is the looser rtol 1e-3, atol 1e-4.
+     */
+    private static final Set<String> LONG_CHAIN_FAMILIES = Set.of("nn", "conv", "higher_order", "norm", "attention");
+
+    private final String label;
+    private final DType floatType;
+
+    Backend(String label, DType floatType) {
+        this.label = label;
+        this.floatType = floatType;
+    }
+
+    /** The name used by {@code -Dconformance.backend}. */
+    public String label() { return label; }
+
+    /** The element type of the float inputs of the graphs this backend runs. */
+    public DType floatType() { return floatType; }
+
+    /**
+     * The backend named {@code name}; null or blank means {@link #INTERPRETER}.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static Backend of(String name) {
+        if (name == null || name.isBlank()) return INTERPRETER;
+        for (Backend b : values()) if (b.label.equals(name.trim())) return b;
+        throw new IllegalArgumentException("conformance.backend \"" + name + "\" is unknown; use interpreter, cpu or cpu-f64");
+    }
+
+    /**
+     * The allclose tolerance for {@code c} on this backend: the case's own for the float64
+     * backends; for {@link #CPU} the float32 rule of SCHEMA.md section 3 (or the case's, if looser),
+     * since the inputs themselves are rounded to float32.
+     */
+    public Tolerance tolerance(ConformanceCase c) {
+        Tolerance own = new Tolerance(c.rtol(), c.atol());
+        return switch (this) {
+            case INTERPRETER, CPU_F64 -> own;
+            case CPU -> {
+                Tolerance f32 = LONG_CHAIN_FAMILIES.contains(c.family()) ? new Tolerance(1e-3, 1e-4) : new Tolerance(1e-4, 1e-5);
+                yield new Tolerance(Math.max(own.rtol(), f32.rtol()), Math.max(own.atol(), f32.atol()));
+            }
+        };
+    }
+
+    /**
+     * Evaluates {@code outputs} of {@code g} with {@code feeds} (values for at least the inputs the
+     * outputs depend on), returning the values as float64 arrays of the outputs' types and shapes.
+     *
+     * @throws UnsupportedOperationException if the executor cannot compile a node (an op or type it lacks)
+     */
+    public List<NdArray> run(Graph g, Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
+        return switch (this) {
+            case INTERPRETER -> Interpreter.run(g, feeds, outputs);
+            case CPU, CPU_F64 -> runCompiled(feeds, outputs);
+        };
+    }
+
+    private static List<NdArray> runCompiled(Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
+        Plan plan = Cpu.compile(outputs);
+        List<Tensor> inputs = plan.inputs();
+        // Interim, until the executor's typed Plan API (run(Object...), outputAsDoubles) is merged:
+        // float32 feeds and outputs only.
+        float[][] args = new float[inputs.size()][];
+        for (int i = 0; i < args.length; i++) {
+            Tensor t = inputs.get(i);
+            NdArray v = feeds.get(t);
+            if (v == null) throw new IllegalArgumentException("conformance: no value for input " + t);
+            if (t.dtype() != DType.F32) throw new UnsupportedOperationException("executor: no typed feeds yet (" + t + ")");
+            args[i] = (float[]) array(t.dtype(), v.data());
+        }
+        plan.run(args);
+        List<NdArray> out = new ArrayList<>(outputs.size());
+        for (int i = 0; i < outputs.size(); i++) {
+            Tensor t = outputs.get(i);
+            if (t.dtype() != DType.F32) throw new UnsupportedOperationException("executor: no typed outputs yet (" + t + ")");
+            float[] o = plan.output(i);
+            double[] d = new double[o.length];
+            for (int j = 0; j < o.length; j++) d[j] = o[j];
+            out.add(new NdArray(t.dtype(), t.shape(), d));
+        }
+        return out;
+    }
+
+    /** A feed in the executor's array type for {@code type}: float[], double[], int[], long[] or boolean[]. */
+    static Object array(DType type, double[] v) {
+        return switch (type) {
+            case F32 -> {
+                float[] a = new float[v.length];
+                for (int i = 0; i < v.length; i++) a[i] = (float) v[i];
+                yield a;
+            }
+            case F64 -> v.clone();
+            case I32 -> {
+                int[] a = new int[v.length];
+                for (int i = 0; i < v.length; i++) a[i] = (int) v[i];
+                yield a;
+            }
+            case I64 -> {
+                long[] a = new long[v.length];
+                for (int i = 0; i < v.length; i++) a[i] = (long) v[i];
+                yield a;
+            }
+            case BOOL -> {
+                boolean[] a = new boolean[v.length];
+                for (int i = 0; i < v.length; i++) a[i] = v[i] != 0;
+                yield a;
+            }
+        };
+    }
+
+    @Override public String toString() { return label; }
+}
