@@ -233,7 +233,7 @@ final class TransposeRules {
     }
 
     /**
-     * conv's transpose with respect to x (DESIGN.md): a conv of the cotangent with the kernel
+     * conv's transpose with respect to x (docs/ARCHITECTURE.md): a conv of the cotangent with the kernel
      * reversed along its spatial axes and its channel axes swapped group by group, with stride
      * {@code lhsDilation}, lhs dilation {@code stride}, the same rhs dilation, and padding
      * {@code lo' = Kd - 1 - lo}, {@code hi' = La + Kd - 1 - Os - lo'}.
@@ -269,7 +269,7 @@ final class TransposeRules {
     }
 
     /**
-     * conv's transpose with respect to the kernel (DESIGN.md): a conv whose input is x with batch
+     * conv's transpose with respect to the kernel (docs/ARCHITECTURE.md): a conv whose input is x with batch
      * and channel roles exchanged and whose kernel is the cotangent, with stride {@code rhsDilation},
      * lhs dilation {@code lhsDilation}, rhs dilation {@code stride}, padding {@code lo' = lo},
      * {@code hi' = (Os - La) + (Kd - lo - 1)}. Groups need no slicing: x's channels are laid out

@@ -4,7 +4,7 @@ import dev.adjoint.graph.Shape;
 import java.util.List;
 
 /**
- * A primitive of the op set (DESIGN.md, "The op set"): an immutable record whose attributes are
+ * A primitive of the op set (docs/ARCHITECTURE.md, "The graph and the op set"): an immutable record whose attributes are
  * validated when it is made, and which knows its own shape rule.
  *
  * <p>The hierarchy is sealed so that every {@code switch} over ops is exhaustive: adding a
