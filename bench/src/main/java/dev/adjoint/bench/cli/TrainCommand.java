@@ -117,7 +117,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + "] -> logits, and the parameters by name)");
         }
         if (plot != null) {
-            TrainingPlot.write(m.describe() + ", " + opt.describe() + ", " + d.description(), result.epochs(), plot);
+            TrainingPlot.write(m.describe() + ", " + opt.describe(), d.description() + ", batch " + batch + ", " + splitter.threads() + " thread(s)",
+                    result.epochs(), plot);
             out.println("wrote the training curves to " + plot);
         }
         out.flush();
@@ -158,7 +159,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         @Override public void stepDone(int step, double runningLoss) {
             bar.stepBy(batch);
-            if (step % 8 == 0) bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", runningLoss));
+            if (step % 8 == 0) bar.setExtraMessage(String.format(Locale.ROOT, "  loss %.4f", runningLoss));
         }
 
         @Override public void epochDone(Trainer.Epoch e) {

@@ -18,8 +18,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 public final class TrainingPlot {
     private TrainingPlot() {}
 
-    /** Writes the chart of {@code epochs} to {@code file} (800 x 500 pixels). */
-    public static void write(String title, List<Trainer.Epoch> epochs, Path file) throws IOException {
+    /** Writes the chart of {@code epochs} to {@code file} (800 x 500 pixels), with a title and a smaller subtitle. */
+    public static void write(String title, String subtitle, List<Trainer.Epoch> epochs, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYSeries loss = new XYSeries("training loss"), acc = new XYSeries("test accuracy (%)");
         for (Trainer.Epoch e : epochs) {
@@ -28,6 +28,7 @@ public final class TrainingPlot {
         }
         NumberAxis x = new NumberAxis("epoch");
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setAutoRangeIncludesZero(false);
         NumberAxis lossAxis = new NumberAxis("mean training loss (cross-entropy)");
         lossAxis.setAutoRangeIncludesZero(false);
         NumberAxis accAxis = new NumberAxis("test accuracy (%)");
@@ -43,6 +44,7 @@ public final class TrainingPlot {
         lossAxis.setLabelPaint(new Color(0xc62828));
         accAxis.setLabelPaint(new Color(0x1565c0));
         JFreeChart chart = new JFreeChart(title, new Font("SansSerif", Font.BOLD, 15), plot, true);
+        chart.addSubtitle(new org.jfree.chart.title.TextTitle(subtitle, new Font("SansSerif", Font.PLAIN, 12)));
         chart.setBackgroundPaint(Color.WHITE);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 500);
     }
