@@ -26,8 +26,9 @@ public record Limits(int threads, int lanes, double peakGflops, double bandwidth
             float[] sink = new float[threads];
             List<Callable<Long>> fma = new ArrayList<>();
             // Warm-up: many short calls, so that the loop is compiled (with the vector intrinsics) as a whole method.
-            // Until C2 has compiled it the loop runs boxed, a thousand times slower; compiling can take
-            // seconds on a loaded machine. So: short calls until two in a row agree (at most 5 s).
+            // Until C2 has compiled it the loop runs boxed, a thousand times slower. Many one-block calls
+            // get it compiled as a whole method; then 20 ms calls until two in a row agree (at most 5 s).
+            for (int i = 0; i < 20_000; i++) PeakFlops.run(0, sink);
             double previous = 0;
             for (long giveUp = System.nanoTime() + 5_000_000_000L; System.nanoTime() < giveUp; ) {
                 long t0 = System.nanoTime();

@@ -48,8 +48,11 @@ public final class RooflinePlot {
         data.addSeries(measured);
         LogAxis x = new LogAxis("arithmetic intensity (FLOP per byte of memory traffic)");
         LogAxis y = new LogAxis("GFLOP/s (float32)");
-        x.setSmallestValue(1e-3);
-        y.setSmallestValue(1e-3);
+        for (LogAxis a : new LogAxis[] {x, y}) {
+            a.setSmallestValue(1e-3);
+            a.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));  // one tick per power of ten
+            a.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+        }
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
         r.setSeriesLinesVisible(0, true);
         r.setSeriesShapesVisible(0, false);
