@@ -119,7 +119,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         String line() {
             String extra = c.examples() > 0 ? String.format(Locale.ROOT, ", %.0f examples/s", c.examples() / t.secondsPerRun()) : "";
-            String over = fraction() > 1 ? " [above the measured limit: that loop falls short of this core's peak]" : "";
+            String over = fraction() > 1 ? " [above the measured " + (c.memoryBound() ? "bandwidth" : "peak")
+                    + ": the machine was busier while it was measured, or its loop falls short]" : "";
             return String.format(Locale.ROOT, "%-12s %8.2f %-7s %5.1f%% of %s  (spread %.0f%% over %d reps, %.3f ms per run; %s%s)%s",
                     c.name(), rate(), unit(), 100 * fraction(), c.memoryBound() ? "bandwidth" : "peak", 100 * t.spread(), t.repetitions(),
                     1e3 * t.secondsPerRun(), c.size(), extra, over);
