@@ -32,8 +32,10 @@ final class ElementwiseOps {
         binary(m, "GreaterOrEqual", Tensor::ge, NUMBERS);
         put(m, "Pow", Set.of(), c -> {
             Tensor x = c.in(0), y = c.in(1);
-            c.requireType(x, "the base", FLOATS);
-            return List.of(x.pow(y.convert(x.dtype())));
+            c.requireType(x, "the base", NUMBERS);
+            if (x.dtype().isFloat()) return List.of(x.pow(y.convert(x.dtype())));
+            // Integer powers: computed in float64 (exact for results below 2^53) and rounded back.
+            return List.of(x.convert(DType.F64).pow(y.convert(DType.F64)).round().convert(x.dtype()));
         });
         put(m, "Mod", Set.of("fmod"), c -> {
             Tensor a = c.in(0), b = c.in(1);
@@ -58,6 +60,9 @@ final class ElementwiseOps {
         unary(m, "Cos", Tensor::cos, FLOATS);
         unary(m, "Tan", x -> x.sin().div(x.cos()), FLOATS);
         unary(m, "Atan", Tensor::atan, FLOATS);
+        // asin(x) = 2 atan(x / (1 + sqrt(1 - x^2))) and acos(x) = 2 atan(sqrt((1 - x) / (1 + x))): no cancellation near +-1.
+        unary(m, "Asin", x -> x.div(x.square().neg().add(1.0).sqrt().add(1.0)).atan().mul(2.0), FLOATS);
+        unary(m, "Acos", x -> x.neg().add(1.0).div(x.add(1.0)).sqrt().atan().mul(2.0), FLOATS);
         unary(m, "Sinh", x -> x.expm1().sub(x.neg().expm1()).mul(0.5), FLOATS);
         unary(m, "Cosh", x -> x.exp().add(x.neg().exp()).mul(0.5), FLOATS);
         unary(m, "Asinh", x -> {
@@ -133,7 +138,14 @@ final class ElementwiseOps {
             return List.of(y);
         });
         put(m, "Identity", Set.of(), c -> List.of(c.in(0)));
-        put(m, "Dropout", Set.of("ratio", "seed"), c -> {
+        put(m, "Shrink", Set.of("bias", "lambd"), c -> {
+            Tensor x = floatIn(c, 0);
+            double b = c.attrs.f("bias", 0), l = c.attrs.f("lambd", 0.5);
+            Tensor zero = c.scalar(0, x.dtype());
+            return List.of(Tensor.where(x.lt(-l), x.add(b), Tensor.where(x.gt(l), x.sub(b), zero)));
+        });
+        put(m, "Dropout", Set.of("ratio", "seed", "is_test"), c -> {
+            if (c.opset() < 7 && c.attrs.i("is_test", 0) != 1) throw c.attrs.badValue("is_test", "0 (training)");
             // Inference: the identity. training_mode (input 2) must be false when given.
             if (c.has(2) && c.constant(2, "training_mode").data()[0] != 0) {
                 throw c.unsupported("training_mode = true is not supported (inference only)", "Dropout training_mode");

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 public final class Importer {
     /** The default-domain opsets the op mappers are written for. */
-    public static final long MIN_OPSET = 7, MAX_OPSET = 17;
+    public static final long MIN_OPSET = 6, MAX_OPSET = 17;
 
     private Importer() {}
 
@@ -68,6 +68,11 @@ public final class Importer {
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         for (OnnxMl.ValueInfoProto vi : gp.getInputList()) {
             if (initNames.contains(vi.getName())) continue; // an initializer listed as an input (IR < 4): its default wins
+            NdArray fixed = options.inputValues().get(vi.getName());
+            if (fixed != null) {
+                env.bind(vi.getName(), g.constant(fixed.dtype(), fixed.shape(), fixed.data()));
+                continue;
+            }
             Tensor t = input(g, vi, source, options);
             inputs.put(vi.getName(), t);
             env.bind(vi.getName(), t);

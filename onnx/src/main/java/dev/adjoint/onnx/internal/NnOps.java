@@ -30,7 +30,8 @@ final class NnOps {
                 c -> pool(c, false));
         put(m, "GlobalAveragePool", Set.of(), c -> List.of(floatIn(c, 0).mean(spatial(c.in(0)), true)));
         put(m, "GlobalMaxPool", Set.of(), c -> List.of(floatIn(c, 0).reduceMax(spatial(c.in(0)), true)));
-        put(m, "BatchNormalization", Set.of("epsilon", "momentum", "training_mode", "spatial"), c -> {
+        put(m, "BatchNormalization", Set.of("epsilon", "momentum", "training_mode", "spatial", "is_test"), c -> {
+            if (c.opset() < 7 && c.attrs.i("is_test", 0) != 1) throw c.attrs.badValue("is_test", "0 (training)");
             if (c.attrs.i("training_mode", 0) != 0) throw c.attrs.badValue("training_mode", 1);
             if (c.attrs.i("spatial", 1) != 1) throw c.attrs.badValue("spatial", 0);
             if (c.outputCount > 1) throw c.unsupported("the running-statistics outputs are training mode", "BatchNormalization training outputs");

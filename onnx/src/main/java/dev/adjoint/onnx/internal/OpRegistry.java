@@ -15,6 +15,7 @@ public final class OpRegistry {
         IndexOps.register(m);
         ReduceOps.register(m);
         NnOps.register(m);
+        LossOps.register(m);
         OPS = Collections.unmodifiableMap(m);
     }
 

@@ -123,7 +123,8 @@ final class ShapeOps {
         put(m, "Concat", Set.of("axis"), c -> {
             Tensor[] xs = new Tensor[c.inputCount()];
             for (int i = 0; i < xs.length; i++) xs[i] = c.in(i);
-            int axis = c.axis(c.attrs.i("axis", 0), xs[0].rank(), "axis");
+            if (!c.attrs.has("axis") && c.opset() >= 4) throw c.unsupported("attribute axis is required", "Concat axis");
+            int axis = c.axis(c.attrs.i("axis", 1), xs[0].rank(), "axis");
             List<Tensor> nonEmpty = new ArrayList<>();
             for (Tensor t : xs) if (t.dim(axis) > 0) nonEmpty.add(t);
             if (nonEmpty.isEmpty()) nonEmpty.add(xs[0]);
@@ -132,6 +133,7 @@ final class ShapeOps {
         put(m, "Split", Set.of("axis", "split"), c -> {
             Tensor x = c.in(0);
             int axis = c.axis(c.attrs.i("axis", 0), x.rank(), "axis");
+            if (c.opset() < 13 && c.has(1)) throw c.unsupported("split as an input before opset 13", "Split split input");
             long[] split = c.opset() >= 13 ? (c.has(1) ? c.longs(1, "split") : null) : c.attrs.ints("split");
             int n = c.outputCount;
             int[] sizes = new int[n];
@@ -210,6 +212,13 @@ final class ShapeOps {
             return List.of(x.broadcastTo(target));
         });
         put(m, "Tile", Set.of(), c -> List.of(c.in(0).tile(toInts(c.longs(1, "repeats")))));
+        put(m, "EyeLike", Set.of("dtype", "k"), c -> {
+            Tensor x = c.in(0);
+            DType t = c.attrs.has("dtype") ? TensorData.dtype((int) c.attrs.i("dtype", 1), "attribute dtype of " + c.node.describe()) : x.dtype();
+            Shape s = x.shape();
+            Tensor d = c.g.iota(s, 1, DType.I64).sub(c.g.iota(s, 0, DType.I64));
+            return List.of(d.eq((double) c.attrs.i("k", 0)).convert(t));
+        });
         put(m, "DepthToSpace", Set.of("blocksize", "mode"), c -> {
             Tensor x = c.in(0);
             int b = (int) c.attrs.i("blocksize", 1), n = x.dim(0), ch = x.dim(1), h = x.dim(2), w = x.dim(3);
