@@ -246,7 +246,7 @@ final class Lowering {
                 View in = dense(operand(node, 0));
                 int out = output(node);
                 if (Storage.isFloatStorage(type)) {
-                    add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), out), in);
+                    add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), shape, out), in);
                 } else {
                     add(typedPad(in, p, shape, out), in);
                 }
