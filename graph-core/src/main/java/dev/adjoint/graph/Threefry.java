@@ -16,19 +16,25 @@ public final class Threefry {
      * as {@code (hi << 32) | lo} with {@code hi} the first output word.
      */
     public static long hash(int key0, int key1, int count0, int count1) {
-        int[] ks = {key0, key1, key0 ^ key1 ^ 0x1BD11BDA};
-        int x0 = count0 + ks[0], x1 = count1 + ks[1];
+        // The key schedule in locals, not an array: an array indexed by s % 3 is not scalar-replaced by C2,
+        // so it cost an allocation per block in the executor's random_bits kernel.
+        int k2 = key0 ^ key1 ^ 0x1BD11BDA;
+        int x0 = count0 + key0, x1 = count1 + key1;
         for (int round = 0; round < 20; round++) {
             x0 += x1;
             x1 = Integer.rotateLeft(x1, ROTATIONS[round % 8]);
             x1 ^= x0;
             if (round % 4 == 3) {
                 int s = round / 4 + 1;
-                x0 += ks[s % 3];
-                x1 += ks[(s + 1) % 3] + s;
+                x0 += schedule(s % 3, key0, key1, k2);
+                x1 += schedule((s + 1) % 3, key0, key1, k2) + s;
             }
         }
         return ((long) x0 << 32) | (x1 & 0xFFFFFFFFL);
+    }
+
+    private static int schedule(int i, int k0, int k1, int k2) {
+        return i == 0 ? k0 : i == 1 ? k1 : k2;
     }
 
     /**

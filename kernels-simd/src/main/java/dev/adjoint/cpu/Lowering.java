@@ -7,7 +7,9 @@ import dev.adjoint.graph.Node;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.graph.op.ArgReduce;
 import dev.adjoint.graph.op.Binary;
+import dev.adjoint.graph.op.BinaryFn;
 import dev.adjoint.graph.op.BroadcastInDim;
+import dev.adjoint.graph.op.Comparison;
 import dev.adjoint.graph.op.Compare;
 import dev.adjoint.graph.op.Concatenate;
 import dev.adjoint.graph.op.Constant;
@@ -18,7 +20,6 @@ import dev.adjoint.graph.op.Gather;
 import dev.adjoint.graph.op.DotGeneral;
 import dev.adjoint.graph.op.Input;
 import dev.adjoint.graph.op.Iota;
-import dev.adjoint.graph.op.Op;
 import dev.adjoint.graph.op.Pad;
 import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.op.Reduce;
@@ -33,10 +34,13 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.UnaryFn;
 import dev.adjoint.kernels.BinaryKernelOp;
 import dev.adjoint.kernels.CompareKernelOp;
 import dev.adjoint.kernels.ConvGeometry;
 import dev.adjoint.kernels.ConvWorkspace;
+import dev.adjoint.kernels.DConv;
+import dev.adjoint.kernels.DGemm;
 import dev.adjoint.kernels.FusedProgram;
 import dev.adjoint.kernels.GemmWorkspace;
 import dev.adjoint.kernels.ReduceKernelOp;
@@ -64,7 +68,7 @@ final class Lowering {
     enum Kind { INPUT, CONSTANT, SCRATCH, OUTPUT }
 
     /** The result: everything {@link Plan} needs. */
-    record Result(Step[] steps, Node[] owners, int[] outputSizes, float[][] buffers, int[] inputBuffers,
+    record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
                   Tensor[] inputs, int[] outputBuffers, long peakBytes) {}
 
     private final Graph graph;
@@ -79,7 +83,9 @@ final class Lowering {
     private final List<int[]> reads = new ArrayList<>();
     private final IntArrayList sizes = new IntArrayList();
     private final List<Kind> kinds = new ArrayList<>();
-    private final Int2ObjectOpenHashMap<float[]> constants = new Int2ObjectOpenHashMap<>();
+    private final List<DType> types = new ArrayList<>();
+    private final Int2ObjectOpenHashMap<Object> constants = new Int2ObjectOpenHashMap<>();
+    private final List<IndexSteps.ScatterAdd> scatters = new ArrayList<>();
     private final GemmWorkspace gemmWorkspace = new GemmWorkspace();
     private Node current;
 
@@ -101,8 +107,7 @@ final class Lowering {
         }
         for (Node node : graph.nodes()) {
             int id = node.id();
-            inlined[id] = isElementwise(node.op()) && uses[id] == 1 && !isOutput[id]
-                    && isElementwise(graph.node(consumer[id]).op());
+            inlined[id] = isElementwise(node) && uses[id] == 1 && !isOutput[id] && isElementwise(graph.node(consumer[id]));
         }
     }
 
@@ -121,6 +126,9 @@ final class Lowering {
         }
         int[] outputBuffers = new int[outputs.size()];
         for (int i = 0; i < outputs.size(); i++) outputBuffers[i] = l.pinOutput(outputs.get(i));
+        // A scatter into zeros whose result is a plan output (an array no other step writes) may
+        // clear only the rows it wrote last run; see IndexSteps.ScatterAdd.
+        for (IndexSteps.ScatterAdd sa : l.scatters) sa.sparseReset = l.kinds.get(sa.output()) == Kind.OUTPUT;
         return l.assign(inputBuffers, inputs, outputBuffers);
     }
 
@@ -129,25 +137,30 @@ final class Lowering {
     private void lowerNode(Node node) {
         int id = node.id();
         int[] shape = node.shape().dims();
-        if (node.dtype() != DType.F32 && node.dtype() != DType.BOOL) throw unsupported(node);
+        DType type = node.dtype();
         switch (node.op()) {
-            case Input in -> views[id] = View.dense(newBuffer(node.shape().size(), Kind.INPUT), shape);
+            case Input in -> views[id] = View.dense(newBuffer(node.shape().size(), Kind.INPUT, type), shape);
             case Constant c -> {
-                float[] data = new float[c.shape().size()];
-                for (int i = 0; i < data.length; i++) data[i] = (float) c.value(i);
-                views[id] = constant(data, shape);
+                double[] data = new double[c.shape().size()];
+                for (int i = 0; i < data.length; i++) data[i] = c.value(i);
+                views[id] = constant(Storage.of(type, data), type, shape);
             }
             case Iota iota -> {
-                float[] data = new float[node.shape().size()];
+                double[] data = new double[node.shape().size()];
                 int[] strides = View.denseStrides(shape);
                 for (int i = 0; i < data.length; i++) data[i] = (i / strides[iota.axis()]) % shape[iota.axis()];
-                views[id] = constant(data, shape);
+                views[id] = constant(Storage.of(type, data), type, shape);
             }
             case StopGradient s -> views[id] = operand(node, 0);
             case Unary u -> elementwise(node);
             case Binary b -> elementwise(node);
             case Compare c -> elementwise(node);
             case Select s -> elementwise(node);
+            case Convert c -> {
+                // Same storage and the same values (bool is 0/1 floats, see Storage): a view.
+                if (isViewConvert(node)) views[id] = operand(node, 0);
+                else elementwise(node);
+            }
             case BroadcastInDim b -> {
                 View in = operand(node, 0);
                 int[] strides = new int[shape.length];
@@ -179,45 +192,79 @@ final class Lowering {
             case ReduceSum r -> {
                 View in = operand(node, 0);
                 int out = output(node);
-                add(new Steps.Reduction(ReduceKernelOp.SUM, in, r.axes().toArray(), out), in);
+                if (type == DType.F32) add(new Steps.Reduction(ReduceKernelOp.SUM, in, r.axes().toArray(), out), in);
+                else add(Steps.TypedReduction.of(TypedKernels.Fn.SUM, type, in, r.axes().toArray(), node.shape().size(), out), in);
             }
             case Reduce r -> {
-                if (r.fn() != ReduceFn.MAX) throw unsupported(node);
                 View in = operand(node, 0);
                 int out = output(node);
-                add(new Steps.Reduction(ReduceKernelOp.MAX, in, r.axes().toArray(), out), in);
+                TypedKernels.Fn fn = switch (r.fn()) {
+                    case MAX -> TypedKernels.Fn.MAX;
+                    case MIN -> TypedKernels.Fn.MIN;
+                    case PROD -> TypedKernels.Fn.PROD;
+                };
+                if (type == DType.F32 && r.fn() == ReduceFn.MAX) add(new Steps.Reduction(ReduceKernelOp.MAX, in, r.axes().toArray(), out), in);
+                else add(Steps.TypedReduction.of(fn, type, in, r.axes().toArray(), node.shape().size(), out), in);
             }
-            case Convert c -> {
-                // bool masks are 0/1 floats in this executor, so bool -> f32 is the identity.
-                if (graph.node(node.inputs().get(0)).dtype() != DType.BOOL || c.to() != DType.F32) throw unsupported(node);
-                views[id] = operand(node, 0);
+            case ArgReduce a -> {
+                View in = operand(node, 0);
+                int out = output(node);
+                boolean max = switch (a.fn()) {
+                    case ARGMAX -> true;
+                    case ARGMIN -> false;
+                };
+                add(Steps.ArgReduction.of(max, in, a.axis(), out), in);
             }
-            case ArgReduce a -> throw unsupported(node);
-            case Cumsum c -> throw unsupported(node);
-            case Gather gth -> throw unsupported(node);
-            case TakeAlongAxis t -> throw unsupported(node);
-            case ScatterAdd sa -> throw unsupported(node);
-            case RandomBits rb -> throw unsupported(node);
+            case Cumsum c -> {
+                View in = operand(node, 0);
+                int out = output(node);
+                add(Steps.CumulativeSum.of(c.reverse(), type == DType.I32, in, c.axis(), out), in);
+            }
+            case Gather gth -> gather(node, gth);
+            case TakeAlongAxis t -> takeAlongAxis(node, t);
+            case ScatterAdd sa -> scatterAdd(node, sa);
+            case RandomBits rb -> {
+                View key = operand(node, 0);
+                int out = output(node);
+                add(new Steps.RandomBitsStep(key.buffer(), key.offset(), key.offset() + key.strides()[0], node.shape().size(), out), key);
+            }
             case DotGeneral d -> dotGeneral(node, d);
             case Conv c -> {
                 View x = dense(operand(node, 0)), k = dense(operand(node, 1));
                 int r = c.spatialRank();
                 int[] xs = x.shape(), ks = k.shape();
                 int[] in = java.util.Arrays.copyOfRange(xs, 1, r + 1), taps = java.util.Arrays.copyOfRange(ks, 0, r);
+                int[] outSizes = java.util.Arrays.copyOfRange(shape, 1, r + 1);
                 ConvGeometry geometry = ConvGeometry.of(xs[0], in, xs[r + 1], taps, ks[r + 1], c.strides().toArray(),
-                        c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(), c.rhsDilation().toArray(), c.groups());
+                        c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(), c.rhsDilation().toArray(), c.groups(),
+                        outSizes);
                 int out = output(node);
-                add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
+                if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
+                else add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
             }
             case Pad p -> {
                 View in = dense(operand(node, 0));
                 int out = output(node);
-                add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), out), in);
+                if (Storage.isFloatStorage(type)) {
+                    add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), out), in);
+                } else {
+                    add(typedPad(in, p, shape, out), in);
+                }
             }
             case Rev r -> {
                 View in = dense(operand(node, 0));
                 int out = output(node);
-                add(new Steps.Reverse(in, r.axes().toArray(), out), in);
+                if (Storage.isFloatStorage(type)) add(new Steps.Reverse(in, r.axes().toArray(), out), in);
+                else {
+                    int offset = in.offset();
+                    int[] strides = in.strides().clone();
+                    for (int a : r.axes().toArray()) {
+                        offset += (in.shape()[a] - 1) * strides[a];
+                        strides[a] = -strides[a];
+                    }
+                    View reversed = new View(in.buffer(), offset, in.shape(), strides);
+                    add(Steps.TypedCopy.of(reversed, 0, View.denseStrides(shape), false, node.shape().size(), "rev", out), in);
+                }
             }
             case Concatenate c -> {
                 View[] in = new View[node.inputs().size()];
@@ -227,23 +274,167 @@ final class Lowering {
                     shapes[i] = in[i].shape();
                 }
                 int out = output(node);
-                add(new Steps.Concat(c.axis(), shapes, Steps.buffers(in), Steps.offsets(in), new float[in.length][], out), in);
+                if (Storage.isFloatStorage(type)) {
+                    add(new Steps.Concat(c.axis(), shapes, Steps.buffers(in), Steps.offsets(in), new float[in.length][], out), in);
+                } else {
+                    int[] dst = View.denseStrides(shape);
+                    Step[] parts = new Step[in.length];
+                    int at = 0;
+                    for (int i = 0; i < in.length; i++) {
+                        parts[i] = Steps.TypedCopy.of(in[i], at * dst[c.axis()], dst, false, node.shape().size(), "copy", out);
+                        at += in[i].shape()[c.axis()];
+                    }
+                    add(new Steps.TypedSequence(parts, "concatenate", out), in);
+                }
             }
         }
     }
 
-    private static UnsupportedOperationException unsupported(Node node) {
-        return new UnsupportedOperationException("Cpu.compile: " + node.op().name() + " on " + node.dtype().label() + node.shape()
-                + " (node %" + node.id() + " built at " + node.where() + ") has no CPU kernel yet");
+    /** pad of non-float storage: zero the output, then copy the in-range box of the input into its strided window. */
+    private Step typedPad(View in, Pad p, int[] outShape, int out) {
+        int r = in.shape().length;
+        int[] inStrides = in.strides(), outStrides = View.denseStrides(outShape);
+        int[] box = new int[r], srcStrides = new int[r], dstStrides = new int[r];
+        int srcOff = in.offset(), dstOff = 0;
+        for (int a = 0; a < r; a++) {
+            int step = p.interior().get(a) + 1, lo = p.lo().get(a);
+            // input i lands at lo + i*step; keep the i with 0 <= lo + i*step < out
+            int first = lo >= 0 ? 0 : (-lo + step - 1) / step;
+            int last = in.shape()[a] == 0 ? -1 : Math.min(in.shape()[a] - 1, Math.floorDiv(outShape[a] - 1 - lo, step));
+            box[a] = Math.max(0, last - first + 1);
+            srcOff += first * inStrides[a];
+            dstOff += (lo + first * step) * outStrides[a];
+            srcStrides[a] = inStrides[a];
+            dstStrides[a] = outStrides[a] * step;
+        }
+        int size = 1;
+        for (int d : outShape) size *= d;
+        boolean empty = false;
+        for (int b : box) empty |= b == 0;
+        View src = new View(in.buffer(), empty ? 0 : srcOff, empty ? new int[] {0} : box, empty ? new int[] {0} : srcStrides);
+        return Steps.TypedCopy.of(src, empty ? 0 : dstOff, empty ? new int[] {0} : dstStrides, true, size, "pad", out);
     }
 
-    private static boolean isElementwise(Op op) {
-        return op instanceof Unary || op instanceof Binary || op instanceof Compare || op instanceof Select;
+    private void gather(Node node, Gather gth) {
+        View x = dense(operand(node, 0)), idx = dense(operand(node, 1));
+        int axis = gth.axis();
+        int[] xs = x.shape();
+        int outer = 1, inner = 1;
+        for (int a = 0; a < axis; a++) outer *= xs[a];
+        for (int a = axis + 1; a < xs.length; a++) inner *= xs[a];
+        int out = output(node);
+        add(new IndexSteps.Gather(x.buffer(), x.offset(), idx.buffer(), idx.offset(), outer, xs[axis], inner, idx.size(), axis, out), x, idx);
+    }
+
+    private void takeAlongAxis(Node node, TakeAlongAxis t) {
+        View x = operand(node, 0), idx = operand(node, 1);
+        int axis = t.axis(), r = idx.shape().length, last = r - 1;
+        int[] xStrides = x.strides().clone();
+        int axisStride = xStrides[axis];
+        xStrides[axis] = 0;
+        int[] outStrides = View.denseStrides(idx.shape());
+        int out = output(node);
+        Lines lines = new Lines(idx.shape(), last, xStrides, idx.strides(), outStrides);
+        add(new IndexSteps.TakeAlongAxis(lines, idx.shape()[last], axis, x.shape()[axis], axisStride, axis == last,
+                x.buffer(), x.offset(), x.strides()[last], idx.buffer(), idx.offset(), idx.strides()[last], out), x, idx);
+    }
+
+    private void scatterAdd(Node node, ScatterAdd sa) {
+        View x = operand(node, 0), idx = operand(node, 1), upd = dense(operand(node, 2));
+        int axis = sa.axis(), r = upd.shape().length, last = r - 1;
+        int[] outStrides = View.denseStrides(node.shape().dims());
+        int axisStride = outStrides[axis];
+        int[] walk = outStrides.clone();
+        walk[axis] = 0;
+        int out = output(node);
+        boolean zeros = isZeroConstant(x);
+        Step init = null;
+        if (!zeros) {
+            init = Storage.isFloatStorage(node.dtype()) ? new Steps.Copy(x, out)
+                    : Steps.TypedCopy.of(x, 0, outStrides, false, node.shape().size(), "copy", out);
+        }
+        boolean rows = axis != last && idx.strides()[last] == 0;
+        IndexSteps.ScatterAdd step = new IndexSteps.ScatterAdd(new Lines(upd.shape(), last, walk, idx.strides(), upd.strides()),
+                upd.shape()[last], axis, node.shape().dim(axis), axisStride, axis == last, rows,
+                idx.buffer(), idx.offset(), idx.strides()[last], upd.buffer(), upd.offset(), upd.strides()[last], out,
+                node.shape().size(), init);
+        scatters.add(step);
+        if (zeros) add(step, idx, upd);
+        else add(step, x, idx, upd);
+    }
+
+    /** Whether a view shows only zeros of a constant (e.g. the broadcast zero a transposed gather scatters into). */
+    private boolean isZeroConstant(View v) {
+        if (kinds.get(v.buffer()) != Kind.CONSTANT) return false;
+        Object data = constants.get(v.buffer());
+        for (int i = 0; i < Storage.length(data); i++) if (Storage.get(data, i) != 0) return false;
+        return true;
+    }
+
+    private boolean isViewConvert(Node node) {
+        if (!(node.op() instanceof Convert c)) return false;
+        DType from = graph.node(node.inputs().get(0)).dtype();
+        return from == c.to() || (from == DType.BOOL && c.to() == DType.F32);
+    }
+
+    private boolean isElementwise(Node node) {
+        return switch (node.op()) {
+            case Unary u -> true;
+            case Binary b -> true;
+            case Compare c -> true;
+            case Select s -> true;
+            case Convert c -> !isViewConvert(node);
+            case Input i -> false;
+            case Constant c -> false;
+            case Iota i -> false;
+            case StopGradient s -> false;
+            case BroadcastInDim b -> false;
+            case Reshape r -> false;
+            case Transpose t -> false;
+            case Slice s -> false;
+            case ReduceSum r -> false;
+            case Reduce r -> false;
+            case ArgReduce a -> false;
+            case Cumsum c -> false;
+            case Gather g -> false;
+            case TakeAlongAxis t -> false;
+            case ScatterAdd s -> false;
+            case RandomBits r -> false;
+            case DotGeneral d -> false;
+            case Conv c -> false;
+            case Pad p -> false;
+            case Rev r -> false;
+            case Concatenate c -> false;
+        };
     }
 
     /** An elementwise node: folded into its consumer's program, or the root of a fused program. */
     private void elementwise(Node root) {
         if (inlined[root.id()]) return;
+        if (fitsF32(root)) f32Chain(root);
+        else typedChain(root);
+    }
+
+    /**
+     * Whether the chain rooted here runs in the f32 vector program: every value in it is f32 or a
+     * bool mask (0/1 floats), every leaf is stored as floats, and every op has an f32 kernel.
+     */
+    private boolean fitsF32(Node node) {
+        if (!Storage.isFloatStorage(node.dtype())) return false;
+        // Converts that are not views change the storage or the values: never in the f32 program.
+        boolean ok;
+        if (node.op() instanceof Unary u) ok = node.dtype() == DType.F32 && f32Unary(u.fn()) != null;
+        else if (node.op() instanceof Binary b) ok = node.dtype() == DType.F32 && f32Binary(b.fn()) != null;
+        else ok = node.op() instanceof Compare || node.op() instanceof Select;
+        if (!ok) return false;
+        for (int i = 0; i < node.inputs().size(); i++) {
+            Node in = graph.node(node.inputs().get(i));
+            if (inlined[in.id()] ? !fitsF32(in) : !Storage.isFloatStorage(in.dtype())) return false;
+        }
+        return true;
+    }
+
+    private void f32Chain(Node root) {
         Int2IntLinkedOpenHashMap leaves = new Int2IntLinkedOpenHashMap();
         collectLeaves(root, leaves);
         if (leaves.isEmpty()) {
@@ -287,20 +478,174 @@ final class Lowering {
         }
         count[0]++;
         return switch (node.op()) {
-            case Unary u -> b.unary(UnaryKernelOp.valueOf(u.fn().name()), r[0]);
-            case Binary bin -> b.binary(BinaryKernelOp.valueOf(bin.fn().name()), r[0], r[1]);
-            case Compare c -> b.compare(CompareKernelOp.valueOf(c.comparison().name()), r[0], r[1]);
+            case Unary u -> b.unary(f32Unary(u.fn()), r[0]);
+            case Binary bin -> b.binary(f32Binary(bin.fn()), r[0], r[1]);
+            case Compare c -> b.compare(f32Compare(c.comparison()), r[0], r[1]);
             case Select s -> b.select(r[0], r[1], r[2]);
-            default -> throw new IllegalStateException("not elementwise: " + node);
+            case Convert c -> throw notElementwise(node);
+            case Input i -> throw notElementwise(node);
+            case Constant c -> throw notElementwise(node);
+            case Iota i -> throw notElementwise(node);
+            case StopGradient s -> throw notElementwise(node);
+            case BroadcastInDim bc -> throw notElementwise(node);
+            case Reshape rs -> throw notElementwise(node);
+            case Transpose t -> throw notElementwise(node);
+            case Slice s -> throw notElementwise(node);
+            case ReduceSum rs -> throw notElementwise(node);
+            case Reduce rd -> throw notElementwise(node);
+            case ArgReduce a -> throw notElementwise(node);
+            case Cumsum c -> throw notElementwise(node);
+            case Gather g -> throw notElementwise(node);
+            case TakeAlongAxis t -> throw notElementwise(node);
+            case ScatterAdd s -> throw notElementwise(node);
+            case RandomBits rb -> throw notElementwise(node);
+            case DotGeneral d -> throw notElementwise(node);
+            case Conv c -> throw notElementwise(node);
+            case Pad p -> throw notElementwise(node);
+            case Rev rv -> throw notElementwise(node);
+            case Concatenate c -> throw notElementwise(node);
         };
     }
 
-    /** The value of a node that is a one-element constant seen through a broadcast, or null. */
+    private static IllegalStateException notElementwise(Node node) {
+        return new IllegalStateException("not an f32 elementwise op: " + node);
+    }
+
+    /** The f32 vector kernel of a unary function; null for those defined on bool and integers only. */
+    static UnaryKernelOp f32Unary(UnaryFn fn) {
+        return switch (fn) {
+            case NEG -> UnaryKernelOp.NEG;
+            case EXP -> UnaryKernelOp.EXP;
+            case LOG -> UnaryKernelOp.LOG;
+            case TANH -> UnaryKernelOp.TANH;
+            case LOGISTIC -> UnaryKernelOp.LOGISTIC;
+            case SQRT -> UnaryKernelOp.SQRT;
+            case RSQRT -> UnaryKernelOp.RSQRT;
+            case ABS -> UnaryKernelOp.ABS;
+            case SIGN -> UnaryKernelOp.SIGN;
+            case ERF -> UnaryKernelOp.ERF;
+            case SIN -> UnaryKernelOp.SIN;
+            case COS -> UnaryKernelOp.COS;
+            case ATAN -> UnaryKernelOp.ATAN;
+            case LOG1P -> UnaryKernelOp.LOG1P;
+            case EXPM1 -> UnaryKernelOp.EXPM1;
+            case FLOOR -> UnaryKernelOp.FLOOR;
+            case CEIL -> UnaryKernelOp.CEIL;
+            case ROUND -> UnaryKernelOp.ROUND;
+            case NOT -> null;
+        };
+    }
+
+    /** The f32 vector kernel of a binary function; null for the bool/integer-only ones. */
+    static BinaryKernelOp f32Binary(BinaryFn fn) {
+        return switch (fn) {
+            case ADD -> BinaryKernelOp.ADD;
+            case SUB -> BinaryKernelOp.SUB;
+            case MUL -> BinaryKernelOp.MUL;
+            case DIV -> BinaryKernelOp.DIV;
+            case MAX -> BinaryKernelOp.MAX;
+            case MIN -> BinaryKernelOp.MIN;
+            case POW -> BinaryKernelOp.POW;
+            case REM -> BinaryKernelOp.REM;
+            case AND, OR, XOR, SHIFT_LEFT, SHIFT_RIGHT_LOGICAL, SHIFT_RIGHT_ARITHMETIC -> null;
+        };
+    }
+
+    static CompareKernelOp f32Compare(Comparison c) {
+        return switch (c) {
+            case LT -> CompareKernelOp.LT;
+            case LE -> CompareKernelOp.LE;
+            case GT -> CompareKernelOp.GT;
+            case GE -> CompareKernelOp.GE;
+            case EQ -> CompareKernelOp.EQ;
+            case NE -> CompareKernelOp.NE;
+        };
+    }
+
+    /** The value of a node that is a one-element float-stored constant seen through a broadcast, or null. */
     private Float scalarConstant(int id) {
         View v = views[id];
         if (v == null || kinds.get(v.buffer()) != Kind.CONSTANT) return null;
-        float[] data = constants.get(v.buffer());
+        if (!(constants.get(v.buffer()) instanceof float[] data)) return null;
         return data.length == 1 ? data[0] : null;
+    }
+
+    /** The value of a one-element constant of any type, or null. */
+    private Double typedScalar(int id) {
+        View v = views[id];
+        if (v == null || kinds.get(v.buffer()) != Kind.CONSTANT) return null;
+        Object data = constants.get(v.buffer());
+        return Storage.length(data) == 1 ? Storage.get(data, 0) : null;
+    }
+
+    // ---- chains over any types ------------------------------------------------------------------
+
+    private void typedChain(Node root) {
+        Int2IntLinkedOpenHashMap leaves = new Int2IntLinkedOpenHashMap();
+        collectTypedLeaves(root, leaves);
+        TypedProgram.Builder b = new TypedProgram.Builder();
+        Int2IntOpenHashMap registers = new Int2IntOpenHashMap();
+        registers.defaultReturnValue(-1);
+        int result = emitTyped(root, b, leaves, registers);
+        View[] in = new View[leaves.size()];
+        int i = 0;
+        for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
+        int out = output(root);
+        add(new Steps.TypedFused(b.build(result, root.shape().rank()), root.shape().dims(), in, out), in);
+    }
+
+    private void collectTypedLeaves(Node node, Int2IntLinkedOpenHashMap leaves) {
+        for (int i = 0; i < node.inputs().size(); i++) {
+            int in = node.inputs().get(i);
+            if (inlined[in]) collectTypedLeaves(graph.node(in), leaves);
+            else if (typedScalar(in) == null && !leaves.containsKey(in)) leaves.put(in, leaves.size());
+        }
+    }
+
+    private int emitTyped(Node node, TypedProgram.Builder b, Int2IntLinkedOpenHashMap leaves, Int2IntOpenHashMap registers) {
+        int[] r = new int[node.inputs().size()];
+        for (int i = 0; i < r.length; i++) {
+            int in = node.inputs().get(i);
+            int known = registers.get(in);
+            if (known >= 0) {
+                r[i] = known;
+                continue;
+            }
+            DType t = graph.node(in).dtype();
+            if (inlined[in]) r[i] = emitTyped(graph.node(in), b, leaves, registers);
+            else if (leaves.containsKey(in)) r[i] = b.load(leaves.get(in), t);
+            else r[i] = b.constant(typedScalar(in), t);
+            registers.put(in, r[i]);
+        }
+        DType t = node.dtype();
+        return switch (node.op()) {
+            case Unary u -> b.unary(u.fn(), r[0], t);
+            case Binary bin -> b.binary(bin.fn(), r[0], r[1], t);
+            case Compare c -> b.compare(c.comparison(), r[0], r[1]);
+            case Select s -> b.select(r[0], r[1], r[2], t);
+            case Convert c -> b.convert(r[0], c.to());
+            case Input i -> throw notElementwise(node);
+            case Constant c -> throw notElementwise(node);
+            case Iota i -> throw notElementwise(node);
+            case StopGradient s -> throw notElementwise(node);
+            case BroadcastInDim bc -> throw notElementwise(node);
+            case Reshape rs -> throw notElementwise(node);
+            case Transpose tr -> throw notElementwise(node);
+            case Slice s -> throw notElementwise(node);
+            case ReduceSum rs -> throw notElementwise(node);
+            case Reduce rd -> throw notElementwise(node);
+            case ArgReduce a -> throw notElementwise(node);
+            case Cumsum c -> throw notElementwise(node);
+            case Gather g -> throw notElementwise(node);
+            case TakeAlongAxis ta -> throw notElementwise(node);
+            case ScatterAdd s -> throw notElementwise(node);
+            case RandomBits rb -> throw notElementwise(node);
+            case DotGeneral d -> throw notElementwise(node);
+            case Conv c -> throw notElementwise(node);
+            case Pad p -> throw notElementwise(node);
+            case Rev rv -> throw notElementwise(node);
+            case Concatenate c -> throw notElementwise(node);
+        };
     }
 
     /** dot_general as a batched GEMM over [batch, M, K] x [batch, K, N] with strides. */
@@ -325,9 +670,10 @@ final class Lowering {
         }
         int out = output(node);
         if (node.shape().size() == 0) return;
+        double[] dWorkspace = node.dtype() == DType.F64 ? new double[DGemm.workspaceLength((int) xk[0], (int) yn[0])] : null;
         add(new Steps.MatMul((int) xb[0], (int) xm[0], (int) yn[0], (int) xk[0],
                 x.buffer(), x.offset(), (int) xm[1], (int) xk[1], (int) xb[1],
-                y.buffer(), y.offset(), (int) yk[1], (int) yn[1], (int) yb[1], gemmWorkspace, out), x, y);
+                y.buffer(), y.offset(), (int) yk[1], (int) yn[1], (int) yb[1], gemmWorkspace, dWorkspace, out), x, y);
     }
 
     /** {size, stride} of a group of axes flattened in the given order, or null if one stride cannot step through it. */
@@ -373,21 +719,22 @@ final class Lowering {
 
     private View operand(Node node, int i) { return views[node.inputs().get(i)]; }
 
-    private int newBuffer(int size, Kind kind) {
+    private int newBuffer(int size, Kind kind, DType type) {
         sizes.add(size);
         kinds.add(kind);
+        types.add(type);
         return sizes.size() - 1;
     }
 
-    private View constant(float[] data, int[] shape) {
-        int b = newBuffer(data.length, Kind.CONSTANT);
+    private View constant(Object data, DType type, int[] shape) {
+        int b = newBuffer(Storage.length(data), Kind.CONSTANT, type);
         constants.put(b, data);
         return View.dense(b, shape);
     }
 
     /** A fresh dense buffer for the node's result, recorded as the node's view. */
     private int output(Node node) {
-        int b = newBuffer(node.shape().size(), Kind.SCRATCH);
+        int b = newBuffer(node.shape().size(), Kind.SCRATCH, node.dtype());
         views[node.id()] = View.dense(b, node.shape().dims());
         return b;
     }
@@ -396,8 +743,8 @@ final class Lowering {
     private View dense(View v) { return v.isDense() ? v : materialize(v); }
 
     private View materialize(View v) {
-        int b = newBuffer(v.size(), Kind.SCRATCH);
-        add(new Steps.Copy(v, b), v);
+        int b = newBuffer(v.size(), Kind.SCRATCH, types.get(v.buffer()));
+        add(copy(v, b), v);
         return View.dense(b, v.shape());
     }
 
@@ -419,9 +766,15 @@ final class Lowering {
             return v.buffer();
         }
         current = t.node();
-        int b = newBuffer(v.size(), Kind.OUTPUT);
-        add(new Steps.Copy(v, b), v);
+        int b = newBuffer(v.size(), Kind.OUTPUT, types.get(v.buffer()));
+        add(copy(v, b), v);
         return b;
+    }
+
+    /** A step copying a view densely into buffer {@code b}, for the view's storage. */
+    private Step copy(View v, int b) {
+        if (Storage.isFloatStorage(types.get(v.buffer()))) return new Steps.Copy(v, b);
+        return Steps.TypedCopy.of(v, 0, View.denseStrides(v.shape()), false, v.size(), "copy", b);
     }
 
     /** Maps logical buffers to arrays by liveness over the schedule. */
@@ -430,30 +783,35 @@ final class Lowering {
         int[] lastRead = new int[n];
         java.util.Arrays.fill(lastRead, -1);
         for (int s = 0; s < reads.size(); s++) for (int b : reads.get(s)) lastRead[b] = s;
-        float[][] buffers = new float[n][];
-        List<float[]> free = new ArrayList<>();
+        Object[] buffers = new Object[n];
+        // Arrays are reused only within one storage type; bytes count each array at its type's width.
+        List<Object> free = new ArrayList<>();
         long bytes = 0;
         for (var e : constants.int2ObjectEntrySet()) {
             buffers[e.getIntKey()] = e.getValue();
-            bytes += 4L * e.getValue().length;
+            bytes += (long) Storage.bytes(types.get(e.getIntKey())) * Storage.length(e.getValue());
         }
         for (int b = 0; b < n; b++) {
             // Outputs own exact-size arrays that later steps never reuse; empty results need no step.
             if (kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && sizes.getInt(b) == 0)) {
-                buffers[b] = new float[sizes.getInt(b)];
-                bytes += 4L * sizes.getInt(b);
+                buffers[b] = Storage.allocate(types.get(b), sizes.getInt(b));
+                bytes += (long) Storage.bytes(types.get(b)) * sizes.getInt(b);
             }
         }
         for (int s = 0; s < steps.size(); s++) {
             int out = steps.get(s).output();
             if (buffers[out] == null) {
-                float[] best = null;
-                for (float[] f : free) if (f.length >= sizes.getInt(out) && (best == null || f.length < best.length)) best = f;
+                Class<?> cls = Storage.arrayClass(types.get(out));
+                Object best = null;
+                for (Object f : free) {
+                    if (f.getClass() == cls && Storage.length(f) >= sizes.getInt(out)
+                            && (best == null || Storage.length(f) < Storage.length(best))) best = f;
+                }
                 if (best != null) {
                     free.remove(best);
                 } else {
-                    best = new float[sizes.getInt(out)];
-                    bytes += 4L * best.length;
+                    best = Storage.allocate(types.get(out), sizes.getInt(out));
+                    bytes += (long) Storage.bytes(types.get(out)) * sizes.getInt(out);
                 }
                 buffers[out] = best;
             }

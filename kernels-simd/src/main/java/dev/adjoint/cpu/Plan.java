@@ -1,5 +1,6 @@
 package dev.adjoint.cpu;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Node;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.graph.op.Input;
@@ -11,21 +12,27 @@ import java.util.Map;
  * A compiled graph: a fixed schedule of kernel calls over preallocated buffers. {@link #run}
  * binds the inputs and runs the steps; it allocates nothing and looks nothing up beyond binding
  * the inputs. Outputs are read from the plan's own arrays ({@link #output}), which the next run
- * overwrites. A plan is not safe for concurrent runs; a run that fails leaves it usable.
+ * overwrites; treat them as read-only (a scatter into zeros may rely on its output holding what
+ * the last run wrote). A plan is not safe for concurrent runs; a run that fails leaves it usable.
+ *
+ * <p>Each value has its graph element type. Feeds and outputs are Java arrays of that type: f32
+ * {@code float[]}, f64 {@code double[]}, i32 {@code int[]}, i64 {@code long[]}, bool {@code boolean[]}.
  */
 public final class Plan {
     private final Step[] steps;
     private final Node[] owners;
     private final int[] stepSizes;
-    private final float[][] buffers;
+    private final Object[] buffers;
     private final int[] inputBuffers;
     private final List<Tensor> inputs;
     private final int[] inputSizes;
     private final int[] outputBuffers;
     private final List<Tensor> outputs;
+    private final boolean[][] boolOutputs;
     private final long peakBytes;
     private final WorkSplitter splitter;
     private final boolean checkNaN;
+    private final Object[] bound;
 
     Plan(Lowering.Result lowered, List<Tensor> inputs, List<Tensor> outputs, CompileOptions options) {
         this.steps = lowered.steps();
@@ -35,48 +42,71 @@ public final class Plan {
         this.inputBuffers = lowered.inputBuffers();
         this.inputs = List.copyOf(inputs);
         this.inputSizes = new int[inputs.size()];
-        for (int i = 0; i < inputSizes.length; i++) inputSizes[i] = inputs.get(i).shape().size();
+        for (int i = 0; i < inputSizes.length; i++) {
+            inputSizes[i] = inputs.get(i).shape().size();
+            // bool is stored as 0/1 floats (see Storage): a bool input gets its own array, filled from the fed boolean[].
+            if (inputs.get(i).dtype() == DType.BOOL) buffers[inputBuffers[i]] = new float[inputSizes[i]];
+        }
         this.outputBuffers = lowered.outputBuffers();
         this.outputs = List.copyOf(outputs);
+        this.boolOutputs = new boolean[outputs.size()][];
+        for (int i = 0; i < outputs.size(); i++) {
+            if (outputs.get(i).dtype() == DType.BOOL) boolOutputs[i] = new boolean[outputs.get(i).shape().size()];
+        }
         this.peakBytes = lowered.peakBytes();
         this.splitter = options.splitter();
         this.checkNaN = options.checkNaN();
+        this.bound = new Object[inputs.size()];
     }
 
-    /** The inputs the plan reads, in the order {@link #run(float[]...)} takes them. */
+    /** The inputs the plan reads, in the order {@link #run(Object...)} takes them. */
     public List<Tensor> inputs() { return inputs; }
 
     /** The outputs, in the order given to {@link Cpu#compile}. */
     public List<Tensor> outputs() { return outputs; }
 
     /**
-     * Runs the plan. Every input the plan reads must be fed a row-major array of its size;
-     * other entries are ignored.
+     * Runs the plan. Every input the plan reads must be fed a row-major array of its size and of its
+     * element type (f32 {@code float[]}, f64 {@code double[]}, i32 {@code int[]}, i64 {@code long[]},
+     * bool {@code boolean[]}); other entries are ignored.
      *
-     * @throws IllegalArgumentException naming the input if one is missing or has the wrong size
+     * @throws IllegalArgumentException naming the input if one is missing or has the wrong type or size
      */
-    public void run(Map<Tensor, float[]> feeds) {
-        float[][] bound = new float[inputs.size()][];
+    public void run(Map<Tensor, ?> feeds) {
         for (int i = 0; i < bound.length; i++) bound[i] = feeds.get(inputs.get(i));
-        run(bound);
+        try {
+            runBound(bound);
+        } finally {
+            java.util.Arrays.fill(bound, null);
+        }
     }
 
     /** Runs the plan with the inputs in the order of {@link #inputs()}; see {@link #run(Map)}. */
-    public void run(float[]... feeds) {
+    public void run(Object... feeds) { runBound(feeds); }
+
+    /** Runs a plan whose inputs are all f32, in the order of {@link #inputs()}; see {@link #run(Map)}. */
+    public void run(float[]... feeds) { runBound(feeds); }
+
+    private void runBound(Object[] feeds) {
         if (feeds.length != inputs.size()) {
             throw new IllegalArgumentException("plan reads " + inputs.size() + " inputs " + labels() + ", got " + feeds.length + " arrays");
         }
+        for (int i = 0; i < feeds.length; i++) check(i, feeds[i]);
         for (int i = 0; i < feeds.length; i++) {
-            if (feeds[i] == null) throw new IllegalArgumentException(describeInput(i) + " has no value; feed it");
-            if (feeds[i].length != inputSizes[i]) {
-                throw new IllegalArgumentException(describeInput(i) + " was fed " + feeds[i].length + " values; it has "
-                        + inputSizes[i]);
-            }
+            if (feeds[i] instanceof boolean[] b) {
+                float[] f = (float[]) buffers[inputBuffers[i]];
+                for (int j = 0; j < b.length; j++) f[j] = b[j] ? 1f : 0f;
+            } else buffers[inputBuffers[i]] = feeds[i];
         }
-        for (int i = 0; i < feeds.length; i++) buffers[inputBuffers[i]] = feeds[i];
         for (int s = 0; s < steps.length; s++) {
             try {
                 steps[s].run(buffers, splitter);
+            } catch (IndexSteps.IndexRangeException | ArithmeticException e) {
+                // A bad value in the data (an index out of range, an integer division by zero): the
+                // interpreter's error form, naming the node.
+                Node n = owners[s];
+                throw new IllegalArgumentException(n.op().name() + ": " + e.getMessage() + " (node %" + n.id() + " "
+                        + n.op().name() + " " + n.dtype().label() + n.shape() + " built at " + n.where() + ")", e);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("kernel \"" + steps[s].kernel() + "\" for " + describe(owners[s]) + " failed: " + e, e);
             }
@@ -84,19 +114,82 @@ public final class Plan {
         }
     }
 
+    private void check(int i, Object feed) {
+        DType t = inputs.get(i).dtype();
+        if (feed == null) throw new IllegalArgumentException(describeInput(i) + " has no value; feed it");
+        if (feed.getClass() != feedClass(t)) {
+            throw new IllegalArgumentException(describeInput(i) + " was fed " + Storage.describe(feed) + "; it needs a "
+                    + Storage.feedType(t) + " of " + inputSizes[i]);
+        }
+        int n = Storage.length(feed);
+        if (n != inputSizes[i]) {
+            throw new IllegalArgumentException(describeInput(i) + " was fed " + n + " values; it has " + inputSizes[i]);
+        }
+    }
+
+    private static Class<?> feedClass(DType t) {
+        return t == DType.BOOL ? boolean[].class : Storage.arrayClass(t);
+    }
+
     private void checkNaN(int s) {
-        float[] out = buffers[steps[s].output()];
+        Object out = buffers[steps[s].output()];
         for (int i = 0; i < stepSizes[s]; i++) {
-            if (Float.isNaN(out[i])) {
+            boolean nan = out instanceof float[] f ? Float.isNaN(f[i]) : out instanceof double[] d && Double.isNaN(d[i]);
+            if (nan) {
                 throw new ArithmeticException("NaN at element " + i + " of " + describe(owners[s]) + " (kernel \"" + steps[s].kernel() + "\")");
             }
         }
     }
 
-    /** Output {@code i} of the last run, row-major; the plan's own array, overwritten by the next run. */
-    public float[] output(int i) { return buffers[outputBuffers[i]]; }
+    private Object raw(int i, DType want, String method) {
+        DType t = outputs.get(i).dtype();
+        if (t != want) {
+            throw new IllegalArgumentException("output " + i + " " + outputs.get(i) + " is " + t.label() + outputs.get(i).shape()
+                    + "; read it with " + reader(t) + " (not " + method + ")");
+        }
+        return buffers[outputBuffers[i]];
+    }
 
-    /** Bytes of every array the plan allocated (scratch after reuse, outputs and constants; not inputs). */
+    private static String reader(DType t) {
+        return switch (t) {
+            case F32 -> "output(i)";
+            case F64 -> "outputF64(i)";
+            case I32 -> "outputI32(i)";
+            case I64 -> "outputI64(i)";
+            case BOOL -> "outputBool(i)";
+        };
+    }
+
+    /**
+     * f32 output {@code i} of the last run, row-major; the plan's own array, overwritten by the next run.
+     *
+     * @throws IllegalArgumentException naming the output's type if it is not f32
+     */
+    public float[] output(int i) { return (float[]) raw(i, DType.F32, "output"); }
+
+    /** f64 output {@code i}; see {@link #output(int)}. */
+    public double[] outputF64(int i) { return (double[]) raw(i, DType.F64, "outputF64"); }
+
+    /** i32 output {@code i}; see {@link #output(int)}. */
+    public int[] outputI32(int i) { return (int[]) raw(i, DType.I32, "outputI32"); }
+
+    /** i64 output {@code i}; see {@link #output(int)}. */
+    public long[] outputI64(int i) { return (long[]) raw(i, DType.I64, "outputI64"); }
+
+    /** bool output {@code i}: a plan-owned array, refilled by each call (bool is stored as 0/1 floats). */
+    public boolean[] outputBool(int i) {
+        float[] f = (float[]) raw(i, DType.BOOL, "outputBool");
+        boolean[] b = boolOutputs[i];
+        for (int j = 0; j < b.length; j++) b[j] = f[j] != 0f;
+        return b;
+    }
+
+    /** Output {@code i} of any type as a fresh array of doubles (bool as 0/1; i64 beyond 2^53 rounds). */
+    public double[] outputAsDoubles(int i) {
+        return Storage.toDoubles(buffers[outputBuffers[i]], outputs.get(i).shape().size());
+    }
+
+    /** Bytes of every array the plan allocated (scratch after reuse, outputs and constants; not inputs), each at its type's width. */
     public long plannedPeakBytes() { return peakBytes; }
 
     /** Number of kernel calls per run. */
@@ -114,12 +207,12 @@ public final class Plan {
     }
 
     private static String describe(Node n) {
-        return "node %" + n.id() + " " + n.op().name() + n.shape() + " (built at " + n.where() + ")";
+        return "node %" + n.id() + " " + n.op().name() + " " + n.dtype().label() + n.shape() + " (built at " + n.where() + ")";
     }
 
     private String describeInput(int i) {
         Tensor t = inputs.get(i);
-        return "input \"" + ((Input) t.op()).label() + "\" " + t.shape() + " (built at " + t.node().where() + ")";
+        return "input \"" + ((Input) t.op()).label() + "\" " + t.dtype().label() + t.shape() + " (built at " + t.node().where() + ")";
     }
 
     private String labels() {

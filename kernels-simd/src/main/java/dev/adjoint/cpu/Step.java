@@ -8,7 +8,7 @@ import dev.adjoint.kernels.WorkSplitter;
  */
 interface Step {
     /** Runs the kernel over the plan's buffers. */
-    void run(float[][] buffers, WorkSplitter splitter);
+    void run(Object[] buffers, WorkSplitter splitter);
 
     /** The buffer this step writes. */
     int output();

@@ -1,6 +1,10 @@
 package dev.adjoint.cpu;
 
+import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Threefry;
 import dev.adjoint.kernels.Conv;
+import dev.adjoint.kernels.DConv;
+import dev.adjoint.kernels.DGemm;
 import dev.adjoint.kernels.ConvWorkspace;
 import dev.adjoint.kernels.Elementwise;
 import dev.adjoint.kernels.FusedProgram;
@@ -22,9 +26,9 @@ final class Steps {
         Fused(FusedProgram program, int ops, int[] shape, View[] in, int output) {
             this(program, ops, shape, Steps.buffers(in), Steps.offsets(in), Steps.strides(in), new float[in.length][], output);
         }
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            for (int i = 0; i < inBuffers.length; i++) bound[i] = buffers[inBuffers[i]];
-            program.run(shape, bound, offsets, strides, buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            for (int i = 0; i < inBuffers.length; i++) bound[i] = (float[]) buffers[inBuffers[i]];
+            program.run(shape, bound, offsets, strides, (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return ops == 1 ? "elementwise" : "fused " + ops + " elementwise ops"; }
     }
@@ -34,8 +38,8 @@ final class Steps {
         Reduction(ReduceKernelOp op, View in, int[] axes, int output) {
             this(op, Reduce.prepare(op, in.shape(), in.strides(), axes), in, output);
         }
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            prepared.run(buffers[in.buffer()], in.offset(), buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            prepared.run((float[]) buffers[in.buffer()], in.offset(), (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "reduce_" + op.name().toLowerCase(java.util.Locale.ROOT); }
     }
@@ -44,53 +48,202 @@ final class Steps {
     record MatMul(int batch, int m, int n, int k,
                   int a, int aOff, int aRow, int aCol, int aBatch,
                   int b, int bOff, int bRow, int bCol, int bBatch,
-                  GemmWorkspace workspace, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Gemm.sgemm(batch, m, n, k, 1f, buffers[a], aOff, aRow, aCol, aBatch, buffers[b], bOff, bRow, bCol, bBatch,
-                    false, buffers[output], 0, n, m * n, GemmEpilogue.NONE, workspace, splitter);
+                  GemmWorkspace workspace, double[] dWorkspace, int output) implements Step {
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            if (buffers[output] instanceof double[] out) {
+                DGemm.dgemm(batch, m, n, k, (double[]) buffers[a], aOff, aRow, aCol, aBatch, (double[]) buffers[b], bOff, bRow, bCol, bBatch,
+                        out, dWorkspace, splitter);
+                return;
+            }
+            Gemm.sgemm(batch, m, n, k, 1f, (float[]) buffers[a], aOff, aRow, aCol, aBatch, (float[]) buffers[b], bOff, bRow, bCol, bBatch,
+                    false, (float[]) buffers[output], 0, n, m * n, GemmEpilogue.NONE, workspace, splitter);
         }
         @Override public String kernel() { return "gemm " + (batch > 1 ? batch + "x" : "") + m + "x" + n + "x" + k; }
     }
 
     /** An N-d channels-last convolution. */
     record Convolution(ConvWorkspace workspace, View x, View k, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Conv.forward(workspace, buffers[x.buffer()], x.offset(), buffers[k.buffer()], k.offset(), buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            Conv.forward(workspace, (float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[k.buffer()], k.offset(), (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "conv (" + Conv.chosenPath(workspace).name().toLowerCase(java.util.Locale.ROOT) + ")"; }
     }
 
+    /** An N-d channels-last convolution in float64. */
+    record DConvolution(DConv conv, View x, View k, int output) implements Step {
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            conv.forward((double[]) buffers[x.buffer()], x.offset(), (double[]) buffers[k.buffer()], k.offset(), (double[]) buffers[output], 0);
+        }
+        @Override public String kernel() { return "conv f64 (direct)"; }
+    }
+
     /** A strided view copied into a dense buffer. */
     record Copy(View in, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Elementwise.copy(in.shape(), buffers[in.buffer()], in.offset(), in.strides(), buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            Elementwise.copy(in.shape(), (float[]) buffers[in.buffer()], in.offset(), in.strides(), (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "copy"; }
     }
 
     /** Zero padding with interior padding and cropping. */
     record Padding(View in, int[] lo, int[] hi, int[] interior, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Movement.pad(in.shape(), buffers[in.buffer()], in.offset(), lo, hi, interior, buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            Movement.pad(in.shape(), (float[]) buffers[in.buffer()], in.offset(), lo, hi, interior, (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "pad"; }
     }
 
     /** Reversal along axes. */
     record Reverse(View in, int[] axes, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            Movement.rev(in.shape(), buffers[in.buffer()], in.offset(), axes, buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            Movement.rev(in.shape(), (float[]) buffers[in.buffer()], in.offset(), axes, (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "rev"; }
     }
 
     /** Concatenation along an axis. */
     record Concat(int axis, int[][] shapes, int[] inBuffers, int[] offsets, float[][] bound, int output) implements Step {
-        @Override public void run(float[][] buffers, WorkSplitter splitter) {
-            for (int i = 0; i < inBuffers.length; i++) bound[i] = buffers[inBuffers[i]];
-            Movement.concatenate(axis, shapes, bound, offsets, buffers[output], 0, splitter);
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            for (int i = 0; i < inBuffers.length; i++) bound[i] = (float[]) buffers[inBuffers[i]];
+            Movement.concatenate(axis, shapes, bound, offsets, (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "concatenate"; }
+    }
+
+    /** A fused chain over any element types (f64, integers, bool logic, converts). */
+    record TypedFused(TypedProgram program, int[] shape, int[] inBuffers, int[] offsets, int[][] strides, Object[] bound, int output)
+            implements Step {
+        TypedFused(TypedProgram program, int[] shape, View[] in, int output) {
+            this(program, shape, Steps.buffers(in), Steps.offsets(in), Steps.strides(in), new Object[in.length], output);
+        }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            for (int i = 0; i < inBuffers.length; i++) bound[i] = buffers[inBuffers[i]];
+            program.run(shape, bound, offsets, strides, buffers[output]);
+        }
+        @Override public String kernel() {
+            int ops = program.ops();
+            return ops <= 1 ? "typed elementwise" : "typed fused " + ops + " elementwise ops";
+        }
+    }
+
+    /** A strided view of non-float storage copied into a strided window of the output (copy, rev, pad, concat). */
+    record TypedCopy(Lines lines, int n, View in, int inLast, int dstOff, int dstLast, boolean zeroFirst, int outSize, String name,
+                     int output) implements Step {
+        static TypedCopy of(View in, int dstOff, int[] dstStrides, boolean zeroFirst, int outSize, String name, int output) {
+            int[] shape = TypedKernels.atLeast1(in.shape());
+            int[] ss = TypedKernels.stridesAtLeast1(in.strides()), ds = TypedKernels.stridesAtLeast1(dstStrides);
+            int last = shape.length - 1;
+            return new TypedCopy(new Lines(shape, last, ss, ds), shape[last], in, ss[last], dstOff, ds[last], zeroFirst, outSize, name, output);
+        }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            Object out = buffers[output];
+            if (zeroFirst) TypedKernels.zero(out, 0, outSize);
+            if (n == 0 || lines.count() == 0) return;
+            TypedKernels.copy(lines, n, buffers[in.buffer()], in.offset(), inLast, out, dstOff, dstLast);
+        }
+        @Override public String kernel() { return name; }
+    }
+
+    /** Several typed copies into one output (concatenate of non-float storage). */
+    record TypedSequence(Step[] parts, String name, int output) implements Step {
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            for (Step p : parts) p.run(buffers, splitter);
+        }
+        @Override public String kernel() { return name; }
+    }
+
+    /** Reductions without an f32 vector kernel: f64 and integer ones, and f32 min/prod. */
+    record TypedReduction(TypedKernels.Fn fn, DType type, Lines lines, int n, View in, int inLast, int outLast,
+                          double[] accD, long[] accL, int output) implements Step {
+        static TypedReduction of(TypedKernels.Fn fn, DType type, View in, int[] axes, int outSize, int output) {
+            int[] shape = TypedKernels.atLeast1(in.shape());
+            int[] ss = TypedKernels.stridesAtLeast1(in.strides());
+            // The output stride of every input axis: dense over the kept axes, 0 on reduced ones.
+            int[] os = new int[shape.length];
+            int acc = 1;
+            for (int a = in.shape().length - 1; a >= 0; a--) {
+                boolean reduced = false;
+                for (int r : axes) reduced |= r == a;
+                if (!reduced) {
+                    os[a] = acc;
+                    acc *= shape[a];
+                }
+            }
+            int last = shape.length - 1;
+            boolean f = type.isFloat();
+            return new TypedReduction(fn, type, new Lines(shape, last, ss, os), shape[last], in, ss[last], os[last],
+                    f ? new double[outSize] : null, f ? null : new long[outSize], output);
+        }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            TypedKernels.reduce(fn, type, lines, n, buffers[in.buffer()], in.offset(), inLast, outLast, accD, accL, buffers[output]);
+        }
+        @Override public String kernel() { return "reduce_" + fn.name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** argmax / argmin along one axis. */
+    record ArgReduction(boolean max, Lines lines, int n, View in, int step, int output) implements Step {
+        static ArgReduction of(boolean max, View in, int axis, int output) {
+            int[] os = new int[in.shape().length];
+            int acc = 1;
+            for (int a = os.length - 1; a >= 0; a--) {
+                if (a == axis) continue;
+                os[a] = acc;
+                acc *= in.shape()[a];
+            }
+            return new ArgReduction(max, new Lines(in.shape(), axis, in.strides(), os), in.shape()[axis], in, in.strides()[axis], output);
+        }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            TypedKernels.argReduce(max, lines, n, buffers[in.buffer()], in.offset(), step, buffers[output]);
+        }
+        @Override public String kernel() { return max ? "argmax" : "argmin"; }
+    }
+
+    /** Inclusive cumulative sum along an axis, either direction. */
+    record CumulativeSum(boolean reverse, boolean i32, Lines lines, int n, View in, int step, int outStep, int output) implements Step {
+        static CumulativeSum of(boolean reverse, boolean i32, View in, int axis, int output) {
+            int[] os = View.denseStrides(in.shape());
+            return new CumulativeSum(reverse, i32, new Lines(in.shape(), axis, in.strides(), os), in.shape()[axis], in,
+                    in.strides()[axis], os[axis], output);
+        }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            TypedKernels.cumsum(reverse, i32, lines, n, buffers[in.buffer()], in.offset(), step, buffers[output], outStep);
+        }
+        @Override public String kernel() { return reverse ? "cumsum (reverse)" : "cumsum"; }
+    }
+
+    /**
+     * random_bits: element i is {@link Threefry#randomBits(int, int, long, long)} of the key, the
+     * interpreter's one definition; every element depends on its index only, so chunks over
+     * threads give the same bits as one thread.
+     */
+    static final class RandomBitsStep implements Step, WorkSplitter.Chunk {
+        static final int CHUNK = 1 << 14;
+        final int key, k0Off, k1Off, n, output;
+        private int k0, k1;
+        private int[] out;
+
+        RandomBitsStep(int key, int k0Off, int k1Off, int n, int output) {
+            this.key = key;
+            this.k0Off = k0Off;
+            this.k1Off = k1Off;
+            this.n = n;
+            this.output = output;
+        }
+        @Override public int output() { return output; }
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            int[] k = (int[]) buffers[key];
+            k0 = k[k0Off];
+            k1 = k[k1Off];
+            out = (int[]) buffers[output];
+            int chunks = (n + CHUNK - 1) / CHUNK;
+            if (chunks <= 1) run(0);
+            else splitter.forEach(chunks, this);
+        }
+        @Override public void run(int c) {
+            int from = c * CHUNK, to = Math.min(n, from + CHUNK);
+            Threefry.randomBits(k0, k1, n, out, from, to);
+        }
+        @Override public String kernel() { return "random_bits (threefry2x32)"; }
     }
 
     static int[] buffers(View[] v) {

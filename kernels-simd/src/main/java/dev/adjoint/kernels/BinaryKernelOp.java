@@ -15,7 +15,9 @@ public enum BinaryKernelOp {
     /** {@code min(a, b)} with NaN propagating, as {@link Math#min(float, float)}. */
     MIN,
     /** {@code a^b}, as {@link Math#pow(double, double)}. */
-    POW;
+    POW,
+    /** {@code a % b}: the remainder with the sign of a, as Java's float {@code %} (C's fmod). */
+    REM;
 
     /**
      * The scalar definition, used by the scalar fallback and for row-constant operands.
@@ -33,6 +35,7 @@ public enum BinaryKernelOp {
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
             case POW -> (float) Math.pow(a, b);
+            case REM -> a % b;
         };
     }
 }

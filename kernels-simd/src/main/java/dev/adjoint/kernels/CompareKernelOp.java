@@ -11,7 +11,9 @@ public enum CompareKernelOp {
     /** {@code a >= b}. */
     GE,
     /** {@code a == b} (false for NaN, as in IEEE 754). */
-    EQ;
+    EQ,
+    /** {@code a != b} (true for NaN). */
+    NE;
 
     /**
      * The scalar definition.
@@ -27,6 +29,7 @@ public enum CompareKernelOp {
             case GT -> a > b;
             case GE -> a >= b;
             case EQ -> a == b;
+            case NE -> a != b;
         };
         return r ? 1f : 0f;
     }

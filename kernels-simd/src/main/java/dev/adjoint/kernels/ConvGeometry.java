@@ -77,6 +77,19 @@ public final class ConvGeometry {
      */
     public static ConvGeometry of(int batch, int[] inSize, int cin, int[] kSize, int cout, int[] stride,
                                   int[] padLo, int[] padHi, int[] lhsDilation, int[] rhsDilation, int groups) {
+        return of(batch, inSize, cin, kSize, cout, stride, padLo, padHi, lhsDilation, rhsDilation, groups, null);
+    }
+
+    /**
+     * As {@link #of(int, int[], int, int[], int, int[], int[], int[], int[], int[], int)} with the output sizes
+     * given: the executor passes the conv node's inferred shape, so the output-length rule lives once, in
+     * {@link dev.adjoint.graph.op.Conv#outputLength}. {@code outSize} null: computed by that same rule.
+     *
+     * @param outSize output spatial sizes, or null
+     * @return the geometry
+     */
+    public static ConvGeometry of(int batch, int[] inSize, int cin, int[] kSize, int cout, int[] stride,
+                                  int[] padLo, int[] padHi, int[] lhsDilation, int[] rhsDilation, int groups, int[] outSize) {
         int r = inSize.length;
         checkLen("kernel size", kSize, r);
         checkLen("stride", stride, r);
@@ -91,7 +104,9 @@ public final class ConvGeometry {
         if (cin % groups != 0 || cout % groups != 0)
             throw new IllegalArgumentException("conv: groups " + groups + " must divide input channels " + cin
                     + " and output channels " + cout);
+        if (outSize != null) checkLen("output size", outSize, r);
         int[] out = new int[r];
+        dev.adjoint.graph.op.Conv rule = outSize != null ? null : rule(stride, padLo, padHi, lhsDilation, rhsDilation, groups);
         long total = (long) batch * cin;
         for (int i = 0; i < r; i++) {
             if (inSize[i] < 0) throw bad("input size", inSize, i, "must be at least 0");
@@ -100,12 +115,15 @@ public final class ConvGeometry {
             if (lhsDilation[i] < 1) throw bad("lhsDilation", lhsDilation, i, "must be at least 1");
             if (rhsDilation[i] < 1) throw bad("rhsDilation", rhsDilation, i, "must be at least 1");
             long la = inSize[i] == 0 ? 0 : (long) (inSize[i] - 1) * lhsDilation[i] + 1;
-            long kd = (long) (kSize[i] - 1) * rhsDilation[i] + 1;
-            long span = la + padLo[i] + padHi[i] - kd;
-            long o = span < 0 ? 0 : span / stride[i] + 1;
-            if (o > Integer.MAX_VALUE || la > Integer.MAX_VALUE)
-                throw bad("input size", inSize, i, "gives an output that does not fit an int");
-            out[i] = (int) o;
+            if (la > Integer.MAX_VALUE) throw bad("input size", inSize, i, "gives an output that does not fit an int");
+            if (outSize != null) out[i] = outSize[i];
+            else if (rule != null) {
+                try {
+                    out[i] = rule.outputLength(i, inSize[i], kSize[i]);
+                } catch (RuntimeException e) {
+                    throw bad("input size", inSize, i, "gives an output that does not fit an int");
+                }
+            }
             total *= Math.max(1, inSize[i]);
         }
         if (total > Integer.MAX_VALUE)
@@ -115,6 +133,16 @@ public final class ConvGeometry {
         if ((double) g.outputLength() > Integer.MAX_VALUE || (double) g.kernelLength() > Integer.MAX_VALUE)
             throw new IllegalArgumentException("conv: output or kernel has more than 2^31-1 elements");
         return g;
+    }
+
+    /** The graph op whose {@code outputLength} is the one output-length rule, or null if its attributes are invalid. */
+    private static dev.adjoint.graph.op.Conv rule(int[] stride, int[] padLo, int[] padHi, int[] lhsDil, int[] rhsDil, int groups) {
+        try {
+            return new dev.adjoint.graph.op.Conv(dev.adjoint.graph.Ints.of(stride), dev.adjoint.graph.Ints.of(padLo),
+                    dev.adjoint.graph.Ints.of(padHi), dev.adjoint.graph.Ints.of(lhsDil), dev.adjoint.graph.Ints.of(rhsDil), groups);
+        } catch (RuntimeException e) {
+            return null;  // the checks below name the bad attribute
+        }
     }
 
     /**
@@ -232,8 +260,8 @@ public final class ConvGeometry {
     public int[] kernelSizes() { return kSize.clone(); }
 
     /**
-     * The geometry of the conv that computes the cotangent of x (DESIGN.md, "Convolution
-     * transposes"): input dy[N, O.., Cout], kernel {@link Conv#flipKernel flipped} to
+     * The geometry of the conv that computes the cotangent of x (docs/ARCHITECTURE.md, "Autodiff:
+     * linearize, then transpose"): input dy[N, O.., Cout], kernel {@link Conv#flipKernel flipped} to
      * [K.., Cout/groups, Cin], stride a, lhs dilation s, rhs dilation d,
      * padding lo' = Kd-1-lo, hi' = La+Kd-1-Os-lo'. Its output has the shape of x.
      *

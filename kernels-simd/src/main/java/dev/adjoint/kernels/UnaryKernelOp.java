@@ -24,7 +24,25 @@ public enum UnaryKernelOp {
     /** -1, 0 or 1 by the sign of x; signed zeros and NaN pass through unchanged. */
     SIGN,
     /** {@code max(x, 0)}; not a graph primitive, but cheap to fuse here. */
-    RELU;
+    RELU,
+    /** The error function: graph-core's float64 {@code Scalar.erf}, rounded (accurate to the last float bit). */
+    ERF,
+    /** Sine, {@link Math#sin} rounded to float. */
+    SIN,
+    /** Cosine, {@link Math#cos} rounded to float. */
+    COS,
+    /** Arctangent, {@link Math#atan} rounded to float. */
+    ATAN,
+    /** {@code log(1 + x)}, accurate for small x. */
+    LOG1P,
+    /** {@code e^x - 1}, accurate for small x. */
+    EXPM1,
+    /** Round toward negative infinity. */
+    FLOOR,
+    /** Round toward positive infinity. */
+    CEIL,
+    /** Round half to even, as {@link Math#rint}. */
+    ROUND;
 
     /**
      * The scalar definition, used by the scalar fallback and for operands that are constant
@@ -45,6 +63,15 @@ public enum UnaryKernelOp {
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
             case RELU -> Math.max(x, 0f);
+            case ERF -> (float) dev.adjoint.graph.Scalar.erf(x);
+            case SIN -> (float) Math.sin(x);
+            case COS -> (float) Math.cos(x);
+            case ATAN -> (float) Math.atan(x);
+            case LOG1P -> (float) Math.log1p(x);
+            case EXPM1 -> (float) Math.expm1(x);
+            case FLOOR -> (float) Math.floor(x);
+            case CEIL -> (float) Math.ceil(x);
+            case ROUND -> (float) Math.rint(x);
         };
     }
 }

@@ -50,6 +50,10 @@ final class VecBlockOps {
             case ABS -> uAbs(x, xo, d, dO, n);
             case SIGN -> uSign(x, xo, d, dO, n);
             case RELU -> uRelu(x, xo, d, dO, n);
+            // Scalar float64 definitions, rounded: exact to the last bit and the same in every JIT tier.
+            case ERF, SIN, COS, ATAN, LOG1P, EXPM1, FLOOR, CEIL, ROUND -> {
+                for (int i = 0; i < n; i++) d[dO + i] = op.apply(x[xo + i]);
+            }
         }
     }
 
@@ -185,7 +189,7 @@ final class VecBlockOps {
             case DIV -> bDivVV(a, ao, b, bo, d, dO, n);
             case MAX -> bMaxVV(a, ao, b, bo, d, dO, n);
             case MIN -> bMinVV(a, ao, b, bo, d, dO, n);
-            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+            case POW, REM -> { // Math.pow is the same in every JIT tier; a vector pow is not. rem is rare.
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]);
             }
         }
@@ -234,6 +238,7 @@ final class VecBlockOps {
             case GT -> cGtVV(a, ao, b, bo, d, dO, n);
             case GE -> cGeVV(a, ao, b, bo, d, dO, n);
             case EQ -> cEqVV(a, ao, b, bo, d, dO, n);
+            case NE -> { for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], b[bo + i]); }
         }
     }
 
@@ -280,7 +285,7 @@ final class VecBlockOps {
             case DIV -> bDivVS(a, ao, s, d, dO, n);
             case MAX -> bMaxVS(a, ao, s, d, dO, n);
             case MIN -> bMinVS(a, ao, s, d, dO, n);
-            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+            case POW, REM -> { // Math.pow is the same in every JIT tier; a vector pow is not. rem is rare.
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
             }
         }
@@ -335,6 +340,7 @@ final class VecBlockOps {
             case GT -> cGtVS(a, ao, s, d, dO, n);
             case GE -> cGeVS(a, ao, s, d, dO, n);
             case EQ -> cEqVS(a, ao, s, d, dO, n);
+            case NE -> { for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s); }
         }
     }
 
@@ -386,7 +392,7 @@ final class VecBlockOps {
             case DIV -> bDivSV(s, b, bo, d, dO, n);
             case MAX -> bMaxSV(s, b, bo, d, dO, n);
             case MIN -> bMinSV(s, b, bo, d, dO, n);
-            case POW -> { // Math.pow is the same in every JIT tier; a vector pow is not
+            case POW, REM -> { // Math.pow is the same in every JIT tier; a vector pow is not. rem is rare.
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
             }
         }
@@ -441,6 +447,7 @@ final class VecBlockOps {
             case GT -> cGtSV(s, b, bo, d, dO, n);
             case GE -> cGeSV(s, b, bo, d, dO, n);
             case EQ -> cEqSV(s, b, bo, d, dO, n);
+            case NE -> { for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]); }
         }
     }
 

@@ -2,7 +2,10 @@ package dev.adjoint.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Shape;
+import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.Nn;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.kernels.WorkSplitter;
@@ -19,11 +22,39 @@ class PlanAllocationTest {
         Tensor h = Nn.linear(x, w, b).relu();
         // GEMM, fused elementwise, reductions over inner and outer axes, a broadcast, a transpose view.
         List<Tensor> outs = List.of(Nn.softmax(h, 1), h.sum(0), h.mT().reduceMax(1), h.mean());
+        assertNoAllocation(outs);
+    }
+
+    @Test void aWarmF64PlanAllocatesNothingPerRun() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", DType.F64, 32, 40), w = g.input("w", DType.F64, 40, 16), b = g.input("b", DType.F64, 16);
+        Tensor h = Nn.linear(x, w, b).relu();
+        // f64 GEMM, typed fused chains, f64 reductions, cumsum and an argmax.
+        assertNoAllocation(List.of(Nn.softmax(h, 1), h.sum(0), h.mT().reduceMax(1), h.cumsum(1), h.argmax(1), h.reduceMin(0).erf()));
+    }
+
+    @Test void aWarmEmbeddingPlanAllocatesNothingPerRun() {
+        Graph g = new Graph();
+        Tensor w = g.input("w", 500, 32), ids = g.input("ids", DType.I32, 64), up = g.input("up", 64, 32);
+        Tensor grad = g.fill(0, DType.F32, 500, 32).scatterAdd(ids.broadcastInDim(Shape.of(64, 32), 0), up, 0);
+        Tensor key = g.input("key", DType.I32, 2);
+        Tensor bits = g.add(new RandomBits(Shape.of(100)), key);
+        assertNoAllocation(List.of(w.gather(ids, 0).mul(up).sum(), grad, up.takeAlongAxis(ids.reshape(64, 1).rem(g.constant(32, DType.I32)), 1),
+                bits.ne(g.constant(0, DType.I32))));
+    }
+
+    private static void assertNoAllocation(List<Tensor> outs) {
         Plan plan = Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
-        float[][] feeds = new float[plan.inputs().size()][];
+        Object[] feeds = new Object[plan.inputs().size()];
         for (int i = 0; i < feeds.length; i++) {
-            feeds[i] = new float[plan.inputs().get(i).shape().size()];
-            for (int j = 0; j < feeds[i].length; j++) feeds[i][j] = (j % 13 - 6) / 10f;
+            int n = plan.inputs().get(i).shape().size();
+            feeds[i] = switch (plan.inputs().get(i).dtype()) {
+                case F32 -> { float[] f = new float[n]; for (int j = 0; j < n; j++) f[j] = (j % 13 - 6) / 10f; yield f; }
+                case F64 -> { double[] f = new double[n]; for (int j = 0; j < n; j++) f[j] = (j % 13 - 6) / 10.0; yield f; }
+                case I32 -> { int[] f = new int[n]; for (int j = 0; j < n; j++) f[j] = (j * 7) % 31; yield f; }
+                case I64 -> { long[] f = new long[n]; for (int j = 0; j < n; j++) f[j] = (j * 7) % 31; yield f; }
+                case BOOL -> new boolean[n];
+            };
         }
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();

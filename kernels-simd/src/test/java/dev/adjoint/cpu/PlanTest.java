@@ -35,7 +35,7 @@ class PlanTest {
         Tensor x = g.input("pixels", 2, 3);
         Plan plan = Cpu.compile(List.of(x.exp().sum(1)));
         var wrong = assertThrows(IllegalArgumentException.class, () -> plan.run(Map.of(x, new float[5])));
-        assertTrue(wrong.getMessage().contains("input \"pixels\" [2, 3]"), wrong.getMessage());
+        assertTrue(wrong.getMessage().contains("input \"pixels\" f32[2, 3]"), wrong.getMessage());
         assertTrue(wrong.getMessage().contains("fed 5 values; it has 6"), wrong.getMessage());
         assertTrue(wrong.getMessage().contains("PlanTest.java:"), wrong.getMessage());
         var missing = assertThrows(IllegalArgumentException.class, () -> plan.run(Map.of()));

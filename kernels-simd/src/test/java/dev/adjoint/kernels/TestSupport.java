@@ -88,6 +88,15 @@ final class TestSupport {
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
             case RELU -> Math.max(x, 0);
+            case ERF -> dev.adjoint.graph.Scalar.erf(x);
+            case SIN -> Math.sin(x);
+            case COS -> Math.cos(x);
+            case ATAN -> Math.atan(x);
+            case LOG1P -> Math.log1p(x);
+            case EXPM1 -> Math.expm1(x);
+            case FLOOR -> Math.floor(x);
+            case CEIL -> Math.ceil(x);
+            case ROUND -> Math.rint(x);
         };
     }
 
@@ -100,6 +109,7 @@ final class TestSupport {
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
             case POW -> Math.pow(a, b);
+            case REM -> a % b;
         };
     }
 
@@ -110,6 +120,7 @@ final class TestSupport {
             case GT -> a > b;
             case GE -> a >= b;
             case EQ -> a == b;
+            case NE -> a != b;
         };
         return r ? 1 : 0;
     }
