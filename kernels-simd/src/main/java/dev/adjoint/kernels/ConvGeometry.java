@@ -260,8 +260,8 @@ public final class ConvGeometry {
     public int[] kernelSizes() { return kSize.clone(); }
 
     /**
-     * The geometry of the conv that computes the cotangent of x (DESIGN.md, "Convolution
-     * transposes"): input dy[N, O.., Cout], kernel {@link Conv#flipKernel flipped} to
+     * The geometry of the conv that computes the cotangent of x (docs/ARCHITECTURE.md, "Autodiff:
+     * linearize, then transpose"): input dy[N, O.., Cout], kernel {@link Conv#flipKernel flipped} to
      * [K.., Cout/groups, Cin], stride a, lhs dilation s, rhs dilation d,
      * padding lo' = Kd-1-lo, hi' = La+Kd-1-Os-lo'. Its output has the shape of x.
      *
