@@ -36,6 +36,7 @@ import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -45,7 +46,8 @@ import java.util.List;
  * linear argument as ordinary primitives. The switches range over the sealed {@link LinearOp} and
  * {@link BilinearOp} exhaustively, plus the elementwise pieces linear programs are made of
  * (neg, add, sub, mul and div by a constant); the ops' own records compute the transposed
- * attributes (pad, slice, cumsum, conv), so the rules here only build nodes.
+ * attributes (pad, slice, broadcast, reduce_sum, transpose, concatenate, cumsum, dot_general, conv), so
+ * the rules here only build nodes.
  *
  * <p>Arguments that are primal tensors are constants of the linear map (the {@code c} of
  * {@code t * c}); they get no contribution. Each rule is proven by the dot-product identity
@@ -98,36 +100,25 @@ final class TransposeRules {
     /**
      * The transposes of the linear ops, one case each: cotangent contributions for the linear
      * arguments that are variables ({@link Lin}); fixed operands (indices, masks) and {@code Zero}
-     * arguments get none. The attribute algebra lives in the op records ({@link Pad#transposed},
-     * {@link Slice#transposed}, {@link Cumsum#transposed}); here only nodes are built.
+     * arguments get none. The attribute algebra lives in the op records ({@code transposed} methods of
+     * {@link Pad}, {@link Slice}, {@link BroadcastInDim}, {@link ReduceSum}, {@link Transpose},
+     * {@link Concatenate}, {@link Cumsum}, {@link Gather}, {@link TakeAlongAxis}, {@link ScatterAdd});
+     * here only nodes are built.
      */
     private static void linear(LinearOp op, Object[] args, Tensor ct, Tensor[] out) {
         Graph g = ct.graph();
         switch (op) {
-            case BroadcastInDim b -> out[0] = unbroadcast(b, ct, LinearProgram.shapeOf(args[0]));
-            case ReduceSum r -> {
-                Shape in = LinearProgram.shapeOf(args[0]);
-                out[0] = ct.broadcastInDim(in, complement(in.rank(), r.axes()));
-            }
-            case Transpose t -> out[0] = ct.transpose(t.perm().inversePermutation().toArray());
+            case BroadcastInDim b -> out[0] = apply(b.transposed(LinearProgram.shapeOf(args[0])).ops(), ct);
+            case ReduceSum r -> out[0] = g.add(r.transposed(LinearProgram.shapeOf(args[0])), ct);
+            case Transpose t -> out[0] = g.add(t.transposed(), ct);
             case Reshape r -> out[0] = ct.reshape(LinearProgram.shapeOf(args[0]).dims());
             case Pad p -> out[0] = apply(p.transposed(LinearProgram.shapeOf(args[0])).ops(), ct);
             case Slice s -> out[0] = g.add(s.transposed(LinearProgram.shapeOf(args[0])), ct);
             case Rev r -> out[0] = ct.rev(r.axes().toArray());
             case Concatenate c -> {
-                int axis = c.axis(), offset = 0;
-                int[] stop = ct.shape().dims();
-                for (int i = 0; i < args.length; i++) {
-                    int n = LinearProgram.shapeOf(args[i]).dim(axis);
-                    if (args[i] instanceof Lin) {
-                        int[] start = new int[stop.length];
-                        start[axis] = offset;
-                        int[] end = stop.clone();
-                        end[axis] = offset + n;
-                        out[i] = ct.slice(start, end);
-                    }
-                    offset += n;
-                }
+                List<Shape> shapes = new ArrayList<>(args.length);
+                for (Object a : args) shapes.add(LinearProgram.shapeOf(a));
+                for (int i = 0; i < args.length; i++) if (args[i] instanceof Lin) out[i] = g.add(c.transposed(shapes, i), ct);
             }
             case Select s -> {
                 Tensor mask = (Tensor) args[0];
@@ -141,12 +132,12 @@ final class TransposeRules {
             case TakeAlongAxis t -> {
                 Shape in = LinearProgram.shapeOf(args[0]);
                 if (ct.shape().size() == 0 || in.size() == 0) break; // nothing taken: a zero contribution
-                out[0] = g.add(new ScatterAdd(t.axis()), JvpRules.zeros(g, in, ct.dtype()), (Tensor) args[1], ct);
+                out[0] = g.add(t.transposed(), JvpRules.zeros(g, in, ct.dtype()), (Tensor) args[1], ct);
             }
             case ScatterAdd sa -> {
                 if (args[0] instanceof Lin) out[0] = ct;
                 if (args[2] instanceof Lin && LinearProgram.shapeOf(args[2]).size() > 0) {
-                    out[2] = g.add(new TakeAlongAxis(sa.axis()), ct, (Tensor) args[1]);
+                    out[2] = g.add(sa.transposed(), ct, (Tensor) args[1]);
                 }
             }
         }
@@ -157,8 +148,10 @@ final class TransposeRules {
         if (args[0] instanceof Lin && args[1] instanceof Lin) throw notLinear(op, args);
         switch (op) {
             case DotGeneral d -> {
-                if (args[0] instanceof Lin l) out[0] = dotTranspose(d, ct, (Tensor) args[1], l.shape(), true);
-                else out[1] = dotTranspose(d, ct, (Tensor) args[0], ((Lin) args[1]).shape(), false);
+                int i = args[0] instanceof Lin ? 0 : 1;
+                DotGeneral.Transposed t = d.transposed(i, LinearProgram.shapeOf(args[0]), LinearProgram.shapeOf(args[1]));
+                Tensor r = ct.graph().add(t.dot(), ct, (Tensor) args[1 - i]);
+                out[i] = t.perm() == null ? r : r.graph().add(t.perm(), r);
             }
             case Conv c -> {
                 Shape x = LinearProgram.shapeOf(args[0]), k = LinearProgram.shapeOf(args[1]);
@@ -182,21 +175,18 @@ final class TransposeRules {
         return t;
     }
 
-    /**
-     * gather's transpose: a scatter_add into zeros of x's shape and type. The cotangent, of shape
-     * {@code x[:a] + indices.shape + x[a+1:]}, is flattened over the index axes to
-     * {@code x[:a] + [m] + x[a+1:]} ({@code m} the number of indices; a rank-0 index gives 1),
-     * and the flattened indices are broadcast along axis {@code a} of that shape, which is the
-     * take_along_axis form scatter_add expects. Repeated indices accumulate.
-     */
+    /** gather's transpose ({@link Gather#transposed}): a scatter_add of the regrouped cotangent into zeros. */
     private static Tensor gatherTranspose(Gather gt, Tensor ct, Tensor indices, Shape in) {
-        int a = gt.axis(), m = indices.shape().size();
-        if (m == 0 || ct.shape().size() == 0) return null; // nothing gathered: a zero contribution
-        int[] flat = new int[in.rank()];
-        for (int i = 0; i < flat.length; i++) flat[i] = i == a ? m : in.dim(i);
-        Tensor updates = ct.reshape(flat);
-        Tensor idx = indices.reshape(m).broadcastInDim(Shape.of(flat), a);
-        return ct.graph().add(new ScatterAdd(a), JvpRules.zeros(ct.graph(), in, ct.dtype()), idx, updates);
+        if (indices.shape().size() == 0 || ct.shape().size() == 0) return null; // nothing gathered: a zero contribution
+        Gather.Transposed t = gt.transposed(in, indices.shape());
+        Graph g = ct.graph();
+        Tensor idx = g.add(t.indices(), reshape(t.flatIndices(), indices));
+        return g.add(t.scatter(), JvpRules.zeros(g, in, ct.dtype()), idx, reshape(t.updates(), ct));
+    }
+
+    /** A reshape node, unless {@code t} has that shape already. */
+    private static Tensor reshape(Reshape r, Tensor t) {
+        return t.shape().equals(r.shape()) ? t : t.graph().add(r, t);
     }
 
     private static IllegalStateException notLinear(Op op, Object[] args) {
@@ -209,66 +199,5 @@ final class TransposeRules {
         int[] out = new int[rank - axes.size()];
         for (int a = 0, j = 0; a < rank; a++) if (!axes.contains(a)) out[j++] = a;
         return out;
-    }
-
-    /**
-     * broadcast_in_dim's transpose: sum over the new axes and over the stretched size-1 axes, then
-     * reshape the remaining axes (in input order) back to the input shape.
-     */
-    private static Tensor unbroadcast(BroadcastInDim b, Tensor ct, Shape in) {
-        Shape outShape = b.shape();
-        boolean[] sum = new boolean[outShape.rank()];
-        Arrays.fill(sum, true);
-        for (int i = 0; i < in.rank(); i++) {
-            int a = b.dims().get(i);
-            sum[a] = in.dim(i) == 1 && outShape.dim(a) != 1;
-        }
-        int n = 0;
-        for (boolean s : sum) if (s) n++;
-        int[] axes = new int[n];
-        for (int a = 0, j = 0; a < sum.length; a++) if (sum[a]) axes[j++] = a;
-        Tensor r = n == 0 ? ct : ct.sum(axes);
-        return r.reshape(in.dims());
-    }
-
-    /**
-     * dot_general's transpose with respect to one side: contract the cotangent's axes that belong
-     * to the other side's free axes with those, keep the batch axes aligned; the result holds
-     * [batch, this side's free axes, this side's contracted axes in the other side's axis order],
-     * which a transpose puts back in this side's axis order.
-     *
-     * @param other the primal (constant) side
-     * @param linShape the shape of the linear side
-     * @param linIsLhs whether the linear side is the left operand
-     */
-    private static Tensor dotTranspose(DotGeneral d, Tensor ct, Tensor other, Shape linShape, boolean linIsLhs) {
-        Ints linC = linIsLhs ? d.lhsContract() : d.rhsContract();
-        Ints linB = linIsLhs ? d.lhsBatch() : d.rhsBatch();
-        Ints othC = linIsLhs ? d.rhsContract() : d.lhsContract();
-        Ints othB = linIsLhs ? d.rhsBatch() : d.lhsBatch();
-        Ints linFree = linIsLhs ? d.lhsFree(linShape.rank()) : d.rhsFree(linShape.rank());
-        Ints othFree = linIsLhs ? d.rhsFree(other.rank()) : d.lhsFree(other.rank());
-        int nb = linB.size();
-        // The cotangent's axes are [batch, lhs free, rhs free].
-        int othStart = linIsLhs ? nb + linFree.size() : nb;
-        int[] ctContract = new int[othFree.size()];
-        for (int i = 0; i < ctContract.length; i++) ctContract[i] = othStart + i;
-        int[] ctBatch = Ints.range(nb).toArray();
-        Tensor r = ct.dotGeneral(other, ctContract, othFree.toArray(), ctBatch, othB.toArray());
-        // Position in r of each axis of the linear side.
-        int[] sortedOthC = othC.toArray();
-        Arrays.sort(sortedOthC);
-        int[] perm = new int[linShape.rank()];
-        for (int i = 0; i < nb; i++) perm[linB.get(i)] = i;
-        for (int j = 0; j < linFree.size(); j++) perm[linFree.get(j)] = nb + j;
-        for (int k = 0; k < linC.size(); k++) {
-            perm[linC.get(k)] = nb + linFree.size() + Arrays.binarySearch(sortedOthC, othC.get(k));
-        }
-        return isIdentity(perm) ? r : r.transpose(perm);
-    }
-
-    private static boolean isIdentity(int[] perm) {
-        for (int i = 0; i < perm.length; i++) if (perm[i] != i) return false;
-        return true;
     }
 }

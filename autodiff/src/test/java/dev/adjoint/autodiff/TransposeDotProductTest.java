@@ -369,6 +369,56 @@ class TransposeDotProductTest {
                 + negativePad + " with negative padding), each w.r.t. x and k");
     }
 
+    /**
+     * {@code Nn.convTranspose} (built from {@link Conv#inputGradient}) is, by definition, the
+     * vjp of the forward conv with respect to its input: the same values over a random sample
+     * of 1-D and 2-D settings with groups, dilation and output padding.
+     */
+    @Test void convTransposeIsTheInputGradientOfTheForwardConv() {
+        int checked = 0;
+        for (int trial = 0; trial < 150; trial++) {
+            int r = r(1, 2), groups = r(1, 3), cin = groups * r(1, 2), coutG = r(1, 2);
+            int[] st = new int[r], pad = new int[r], op = new int[r], dil = new int[r], xs = new int[r + 2], ws = new int[r + 2];
+            xs[0] = r(1, 2);
+            xs[r + 1] = cin;
+            ws[r] = cin;
+            ws[r + 1] = coutG;
+            for (int a = 0; a < r; a++) {
+                st[a] = r(1, 3);
+                dil[a] = r(1, 2);
+                ws[a] = r(1, 3);
+                pad[a] = r(0, (ws[a] - 1) * dil[a]);
+                op[a] = r(0, st[a] - 1);
+                xs[a + 1] = r(1, 4);
+            }
+            Probe p = new Probe();
+            Tensor x = p.input("x", xs), w = p.input("w", ws);
+            Tensor y;
+            try {
+                y = dev.adjoint.graph.Nn.convTranspose(x, w, st, pad, op, dil, groups);
+            } catch (ShapeException e) {
+                continue; // an empty output
+            }
+            if (y.shape().size() == 0) continue;
+            int[] swap = Ints.range(r + 2).toArray();
+            swap[r] = r + 1;
+            swap[r + 1] = r;
+            Tensor z = p.g.input("z", y.shape().dims());
+            Tensor fwd = p.g.add(new Conv(Ints.of(st), Ints.of(pad), Ints.of(pad), Ints.filled(r, 1), Ints.of(dil), groups),
+                    z, w.transpose(swap));
+            assertEquals(x.shape(), fwd.shape());
+            Tensor dz = Autodiff.vjp(List.of(fwd), List.of(x), List.of(z)).get(0);
+            p.feeds.put(z, NdArray.zeros(z.shape()));
+            List<NdArray> v = T.run(p.g, p.feeds, List.of(y, dz));
+            String what = "conv_transpose x" + Arrays.toString(xs) + " w" + Arrays.toString(ws) + " s" + Arrays.toString(st)
+                    + " p" + Arrays.toString(pad) + " op" + Arrays.toString(op) + " d" + Arrays.toString(dil) + " g" + groups;
+            assertEquals(v.get(1).shape(), v.get(0).shape(), what);
+            for (int i = 0; i < v.get(0).data().length; i++) assertEquals(v.get(1).data()[i], v.get(0).data()[i], 1e-12, what);
+            checked++;
+        }
+        assertTrue(checked > 100, "settings checked: " + checked);
+    }
+
     /** A random sample of 2-D combinations, including depthwise with channel multiplier. */
     @Test void conv2dSample() {
         int checked = 0;

@@ -101,6 +101,33 @@ class TypedGradientTest {
         }
     }
 
+    /** An embedding's gradient is one scatter_add of the cotangent rows, not a one-hot product. */
+    @Test void embeddingGradientIsOneScatterAdd() {
+        Graph g = new Graph();
+        Tensor w = g.input("w", 1000, 8), ids = g.input("ids", DType.I32, 2, 5), c = g.input("c", 2, 5, 8);
+        Tensor loss = w.gather(ids, 0).mul(c).sum();
+        int before = g.size();
+        Tensor d = Autodiff.grad(loss, w);
+        int scatters = 0, dots = 0;
+        for (int id = before; id < g.size(); id++) {
+            if (g.node(id).op() instanceof dev.adjoint.graph.op.ScatterAdd) scatters++;
+            if (g.node(id).op() instanceof dev.adjoint.graph.op.DotGeneral) dots++;
+        }
+        assertEquals(1, scatters);
+        assertEquals(0, dots);
+        assertTrue(g.size() - before <= 10, "nodes appended: " + (g.size() - before));
+        Random rnd = new Random(3);
+        NdArray wv = T.gaussian(Shape.of(1000, 8), rnd), cv = T.gaussian(Shape.of(2, 5, 8), rnd);
+        double[] idv = {3, 999, 3, 0, 41, 41, 41, 7, 3, 500};
+        Map<Tensor, NdArray> feeds = new HashMap<>();
+        feeds.put(w, wv);
+        feeds.put(c, cv);
+        feeds.put(ids, of(DType.I32, new int[] {2, 5}, idv));
+        double[] got = T.run(g, feeds, List.of(d)).get(0).data(), expect = new double[1000 * 8];
+        for (int t = 0; t < 10; t++) for (int j = 0; j < 8; j++) expect[(int) idv[t] * 8 + j] += cv.data()[t * 8 + j];
+        assertArrayEquals(expect, got, 1e-12);
+    }
+
     /** prod's gradient is the product of the others, exactly, with one, two or all entries zero. */
     @Test void reduceProdAtZerosIsExactAndFinite() {
         double[][] cases = {

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * {@code "ij,jk->ik"} and the implicit form {@code "ij,jk"}, whose output is, as in numpy, the
  * {@code ...} axes followed by the letters that occur exactly once, in alphabetical order
  * (upper case before lower case). In the explicit form {@code ...} axes left out of the output
- * are summed. Unsupported: a letter repeated within one operand (diagonals, traces).
+ * are summed. A letter repeated within one operand takes the diagonal ({@code "ii->i"}, the
+ * trace {@code "ii->"}), as in numpy.
  *
  * <p>Operands are contracted pairwise from left to right; each intermediate keeps only the
  * letters a later operand or the output still uses, so a letter is summed out as soon as it can be.
@@ -84,10 +85,6 @@ public final class Einsum {
                     if (d != 1) ellSize[e] = d;
                     continue;
                 }
-                if (expanded.indexOf(c) != p) {
-                    throw error(equation, operands, "letter '" + c + "' is repeated within operand " + i + " \"" + s
-                            + "\"; repeated letters (diagonals, traces) are unsupported");
-                }
                 Integer known = size.get(c);
                 if (known != null && known != d) {
                     throw error(equation, operands, "letter '" + c + "' has size " + known + " in one operand but "
@@ -129,7 +126,7 @@ public final class Einsum {
                 dims.add(t.dim(p));
             }
             if (keep.length() != labels[i].length()) t = t.reshape(ints(dims));
-            terms[i] = new Term(t, keep.toString());
+            terms[i] = diagonals(new Term(t, keep.toString()));
         }
         Term acc = terms[0];
         for (int i = 1; i < terms.length; i++) {
@@ -142,6 +139,26 @@ public final class Einsum {
         int[] perm = new int[out.length()];
         for (int p = 0; p < perm.length; p++) perm[p] = acc.letters.indexOf(out.charAt(p));
         return isIdentity(perm) ? acc.t : acc.t.transpose(perm);
+    }
+
+    /**
+     * Takes the diagonal for every letter repeated within a term ({@code "ii->i"}, and the trace
+     * {@code "ii->"}): the elements off the diagonal are selected away by an iota comparison and
+     * the second axis summed out, so only linear primitives are involved.
+     */
+    private static Term diagonals(Term a) {
+        Tensor t = a.t;
+        String l = a.letters;
+        for (int q = 1; q < l.length(); q++) {
+            int p = l.indexOf(l.charAt(q));
+            if (p == q) continue;
+            Graph g = t.graph();
+            Tensor onDiagonal = g.iota(t.shape(), p).eq(g.iota(t.shape(), q));
+            t = Tensor.where(onDiagonal, t, g.constant(0.0, t.dtype())).sum(q);
+            l = l.substring(0, q) + l.substring(q + 1);
+            q--;
+        }
+        return new Term(t, l);
     }
 
     /** The private labels of "..." axes {@code from..to-1} (numbered from the left of the widest "..."). */

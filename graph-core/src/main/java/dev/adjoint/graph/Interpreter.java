@@ -369,7 +369,7 @@ public final class Interpreter {
         }
     }
 
-    /** The conv of DESIGN.md by its definition, one output element at a time. */
+    /** The conv primitive by its definition, one output element at a time. */
     private static void conv(Conv c, NdArray x, NdArray k, Shape out, double[] y) {
         Shape xs = x.shape(), ks = k.shape();
         int r = c.spatialRank();

@@ -55,10 +55,14 @@ public final class Nn {
         return x.mul(0.5).mul(x.mul(Math.sqrt(0.5)).erf().add(1.0));
     }
 
-    /** GELU, the tanh form: {@code x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))} (PyTorch's {@code approximate="tanh"}). */
+    /**
+     * GELU, the tanh form: {@code x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))} (PyTorch's
+     * {@code approximate="tanh"}), computed as the identical {@code x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))}:
+     * {@code 1 + tanh(z)} cancels to 0 in f32 for z below about -9, where the sigmoid keeps its relative precision.
+     */
     public static Tensor geluTanh(Tensor x) {
-        Tensor inner = x.add(x.square().mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-        return x.mul(0.5).mul(inner.tanh().add(1.0));
+        Tensor inner = x.add(x.square().mul(x).mul(0.044715)).mul(2 * Math.sqrt(2 / Math.PI));
+        return x.mul(inner.sigmoid());
     }
 
     /** SiLU (swish): {@code x * sigmoid(x)}. */
@@ -413,10 +417,12 @@ public final class Nn {
         if (labelSmoothing > 0) {
             perSample = perSample.mul(1 - labelSmoothing).add(lsm.sum(1).neg().mul(labelSmoothing / c));
         }
-        Tensor valid = ids.ne((double) ignoreIndex);
-        perSample = Tensor.where(valid, perSample, zero);
+        // eq rather than ne, and the count of valid rows as N minus the ignored ones: only the
+        // comparisons and the bool-to-float convert that every backend had before op set v2.
+        Tensor ignored = ids.eq((double) ignoreIndex);
+        perSample = Tensor.where(ignored, zero, perSample);
         return switch (reduction) {
-            case MEAN -> perSample.sum().div(valid.convert(logits.dtype()).sum());
+            case MEAN -> perSample.sum().div(ignored.convert(logits.dtype()).sum().neg().add((double) n));
             case SUM -> perSample.sum();
             case NONE -> perSample;
         };

@@ -82,7 +82,7 @@ class EinsumTest {
         Tensor a = g.input("a", 2, 3), b = g.input("b", 4, 5);
         assertMessage(() -> Einsum.einsum("ij,jk->ik", a, b), "letter 'j' has size 3");
         assertMessage(() -> Einsum.einsum("ij,jk->iz", a, g.input("c", 3, 2)), "output letter 'z' appears in no operand");
-        assertMessage(() -> Einsum.einsum("ii->i", g.input("s", 3, 3)), "unsupported");
+        assertMessage(() -> Einsum.einsum("ii->i", a), "letter 'i' has size 2 in one operand but 3 on axis 1 of operand 0");
         assertMessage(() -> Einsum.einsum("ij,jk->ik", a), "names 2 operand(s) but 1 were given");
         assertMessage(() -> Einsum.einsum("ijk->i", a), "names 3 axes but has rank 2");
         assertMessage(() -> Einsum.einsum("...ijk->i", a), "names 3 axes but has rank 2");
@@ -145,6 +145,22 @@ class EinsumTest {
         assertClose(RefUtil.eval(c.transpose(1, 2, 3, 0), c, cv), RefUtil.eval(Einsum.einsum("i...", c), c, cv), 0);
         // An empty "..." is allowed.
         assertClose(RefUtil.eval(a.sum(), a, av), RefUtil.eval(Einsum.einsum("abcd...->", a), a, av), 1e-12);
+    }
+
+    /** A letter repeated within an operand takes the diagonal, as numpy: diag, trace, batched diag, diag times a vector. */
+    @Test void diagonalsAndTraces() {
+        Graph g = new Graph();
+        Tensor m = g.input("m", 3, 3), b = g.input("b", 2, 3, 3), v = g.input("v", 3), c = g.input("c", 3, 2, 3);
+        double[] mv = random(rnd, 9, -1, 1), bv = random(rnd, 18, -1, 1), vv = random(rnd, 3, -1, 1), cv = random(rnd, 18, -1, 1);
+        double[] diag = {mv[0], mv[4], mv[8]};
+        assertClose(diag, RefUtil.eval(Einsum.einsum("ii->i", m), m, mv), 0);
+        assertClose(new double[] {mv[0] + mv[4] + mv[8]}, RefUtil.eval(Einsum.einsum("ii", m), m, mv), 1e-15);
+        assertClose(new double[] {bv[0] + bv[4] + bv[8], bv[9] + bv[13] + bv[17]}, RefUtil.eval(Einsum.einsum("...ii->...", b), b, bv), 1e-15);
+        assertClose(new double[] {diag[0] * vv[0], diag[1] * vv[1], diag[2] * vv[2]}, RefUtil.eval(Einsum.einsum("ii,i->i", m, v), m, mv, v, vv), 1e-15);
+        // c[i, j, i] summed over i: a diagonal across non-adjacent axes.
+        double[] want = new double[2];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 2; j++) want[j] += cv[(i * 2 + j) * 3 + i];
+        assertClose(want, RefUtil.eval(Einsum.einsum("iji->j", c), c, cv), 1e-15);
     }
 
     @Test void upperCaseLetters() {

@@ -377,6 +377,15 @@ class NnTest {
         assertClose(silu, apply(Nn::silu, xv), TOL);
         assertClose(leaky, apply(x -> Nn.leakyRelu(x, 0.01), xv), TOL);
         assertClose(elu, apply(x -> Nn.elu(x, 1.5), xv), TOL);
+        // Far left, 1 + tanh(z) cancels to 0 even in float64; the tanh form keeps its relative precision there.
+        double[] far = {-12, -20};
+        double[] farWant = new double[2];
+        for (int i = 0; i < 2; i++) {
+            double z = Math.sqrt(2 / Math.PI) * (far[i] + 0.044715 * far[i] * far[i] * far[i]);
+            farWant[i] = far[i] * Math.exp(2 * z) / (1 + Math.exp(2 * z)); // = x/2 (1 + tanh z)
+        }
+        double[] farGot = apply(Nn::geluTanh, far);
+        for (int i = 0; i < 2; i++) assertEquals(farWant[i], farGot[i], 1e-12 * Math.abs(farWant[i]), "gelu_tanh(" + far[i] + ")");
         // gelu(x) = x * Phi(x): Phi(1) = 0.8413447460685429, Phi(2) = 0.9772498680518208 (normal tables).
         assertClose(new double[] {0.8413447460685429, -0.15865525393145707, 1.9544997361036416},
                 apply(Nn::gelu, new double[] {1, -1, 2}), 1e-15);

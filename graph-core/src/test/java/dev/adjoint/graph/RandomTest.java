@@ -62,8 +62,8 @@ class RandomTest {
 
     /**
      * {@code split(PRNGKey(0))}: [[4146024105, 967050713], [2718843009, 1272950319]], asserted by
-     * ml-explore/mlx {@code tests/random_tests.cpp} ("test random split", bits generated from JAX's
-     * Threefry) and printed in JAX's "sharp bits" notebook; {@code split(PRNGKey(0), 4)} from
+     * ml-explore/mlx {@code tests/random_tests.cpp} ("test random split"; its expected bits were
+     * generated with JAX's Threefry, as the file says); {@code split(PRNGKey(0), 4)} from
      * google/jax {@code tests/random_test.py}, {@code testPRNGValues}; {@code split(key(0), 3)} from mlx.
      */
     @Test void splitMatchesJax() {

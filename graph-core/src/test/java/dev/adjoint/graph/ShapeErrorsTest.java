@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Bad input fails when the node is built, with a message in the DESIGN.md format
+ * Bad input fails when the node is built, with a message in the format of docs/ARCHITECTURE.md
  * {@code "op: rule; x: [..], y: [..] (at File.java:NN)"} that names the op, the attribute or
  * operand at fault, the rule, the operand shapes and the line of this file that built the node.
  *
@@ -56,7 +56,7 @@ class ShapeErrorsTest {
         return e.getMessage();
     }
 
-    // ---- the DESIGN.md example, verbatim ------------------------------------------------------
+    // ---- the docs/ARCHITECTURE.md example, verbatim --------------------------------------------
 
     @Test void dotGeneralContractingMismatchReadsLikeTheHandbook() {
         Tensor x = g.input("a", 2, 3), y = g.input("b", 4, 5);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Element-type errors, each class of bad input with its full message: at build time in the
- * DESIGN.md form {@code "op: rule; x: f32[2], y: i32[2] (at File.java:NN)"} (the operands with
+ * docs/ARCHITECTURE.md form {@code "op: rule; x: f32[2], y: i32[2] (at File.java:NN)"} (the operands with
  * their types, the user's line), and at run time in the interpreter (an index out of range names
  * the op, the index, its position, the axis, its size and the node).
  *

@@ -87,14 +87,35 @@ public final class CaseGraphs {
             case "cumsum" -> x.cumsum(axis(c), c.attrs().path("reverse").asBoolean(false));
             case "argmax" -> x.argmax(axis(c), keepDims(c));
             case "argmin" -> x.argmin(axis(c), keepDims(c));
-            case "embedding", "bag_of_embeddings_loss", "gelu", "gelu_tanh", "silu", "softplus", "leaky_relu", "elu",
-                    "layer_norm", "batch_norm_train", "batch_norm_eval", "group_norm", "rms_norm", "sdpa", "mha", "transformer_mlp" ->
-                    throw new UnsupportedOperationException("op \"" + c.op() + "\": its Nn composite is not merged yet");
+            case "embedding" -> Nn.embedding(x, in.get(1));
+            case "bag_of_embeddings_loss" -> bagOfEmbeddingsLoss(in.get(0), in.get(1), in.get(2), in.get(3));
+            case "gelu" -> Nn.gelu(x);
+            case "gelu_tanh" -> Nn.geluTanh(x);
+            case "silu" -> Nn.silu(x);
+            case "softplus" -> Nn.softplus(x);
+            case "leaky_relu" -> Nn.leakyRelu(x, number(c, "alpha"));
+            case "elu" -> Nn.elu(x, number(c, "alpha"));
+            case "layer_norm" -> Nn.layerNorm(x, in.get(1), in.get(2), c.attrs().path("normalized_axes").asInt(), number(c, "eps"));
+            case "batch_norm_train" -> Nn.batchNorm(x, in.get(1), in.get(2), number(c, "eps"), 1);
+            case "batch_norm_eval" -> Nn.batchNormInference(x, in.get(1), in.get(2), in.get(3), in.get(4), number(c, "eps"), 1);
+            case "group_norm" -> Nn.groupNorm(x, c.attrs().path("groups").asInt(), in.get(1), in.get(2), number(c, "eps"), 1);
+            case "rms_norm" -> Nn.rmsNorm(x, in.get(1), number(c, "eps"));
+            case "sdpa" -> Nn.scaledDotProductAttention(x, in.get(1), in.get(2), c.attrs().path("causal").asBoolean(), number(c, "scale"));
+            case "mha" -> Nn.multiHeadAttention(x, in.get(1), in.get(2), in.get(3), in.get(4), c.attrs().path("heads").asInt(),
+                    c.attrs().path("causal").asBoolean());
+            case "transformer_mlp" -> transformerMlp(in, number(c, "eps"));
             default -> throw new UnsupportedOperationException("op \"" + c.op() + "\" has no mapping to Adjoint");
         };
     }
 
     private static boolean keepDims(ConformanceCase c) { return c.attrs().path("keepdims").asBoolean(false); }
+
+    /** A number attribute. */
+    private static double number(ConformanceCase c, String attr) {
+        JsonNode n = c.attrs().get(attr);
+        if (n == null || !n.isNumber()) throw new IllegalArgumentException(c.id() + ": missing number attribute " + attr);
+        return n.asDouble();
+    }
 
     private static int axis(ConformanceCase c) {
         JsonNode a = c.attrs().get("axis");
@@ -110,6 +131,18 @@ public final class CaseGraphs {
     static Tensor mlpLoss(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2, Tensor labels) {
         Tensor h = Nn.linear(x, w1, b1).relu();
         return Nn.crossEntropy(Nn.linear(h, w2, b2), labels);
+    }
+
+    /** SCHEMA2 index: {@code cross_entropy(mean_1(embedding(ids, emb)) @ w, labels)}, mean reduction. */
+    private static Tensor bagOfEmbeddingsLoss(Tensor ids, Tensor emb, Tensor w, Tensor labels) {
+        return Nn.crossEntropy(Nn.embedding(ids, emb).mean(new int[] {1}, false).matmul(w), labels);
+    }
+
+    /** SCHEMA2 attention: {@code x + gelu(layer_norm(x) @ w1 + b1) @ w2 + b2}, exact erf GELU. */
+    private static Tensor transformerMlp(List<Tensor> in, double eps) {
+        Tensor x = in.get(0);
+        Tensor h = Nn.gelu(Nn.linear(Nn.layerNorm(x, in.get(1), in.get(2), 1, eps), in.get(3), in.get(4)));
+        return x.add(Nn.linear(h, in.get(5), in.get(6)));
     }
 
     /** SCHEMA 5.9's small LeNet: two conv-relu-maxpool stages, a linear layer, cross-entropy. */

@@ -182,6 +182,7 @@ public final class Conformance {
         int n = 0;
         for (Tensor v : h.vs()) n += v.shape().size();
         double[] hess = new double[n * n];
+        Backend.Evaluator hvps = backend.prepare(h.b().g(), h.hvps());
         for (int row = 0; row < n; row++) {
             int offset = 0;
             for (Tensor v : h.vs()) {
@@ -191,7 +192,7 @@ public final class Conformance {
                 offset += e.length;
             }
             int col = 0;
-            for (NdArray part : eval(h.b(), h.hvps())) {
+            for (NdArray part : hvps.run(h.b().feeds())) {
                 for (double d : part.data()) hess[row * n + col++] = d;
             }
         }

@@ -34,7 +34,12 @@ public final class FashionMnist {
             throw new IOException("Fashion-MNIST not found in " + dir + "; install Debian's package dataset-fashion-mnist"
                     + " (apt-get install dataset-fashion-mnist) or pass --data DIR");
         }
-        Idx.Bytes img = Idx.read(dir.resolve(images)), lab = Idx.read(dir.resolve(labels));
+        return decode(Idx.read(dir.resolve(images)), Idx.read(dir.resolve(labels)), dir.toString());
+    }
+
+    /** Pairs decoded image and label files into a dataset; {@code name} is used in errors. */
+    static Dataset decode(Idx.Bytes img, Idx.Bytes lab, String name) throws IOException {
+        String dir = name;
         if (img.dims().length != 3 || lab.dims().length != 1 || img.dims()[0] != lab.dims()[0]) {
             throw new IOException(dir + ": images " + java.util.Arrays.toString(img.dims()) + " and labels "
                     + java.util.Arrays.toString(lab.dims()) + " do not pair up as [N, 28, 28] and [N]");

@@ -3,13 +3,15 @@ package dev.adjoint.graph.op;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * {@code broadcast_in_dim(x, shape, dims)}: output axis {@code dims[i]} takes input axis {@code i}
  * (whose size is the output's or 1); the other output axes repeat. Its transpose is a
- * {@code reduce_sum} over the repeated axes followed by a reshape.
+ * {@code reduce_sum} over the repeated axes followed by a reshape: {@link #transposed(Shape)}.
  */
 public record BroadcastInDim(Shape shape, Ints dims) implements LinearOp {
     /** Validates the axis map against the output shape. */
@@ -44,4 +46,39 @@ public record BroadcastInDim(Shape shape, Ints dims) implements LinearOp {
     }
     @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "shape=" + shape + " dims=" + dims; }
+
+    /**
+     * The transpose, as primitives applied to the cotangent in order: {@code sum} over the new
+     * axes and the stretched size-1 axes, then {@code reshape} of the remaining axes (in input
+     * order) to the input shape. Either is {@code null} when it would change nothing.
+     */
+    public record Transposed(ReduceSum sum, Reshape reshape) {
+        /** The primitives to apply, in order. */
+        public List<LinearOp> ops() {
+            List<LinearOp> out = new ArrayList<>(2);
+            if (sum != null) out.add(sum);
+            if (reshape != null) out.add(reshape);
+            return out;
+        }
+    }
+
+    /** This broadcast's transpose for an input of shape {@code input}. */
+    public Transposed transposed(Shape input) {
+        boolean[] summed = new boolean[shape.rank()];
+        Arrays.fill(summed, true);
+        for (int i = 0; i < input.rank(); i++) {
+            int a = dims.get(i);
+            summed[a] = input.dim(i) == 1 && shape.dim(a) != 1;
+        }
+        int n = 0;
+        for (boolean s : summed) if (s) n++;
+        int[] axes = new int[n];
+        int[] kept = new int[shape.rank() - n];
+        for (int a = 0, j = 0, k = 0; a < summed.length; a++) {
+            if (summed[a]) axes[j++] = a;
+            else kept[k++] = shape.dim(a);
+        }
+        return new Transposed(n == 0 ? null : new ReduceSum(Ints.of(axes)),
+                Shape.of(kept).equals(input) ? null : new Reshape(input));
+    }
 }

@@ -1,10 +1,14 @@
 package dev.adjoint.graph.op;
 
 import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
 import java.util.List;
 
-/** {@code concatenate(xs, axis)}: joins one or more tensors along an axis; the other sizes must agree. */
+/**
+ * {@code concatenate(xs, axis)}: joins one or more tensors along an axis; the other sizes must
+ * agree. Linear; its transpose with respect to each operand is a slice ({@link #transposed}).
+ */
 public record Concatenate(int axis) implements LinearOp {
     /** Requires a non-negative axis. */
     public Concatenate {
@@ -38,4 +42,18 @@ public record Concatenate(int axis) implements LinearOp {
     }
     @Override public DType type(List<DType> inputs) { return Rules.requireSameTypes(name(), inputs); }
     @Override public String attributes() { return "axis=" + axis; }
+
+    /**
+     * The transpose with respect to operand {@code operand}, for operands of shapes
+     * {@code inputs}: the slice of the cotangent that operand was copied to.
+     */
+    public Slice transposed(List<Shape> inputs, int operand) {
+        Shape out = infer(inputs);
+        int offset = 0;
+        for (int i = 0; i < operand; i++) offset += inputs.get(i).dim(axis);
+        int[] start = new int[out.rank()], stop = out.dims();
+        start[axis] = offset;
+        stop[axis] = offset + inputs.get(operand).dim(axis);
+        return new Slice(Ints.of(start), Ints.of(stop), Ints.filled(out.rank(), 1));
+    }
 }

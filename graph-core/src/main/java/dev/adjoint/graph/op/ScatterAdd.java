@@ -41,4 +41,7 @@ public record ScatterAdd(int axis) implements LinearOp {
     /** Linear in {@code x} and {@code updates}; the indices are fixed. */
     @Override public boolean isLinearIn(int i) { return i != 1; }
     @Override public String attributes() { return "axis=" + axis; }
+
+    /** The transpose with respect to {@code updates}: the cotangent read back at the same indices. */
+    public TakeAlongAxis transposed() { return new TakeAlongAxis(axis); }
 }

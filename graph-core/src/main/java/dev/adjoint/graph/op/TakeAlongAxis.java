@@ -31,4 +31,7 @@ public record TakeAlongAxis(int axis) implements LinearOp {
     /** Linear in {@code x}; the indices are fixed. */
     @Override public boolean isLinearIn(int i) { return i == 0; }
     @Override public String attributes() { return "axis=" + axis; }
+
+    /** The transpose with respect to {@code x}: the cotangent scatter-added at the same indices into zeros of x's shape. */
+    public ScatterAdd transposed() { return new ScatterAdd(axis); }
 }

@@ -24,4 +24,7 @@ public record Transpose(Ints perm) implements LinearOp {
     }
     @Override public DType type(List<DType> inputs) { return inputs.get(0); }
     @Override public String attributes() { return "perm=" + perm; }
+
+    /** The transpose of this (linear) op: the inverse permutation. */
+    public Transpose transposed() { return new Transpose(perm.inversePermutation()); }
 }

@@ -1,0 +1,139 @@
+package dev.adjoint.bench.perf;
+
+import dev.adjoint.bench.train.Mlp;
+import dev.adjoint.bench.train.Model;
+import dev.adjoint.bench.train.Optimizer;
+import dev.adjoint.bench.train.Trainer;
+import dev.adjoint.cpu.CompileOptions;
+import dev.adjoint.cpu.Cpu;
+import dev.adjoint.cpu.Plan;
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Nn;
+import dev.adjoint.graph.Tensor;
+import dev.adjoint.kernels.WorkSplitter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The kernels {@code adjoint bench} times, each as a small graph compiled with {@link Cpu#compile}
+ * (so what is measured is what a user's plan runs), with its work in FLOPs and in bytes moved.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    /**
+     * A compiled case.
+     *
+     * @param name kernel family ({@code gemm}, {@code conv}, ...)
+     * @param size the problem, for the report
+     * @param plan what runs
+     * @param feeds its inputs
+     * @param flops floating-point operations per run
+     * @param bytes bytes a run must at least read and write
+     * @param memoryBound whether the figure to report is GB/s (else GFLOP/s)
+     * @param examples examples per run (training only, else 0)
+     */
+    public record Case(String name, String size, Plan plan, float[][] feeds, double flops, double bytes, boolean memoryBound, int examples) {
+        /** Arithmetic intensity, FLOPs per byte. */
+        public double intensity() { return flops / bytes; }
+    }
+
+    /** The kernel families, in the order {@code all} runs them. */
+    public static final List<String> NAMES = List.of("gemm", "conv", "elementwise", "reduce", "train");
+
+    /** Builds case {@code name}; {@code quick} picks smaller problems. */
+    public static Case build(String name, boolean quick, WorkSplitter splitter) {
+        CompileOptions o = CompileOptions.defaults().withSplitter(splitter);
+        Graph g = new Graph();
+        return switch (name) {
+            case "gemm" -> {
+                int n = quick ? 256 : 512;
+                Tensor a = g.input("a", n, n), b = g.input("b", n, n);
+                Plan p = Cpu.compile(List.of(a.matmul(b)), o);
+                yield new Case(name, n + "x" + n + "x" + n, p, random(p), 2.0 * n * n * n, 3.0 * 4 * n * n, false, 0);
+            }
+            case "conv" -> {
+                int batch = quick ? 4 : 8, side = 32, c = quick ? 32 : 64;
+                Tensor x = g.input("x", batch, side, side, c), k = g.input("k", 3, 3, c, c);
+                Plan p = Cpu.compile(List.of(Nn.conv(x, k, new int[] {1, 1}, new int[] {1, 1})), o);
+                double flops = 2.0 * batch * side * side * c * 9 * c;
+                double bytes = 4.0 * (2.0 * batch * side * side * c + 9.0 * c * c);
+                yield new Case(name, "3x3 " + c + "->" + c + " on " + batch + "x" + side + "x" + side, p, random(p), flops, bytes, false, 0);
+            }
+            case "elementwise" -> {
+                int n = quick ? 1 << 21 : 1 << 22;
+                Tensor a = g.input("a", n), b = g.input("b", n);
+                Plan p = Cpu.compile(List.of(a.mul(b).add(a)), o);
+                yield new Case(name, "a*b+a, " + n + " floats", p, random(p), 2.0 * n, 12.0 * n, true, 0);
+            }
+            case "reduce" -> {
+                int n = quick ? 1 << 22 : 1 << 24;
+                Tensor a = g.input("a", n);
+                Plan p = Cpu.compile(List.of(a.sum()), o);
+                yield new Case(name, "sum of " + n + " floats", p, random(p), n, 4.0 * n, true, 0);
+            }
+            case "train" -> {
+                int batch = 128;
+                Model m = new Mlp(784, new int[] {256, 128}, 10);
+                Trainer.Step step = Trainer.buildStep(m, new Optimizer.Sgd(0.01f, 0.9f), batch, 784);
+                Plan p = Cpu.compile(step.outputs(), o);
+                float[][] f = random(p);
+                float[] labels = f[p.inputs().indexOf(step.labels())];
+                for (int i = 0; i < labels.length; i++) labels[i] = i % 10;
+                long weights = 0;
+                for (Model.Parameter q : m.parameters()) weights += q.shape().size();
+                // Forward, input gradient and weight gradient: three GEMMs of 2 FLOPs per weight and example.
+                double flops = 6.0 * batch * weights;
+                double bytes = 4.0 * (3.0 * weights + batch * 784.0);
+                yield new Case(name, m.describe() + " SGD step, batch " + batch, p, f, flops, bytes, false, batch);
+            }
+            default -> throw new IllegalArgumentException("unknown kernel '" + name + "'; one of " + NAMES + " or all");
+        };
+    }
+
+    private static float[][] random(Plan p) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[][] f = new float[p.inputs().size()][];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = new float[p.inputs().get(i).shape().size()];
+            for (int j = 0; j < f[i].length; j++) f[i][j] = (float) rnd.nextDouble(-0.1, 0.1);
+        }
+        return f;
+    }
+
+    /**
+     * Timing of one case.
+     *
+     * @param secondsPerRun median over repetitions of the mean time per run
+     * @param min fastest repetition's time per run
+     * @param max slowest repetition's time per run
+     * @param repetitions how many repetitions
+     */
+    public record Timing(double secondsPerRun, double min, double max, int repetitions) {
+        /** (max - min) / median, the spread over repetitions. */
+        public double spread() { return (max - min) / secondsPerRun; }
+    }
+
+    /** Runs {@code c} for {@code warmMillis}, then {@code reps} windows of {@code repMillis} each. */
+    public static Timing time(Case c, long warmMillis, int reps, long repMillis) {
+        window(c, warmMillis);
+        double[] t = new double[reps];
+        for (int r = 0; r < reps; r++) t[r] = window(c, repMillis);
+        Arrays.sort(t);
+        double median = reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+        return new Timing(median, t[0], t[reps - 1], reps);
+    }
+
+    /** Mean seconds per run over a window of about {@code millis} (at least one run). */
+    private static double window(Case c, long millis) {
+        long start = System.nanoTime(), end = start + millis * 1_000_000L, now;
+        int runs = 0;
+        do {
+            c.plan().run(c.feeds());
+            runs++;
+            now = System.nanoTime();
+        } while (now < end);
+        return (now - start) / 1e9 / runs;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.adjoint.bench.perf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * This machine's limits, measured in Java at start: the floating-point peak (a register-only FMA
+ * loop on every thread at once) and the memory bandwidth (every thread copying its part of an
+ * array far larger than the caches; read plus write bytes).
+ *
+ * @param threads threads used
+ * @param lanes floats per preferred vector
+ * @param peakGflops all threads' FMA throughput, GFLOP/s (float32)
+ * @param bandwidthGBs copy bandwidth, GB/s (bytes read plus bytes written)
+ */
+public record Limits(int threads, int lanes, double peakGflops, double bandwidthGBs) {
+
+    /** Measures for {@code millis} each (the peak, then the bandwidth). */
+    public static Limits measure(int threads, long millis) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            float[] sink = new float[threads];
+            List<Callable<Long>> fma = new ArrayList<>();
+            // Warm-up: many short calls, so that the loop is compiled (with the vector intrinsics) as a whole method.
+            // Until C2 has compiled it the loop runs boxed, a thousand times slower. Many one-block calls
+            // get it compiled as a whole method; then 20 ms calls until two in a row agree (at most 5 s).
+            for (int i = 0; i < 20_000; i++) PeakFlops.run(0, sink);
+            double previous = 0;
+            for (long giveUp = System.nanoTime() + 5_000_000_000L; System.nanoTime() < giveUp; ) {
+                long t0 = System.nanoTime();
+                double rate = PeakFlops.run(t0 + 20_000_000L, sink) / (double) (System.nanoTime() - t0);
+                if (rate > 1 && Math.abs(rate - previous) < 0.1 * rate) break;
+                previous = rate;
+            }
+            long deadline = System.nanoTime() + millis * 1_000_000L;
+            for (int t = 0; t < threads; t++) {
+                float[] s = new float[1];
+                fma.add(() -> PeakFlops.run(deadline, s));
+            }
+            long start = System.nanoTime();
+            long flops = 0;
+            for (Future<Long> f : pool.invokeAll(fma)) flops += f.get();
+            double peak = flops / (double) (System.nanoTime() - start);
+
+            int n = 16 << 20;  // 64 MB per array: far beyond any last-level cache
+            float[] src = new float[n], dst = new float[n];
+            java.util.Arrays.fill(src, 1f);
+            int chunk = n / threads;
+            List<Callable<Long>> copy = new ArrayList<>();
+            long copyDeadline = System.nanoTime() + millis * 1_000_000L;
+            for (int t = 0; t < threads; t++) {
+                int from = t * chunk, len = t == threads - 1 ? n - from : chunk;
+                copy.add(() -> {
+                    long bytes = 0;
+                    do {
+                        System.arraycopy(src, from, dst, from, len);
+                        bytes += 8L * len;
+                    } while (System.nanoTime() < copyDeadline);
+                    return bytes;
+                });
+            }
+            start = System.nanoTime();
+            long bytes = 0;
+            for (Future<Long> f : pool.invokeAll(copy)) bytes += f.get();
+            double bw = bytes / (double) (System.nanoTime() - start);
+            return new Limits(threads, PeakFlops.lanes(), peak, bw);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.adjoint.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.adjoint.bench.Main;
+import dev.adjoint.bench.train.Checkpoint;
+import dev.adjoint.graph.io.GraphFile;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command line as a person sees it: help, errors (one line, exit 2, no stack trace), and each command working. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** An error: exit 2, exactly one line on stderr starting "adjoint: " and naming {@code mentions}, no stack trace. */
+    static void assertUsageError(Run r, String mentions) {
+        assertEquals(2, r.code(), r.toString());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, "one line expected: " + r.err());
+        assertTrue(lines[0].startsWith("adjoint: "), lines[0]);
+        assertTrue(lines[0].contains(mentions), "'" + mentions + "' not in: " + lines[0]);
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), r.err());
+    }
+
+    @Test void helpListsEveryCommand() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        for (String c : new String[] {"train", "bench", "graph", "conformance", "demo"}) assertTrue(r.out().contains("  " + c + " "), r.out());
+        assertEquals(0, run().code(), "no command prints the usage");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"train, --optimizer", "bench, --json", "graph, --grad", "conformance, --backend", "demo, --help"})
+    void everyCommandHasHelp(String command, String flag) {
+        Run r = run(command, "--help");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("Usage: adjoint " + command), r.out());
+        assertTrue(r.out().contains(flag), r.out());
+    }
+
+    @Test void versionPrintsTheProjectVersion() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("(?s)adjoint \\d+\\.\\d+\\.\\d+.*"), r.out());
+        assertEquals(r.out(), run("train", "--version").out());
+    }
+
+    @Test void unknownCommandIsOneLine() {
+        assertUsageError(run("frobnicate"), "unknown command 'frobnicate'");
+        assertUsageError(run("train", "--bogus"), "--bogus");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--lr NaN | --lr", "--lr Infinity | --lr", "--lr -1 | --lr", "--lr x | --lr", "--momentum 1 | --momentum",
+        "--momentum NaN | --momentum", "--epochs 0 | --epochs", "--batch 0 | --batch", "--threads 0 | --threads",
+        "--hidden 0 | --hidden", "--hidden 12,-3 | --hidden", "--model rnn | --model", "--optimizer rmsprop | --optimizer",
+        "--plot out.jpg | --plot", "--plot /nonexistent/dir/out.png | /nonexistent/dir", "--save /nonexistent/dir/m.adj | --save"})
+    void badFlagsAreRefusedBeforeAnyDataLoads(String args, String mentions) {
+        // --data points at the full set's default: were the flags checked after loading, we would see the data line.
+        String[] a = ("train " + args).split(" ");
+        Run r = run(a);
+        assertUsageError(r, mentions);
+        assertEquals("", r.out(), "nothing may load before the flags are checked");
+    }
+
+    @Test void batchLargerThanTheDataIsRefused() {
+        Run r = run("train", "--data", "sample", "--batch", "5000");
+        assertUsageError(r, "--batch 5000 is larger than the training set (4000");
+    }
+
+    @Test void emptyTestSetIsRefused(@TempDir Path dir) throws Exception {
+        writeIdx(dir, "train", 200);
+        writeIdx(dir, "t10k", 0);
+        Run r = run("train", "--data", dir.toString(), "--batch", "50", "--epochs", "1");
+        assertUsageError(r, "test set");
+    }
+
+    /** Missing data falls back to the bundled sample; the run trains, saves a checkpoint and draws its curves. */
+    @Test void missingDataFallsBackToTheSampleAndTrains(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.adj"), plot = dir.resolve("curves.png");
+        Run r = run("train", "--data", dir.resolve("nothing-here").toString(), "--epochs", "2", "--hidden", "64", "--batch", "100",
+                "--threads", "1", "--save", model.toString(), "--plot", plot.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("data: no Fashion-MNIST in " + dir.resolve("nothing-here") + ", so the bundled sample (4000 training, 1000 test images);"
+                + " for the full set: apt-get install dataset-fashion-mnist"), r.out());
+        assertTrue(r.out().contains("\nepoch 1: loss ") && r.out().contains("\nepoch 2: loss "), r.out());
+        Matcher m = Pattern.compile("final test accuracy ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 70, "two epochs on the sample should pass 70%: " + r.out());
+
+        Map<String, float[]> params = Checkpoint.readParameters(model);
+        assertEquals(java.util.List.of("w0", "b0", "w1", "b1"), java.util.List.copyOf(params.keySet()));
+        assertEquals(784 * 64, params.get("w0").length);
+        assertEquals(1, GraphFile.readSaved(model).output("logits").dim(0));
+        byte[] png = Files.readAllBytes(plot);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+        assertTrue(png.length > 10_000, "a chart with axes and curves, not an empty image: " + png.length + " bytes");
+    }
+
+    @Test void adamAndTheCnnTrainOnTheSample() {
+        Run adam = run("train", "--data", "sample", "--optimizer", "adam", "--epochs", "1", "--hidden", "64", "--batch", "100");
+        assertEquals(0, adam.code(), adam.toString());
+        assertTrue(adam.out().contains("Adam lr 0.001"), adam.out());
+        assertTrue(accuracy(adam) > 65, adam.out());
+        Run cnn = run("train", "--data", "sample", "--model", "cnn", "--optimizer", "adam", "--lr", "0.003", "--epochs", "1", "--batch", "100");
+        assertEquals(0, cnn.code(), cnn.toString());
+        assertTrue(cnn.out().contains("CNN (LeNet-like)"), cnn.out());
+        assertTrue(accuracy(cnn) > 55, cnn.out());
+    }
+
+    @Test void divergenceIsReportedNotTrainedOn() {
+        Run r = run("train", "--data", "sample", "--lr", "1e30", "--epochs", "3", "--hidden", "16", "--batch", "500");
+        assertUsageError(r, "training diverged");
+        assertFalse(r.out().contains("epoch 2"), "training stops at the first non-finite epoch: " + r.out());
+    }
+
+    private static double accuracy(Run r) {
+        Matcher m = Pattern.compile("final test accuracy ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test void graphDrawsLayersAsClusters() {
+        Run fwd = run("graph", "--model", "cnn");
+        assertEquals(0, fwd.code(), fwd.toString());
+        assertTrue(fwd.out().startsWith("digraph adjoint {"), fwd.out());
+        for (String layer : new String[] {"conv1 5x5x6, relu, maxpool 2x2", "conv2 5x5x16", "dense0 400->120, relu", "dense2 84->10"}) {
+            assertTrue(fwd.out().contains("label=\"" + layer), layer + " missing");
+        }
+        assertFalse(fwd.out().contains("gradient"), "the forward graph has no gradient");
+        Run step = run("graph", "--model", "mlp", "--grad", "--hidden", "8");
+        assertEquals(0, step.code());
+        assertTrue(step.out().contains("label=\"gradient (Autodiff.grad, reverse mode)\""), step.out());
+        assertTrue(step.out().contains("label=\"update: SGD"), step.out());
+        assertTrue(step.out().split("subgraph cluster_").length - 1 >= 5, "2 layers, loss, gradient, update");
+    }
+
+    @Test void graphRendersWithGraphvizOrSaysItIsMissing(@TempDir Path dir) throws Exception {
+        String saved = System.getProperty("adjoint.dot");
+        try {
+            System.setProperty("adjoint.dot", "");
+            assertUsageError(run("graph", "--format", "svg"), "Graphviz 'dot' is not installed");
+        } finally {
+            if (saved == null) System.clearProperty("adjoint.dot");
+            else System.setProperty("adjoint.dot", saved);
+        }
+        assumeTrue(GraphCommand.findDot() != null, "Graphviz not installed");
+        Path png = dir.resolve("g.png");
+        Run r = run("graph", "--model", "mlp", "--format", "png", "-o", png.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals((byte) 0x89, Files.readAllBytes(png)[0]);
+        Run svg = run("graph", "--format", "svg", "--hidden", "4");
+        assertTrue(svg.out().contains("<svg") && svg.out().contains("dense0 784") && svg.out().contains("4, relu"), svg.out());
+    }
+
+    @Test void benchPrintsJsonAgainstTheMeasuredLimits() {
+        Run r = run("bench", "reduce", "--quick", "--reps", "1", "--json", "--no-peers", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        String json = r.out().strip();
+        assertTrue(json.startsWith("{\"machine\":{\"threads\":1,"), json);
+        assertTrue(json.contains("\"name\":\"reduce\"") && json.contains("\"unit\":\"GB/s\"") && json.contains("\"fraction_of_limit\":"), json);
+        Matcher bw = Pattern.compile("\"bandwidth_gbs\":([0-9.e+]+)").matcher(json);
+        assertTrue(bw.find() && Double.parseDouble(bw.group(1)) > 0.1, json);
+        assertUsageError(run("bench", "fft"), "KERNEL must be one of");
+        assertUsageError(run("bench", "gemm", "--plot", "r.svg"), "--plot");
+    }
+
+    @Test void conformanceSaysWhenTheRunnerIsAbsent(@TempDir Path dir) {
+        assumeTrue(!present(ConformanceCommand.RUNNER), "the runner is on this class path");
+        assertUsageError(run("conformance", dir.toString()), "not available in this build");
+        assertUsageError(run("conformance", dir.resolve("none").toString()), "no such directory");
+        assertUsageError(run("conformance", dir.toString(), "--backend", "gpu"), "--backend");
+    }
+
+    @Test void debugShowsTheStackTrace(@TempDir Path dir) {
+        assumeTrue(!present(ConformanceCommand.RUNNER));
+        Run r = run("conformance", dir.toString(), "--debug");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("\tat dev.adjoint.bench.cli.ConformanceCommand.call"), r.err());
+    }
+
+    @Test void demoEvaluates() {
+        Run r = run("demo");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("z = 42.0"), r.out());
+    }
+
+    private static boolean present(String cls) {
+        try {
+            Class.forName(cls);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** Writes a split of {@code n} blank images with labels 0..9 in the IDX format (gzipped). */
+    static void writeIdx(Path dir, String split, int n) throws Exception {
+        try (var out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve(split + "-images-idx3-ubyte.gz"))))) {
+            out.writeInt(0x803);
+            out.writeInt(n);
+            out.writeInt(28);
+            out.writeInt(28);
+            out.write(new byte[n * 784]);
+        }
+        try (var out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve(split + "-labels-idx1-ubyte.gz"))))) {
+            out.writeInt(0x801);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) out.write(i % 10);
+        }
+    }
+}
