@@ -55,6 +55,7 @@ final class IndexOps {
             Tensor x = c.in(0);
             long k = c.has(1) ? c.longs(1, "k")[0] : 0;
             int r = x.rank();
+            if (x.shape().size() == 0) return List.of(x);
             Shape s = Shape.of(x.dim(r - 2), x.dim(r - 1));
             Tensor row = c.g.iota(s, 0, DType.I64), col = c.g.iota(s, 1, DType.I64);
             Tensor d = col.sub(row);

@@ -75,7 +75,9 @@ final class NnOps {
         put(m, "Softmax", Set.of("axis"), c -> softmaxLike(c, 0));
         put(m, "LogSoftmax", Set.of("axis"), c -> softmaxLike(c, 1));
         put(m, "Hardmax", Set.of("axis"), c -> softmaxLike(c, 2));
-        put(m, "Gemm", Set.of("alpha", "beta", "transA", "transB"), c -> {
+        put(m, "Gemm", Set.of("alpha", "beta", "transA", "transB", "broadcast"), c -> {
+            // broadcast (opset < 7) only permitted C to broadcast, which numpy broadcasting covers.
+            if (c.attrs.has("broadcast") && c.opset() >= 7) throw c.attrs.badValue("broadcast", "after opset 6");
             Tensor a = floatIn(c, 0), b = c.in(1);
             if (c.attrs.i("transA", 0) == 1) a = a.transpose(1, 0);
             if (c.attrs.i("transB", 0) == 1) b = b.transpose(1, 0);
