@@ -23,6 +23,8 @@ final class IndexOps {
             return List.of(x.takeAlongAxis(normalise(c, c.in(1), x.dim(axis)), axis));
         });
         put(m, "ScatterElements", Set.of("axis", "reduction"), c -> scatter(c));
+        // Scatter (opsets 9 and 10) is ScatterElements under its old name.
+        m.put("Scatter", new OpSpec("Scatter", Set.of("axis"), 9, 10, IndexOps::scatter));
         put(m, "ArgMax", Set.of("axis", "keepdims", "select_last_index"), c -> arg(c, true));
         put(m, "ArgMin", Set.of("axis", "keepdims", "select_last_index"), c -> arg(c, false));
         put(m, "CumSum", Set.of("exclusive", "reverse"), c -> {
