@@ -209,11 +209,15 @@ public final class Tensor {
     private Tensor unary(UnaryFn fn) { return graph.add(new Unary(fn), this); }
 
     private Tensor binary(BinaryFn fn, Tensor other) {
+        // A type mismatch is the more basic mistake: the primitive's type rule reports it on the
+        // operands as the user gave them, before any broadcasting.
+        if (dtype() != other.dtype()) return graph.add(new Binary(fn), this, other);
         Shape out = broadcastShapes(fn.label(), shape(), other.shape());
         return graph.add(new Binary(fn), broadcastTo(out), other.broadcastTo(out));
     }
 
     private Tensor compare(Comparison c, Tensor other) {
+        if (dtype() != other.dtype()) return graph.add(new Compare(c), this, other);
         Shape out = broadcastShapes(c.label(), shape(), other.shape());
         return graph.add(new Compare(c), broadcastTo(out), other.broadcastTo(out));
     }
