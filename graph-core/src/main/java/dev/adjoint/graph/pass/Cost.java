@@ -79,7 +79,10 @@ public final class Cost {
      * reader (outputs to the end); views (reshape, broadcast, transpose, slice) own no bytes but
      * keep their source alive as long as they are read.
      */
-    public static long peakBytes(List<Tensor> outputs) {
+    public static long peakBytes(List<Tensor> outputs) { return sweep(outputs)[0]; }
+
+    /** {peak bytes, sum over node positions of the live bytes}: the second breaks ties in rematerialization. */
+    static long[] sweep(List<Tensor> outputs) {
         Graph g = outputs.get(0).graph();
         boolean[] needed = Rebuild.needed(g, outputs);
         int n = g.size();
@@ -98,7 +101,7 @@ public final class Cost {
             }
         }
         for (Tensor t : outputs) last[root[t.id()]] = n;
-        long resident = 0, live = 0, peak = 0;
+        long resident = 0, live = 0, peak = 0, area = 0;
         long[] freeAt = new long[n + 1];
         for (Node node : g.nodes()) {
             int id = node.id();
@@ -114,7 +117,8 @@ public final class Cost {
                 }
             }
             live -= freeAt[id];                               // values whose last reader is this node
+            area += live;
         }
-        return resident + peak;
+        return new long[] {resident + peak, area};
     }
 }

@@ -30,8 +30,10 @@ import java.util.function.Consumer;
  * a contraction; the executor fuses the copy into its reader's elementwise chain).
  *
  * <p>Greedy: while {@link Cost#peakBytes} exceeds the budget, try the candidates live across the
- * peak, largest first, and keep the first rewrite that lowers the peak; stop when none does
- * (with a warning if the budget is not met). Each kept rewrite lowers the peak, so it terminates.
+ * peak, largest first, and keep the first rewrite that lowers the peak, or keeps it and lowers the
+ * sum of live bytes over the schedule (so that several values hanging on one checkpoint can go one
+ * by one); stop when none does (with a warning if the budget is not met). Each kept rewrite lowers
+ * that pair of integers, so it terminates (and at most 256 are kept).
  * Run it last: CSE would merge the copies back.
  */
 public final class Rematerialization {
@@ -49,9 +51,10 @@ public final class Rematerialization {
         Rewritten current = Rebuild.run(outputs, Rebuild.COPY);
         int kept = 0;
         for (int iteration = 0; iteration < 256; iteration++) {
-            long peak = Cost.peakBytes(current.outputs());
+            long[] cost = Cost.sweep(current.outputs());
+            long peak = cost[0];
             if (peak <= budget) return current;
-            Rewritten better = step(current, peak);
+            Rewritten better = step(current, cost);
             if (better == null) {
                 warnings.accept("remat: budget " + budget + " B not reached; liveness peak " + peak + " B after " + kept
                         + " recomputed values (no further cheap value lowers it)");
@@ -63,8 +66,8 @@ public final class Rematerialization {
         return current;
     }
 
-    /** One greedy step: a rewrite of {@code r} with a lower peak, or null. */
-    private static Rewritten step(Rewritten r, long peak) {
+    /** One greedy step: a rewrite of {@code r} with a lower (peak, live-bytes area), or null. */
+    private static Rewritten step(Rewritten r, long[] cost) {
         Graph g = r.graph();
         int n = g.size();
         int[] root = new int[n], last = new int[n];
@@ -87,9 +90,11 @@ public final class Rematerialization {
             if (root[v] == v && v < at && last[v] > at && last[v] < n && cheap(node.op())) candidates.add(v);
         }
         candidates.sort((a, b) -> Long.compare(bytes(g.node(b)), bytes(g.node(a))));
-        for (int tries = 0; tries < Math.min(candidates.size(), 8); tries++) {
+        for (int tries = 0; tries < Math.min(candidates.size(), 16); tries++) {
             Rewritten next = recompute(r, candidates.get(tries), at, root, last);
-            if (next != null && Cost.peakBytes(next.outputs()) < peak) return next;
+            if (next == null) continue;
+            long[] c = Cost.sweep(next.outputs());
+            if (c[0] < cost[0] || c[0] == cost[0] && c[1] < cost[1]) return next;
         }
         return null;
     }
