@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Maps a case's op (SCHEMA.md section 5) to Adjoint's builder API. PyTorch's channels-first
+ * Maps a case's op (SCHEMA.md section 5, and SCHEMA2.md for part 2) to Adjoint's builder API:
+ * part 2's primitives to the Tensor methods (take is {@code gather}), its composites to the
+ * {@code Nn} functions (norms with the channel axis 1 of PyTorch's layouts). PyTorch's channels-first
  * layouts (NCHW activations, OIHW kernels) are converted inside the graph by the {@code Nn}
  * helpers' transpose nodes, so the case tensors are fed and compared as stored.
  */
