@@ -248,8 +248,9 @@ final class Lowering {
             case Conv c -> {
                 View x = dense(operand(node, 0)), k = dense(operand(node, 1));
                 // Output sizes from the op's own rule (Conv.infer), not re-derived here.
-                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 int out = output(node);
+                if (node.shape().size() == 0) break; // an empty batch or Cout = 0: nothing to compute
+                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
                 else add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
             }
