@@ -69,7 +69,7 @@ final class Lowering {
 
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
-                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant) {}
+                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames) {}
 
     private final Graph graph;
     private final int threads;
@@ -81,6 +81,10 @@ final class Lowering {
     private final List<Step> steps = new ArrayList<>();
     private final List<Node> owners = new ArrayList<>();
     private final List<int[]> reads = new ArrayList<>();
+    /** Per step, how to find the op inside a fused chain that made a NaN (null for other steps). */
+    private final List<NaNBlame> blames = new ArrayList<>();
+    /** The blame of the step the next {@link #add} appends. */
+    private NaNBlame blame;
     private final IntArrayList sizes = new IntArrayList();
     private final List<Kind> kinds = new ArrayList<>();
     private final List<DType> types = new ArrayList<>();
@@ -449,6 +453,12 @@ final class Lowering {
         return true;
     }
 
+    private NaNBlame blameOf(Node root, Int2IntLinkedOpenHashMap leaves, View[] in) {
+        int[] chain = chainNodes(root).toIntArray();
+        java.util.Arrays.sort(chain); // node ids are topological
+        return new NaNBlame(graph, chain, leaves.keySet().toIntArray(), in);
+    }
+
     /** The root and every node inlined into its chain; iterative (see {@link #collectLeaves}). */
     private IntArrayList chainNodes(Node root) {
         IntArrayList out = new IntArrayList(), todo = new IntArrayList();
@@ -479,6 +489,7 @@ final class Lowering {
         int i = 0;
         for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
         int out = output(root);
+        blame = blameOf(root, leaves, in);
         add(new Steps.Fused(b.build(result), count[0], root.shape().dims(), in, out), in);
     }
 
@@ -662,6 +673,7 @@ final class Lowering {
         int i = 0;
         for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
         int out = output(root);
+        blame = blameOf(root, leaves, in);
         add(new Steps.TypedFused(b.build(result, root.shape().rank()), root.shape().dims(), in, out), in);
     }
 
@@ -816,10 +828,15 @@ final class Lowering {
     }
 
     private void add(Step step, View... in) {
-        if (sizes.getInt(step.output()) == 0) return;  // nothing to compute for an empty result
+        if (sizes.getInt(step.output()) == 0) { // nothing to compute for an empty result
+            blame = null;
+            return;
+        }
         int[] r = new int[in.length];
         for (int i = 0; i < in.length; i++) r[i] = in[i].buffer();
         steps.add(step);
+        blames.add(blame);
+        blame = null;
         owners.add(current);
         reads.add(r);
     }
@@ -915,7 +932,7 @@ final class Lowering {
         }
         for (int b = 0; b < n; b++) if (slot[b] >= 0) buffers[b] = arraysBySlot[slot[b]];
         return new Result(steps.toArray(new Step[0]), owners.toArray(new Node[0]), outputSizes(), buffers, inputBuffers,
-                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant);
+                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, blames.toArray(new NaNBlame[0]));
     }
 
     private static int newSlot(List<DType> types, IntArrayList lengths, DType t, int length) {

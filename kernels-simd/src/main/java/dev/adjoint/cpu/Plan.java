@@ -45,6 +45,7 @@ public final class Plan {
     private final Object[] bound;
     /** What the plan was lowered from, for {@link #copy()}. */
     private final Source source;
+    private final NaNBlame[] blames;
     private final CompileOptions options;
     private final boolean[] constant;
     /** Per input: the array a feed aliasing an output is copied into (made on first need). */
@@ -56,6 +57,7 @@ public final class Plan {
 
     Plan(Lowering.Result lowered, List<Tensor> inputs, List<Tensor> outputs, CompileOptions options, Source source) {
         this.source = source;
+        this.blames = lowered.blames();
         this.options = options;
         this.constant = lowered.constant();
         this.aliasCopies = new Object[inputs.size()];
@@ -207,6 +209,12 @@ public final class Plan {
         for (int i = 0; i < stepSizes[s]; i++) {
             boolean nan = out instanceof float[] f ? Float.isNaN(f[i]) : out instanceof double[] d && Double.isNaN(d[i]);
             if (nan) {
+                // Inside a fused chain, name the op that made the first NaN, not the chain's root.
+                NaNBlame.Found found = blames[s] == null ? null : blames[s].find(buffers);
+                if (found != null && found.node() != owners[s]) {
+                    throw new ArithmeticException("NaN at element " + found.element() + " of " + describe(found.node())
+                            + ", fused into the step of " + describe(owners[s]) + " (kernel \"" + steps[s].kernel() + "\")");
+                }
                 throw new ArithmeticException("NaN at element " + i + " of " + describe(owners[s]) + " (kernel \"" + steps[s].kernel() + "\")");
             }
         }

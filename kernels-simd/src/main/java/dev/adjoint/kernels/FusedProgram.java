@@ -450,7 +450,7 @@ public final class FusedProgram {
             blockLen = p.block;
             if (p.single && reduce == null) {
                 boolean gathers = false;
-                for (int k = 0; k < st.length; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
+                for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
                 if (!gathers) blockLen = Integer.MAX_VALUE;
             }
             long work;
@@ -511,21 +511,21 @@ public final class FusedProgram {
                 int sz = shp[d];
                 if (sz == 1) continue;
                 boolean merge = r > 0;
-                for (int k = 0; merge && k < st.length; k++) {
+                for (int k = 0; merge && k < p.inputs; k++) {
                     if (st[k][r - 1] != (long) inStrUser[k][d] * sz) merge = false;
                 }
                 if (merge) {
                     shape[r - 1] *= sz;
-                    for (int k = 0; k < st.length; k++) st[k][r - 1] = inStrUser[k][d];
+                    for (int k = 0; k < p.inputs; k++) st[k][r - 1] = inStrUser[k][d];
                 } else {
                     shape[r] = sz;
-                    for (int k = 0; k < st.length; k++) st[k][r] = inStrUser[k][d];
+                    for (int k = 0; k < p.inputs; k++) st[k][r] = inStrUser[k][d];
                     r++;
                 }
             }
             if (r == 0) {
                 shape[0] = 1;
-                for (int k = 0; k < st.length; k++) st[k][0] = 0;
+                for (int k = 0; k < p.inputs; k++) st[k][0] = 0;
                 r = 1;
             }
             rank = r;
