@@ -95,6 +95,16 @@ class CliTest {
         assertUsageError(r, "test set");
     }
 
+    /** Issue 11 #8 (verified fixed): a test set smaller than the evaluation batch is either refused or evaluated, never NaN with exit 0. */
+    @Test void testSetSmallerThanTheBatch(@TempDir Path dir) throws Exception {
+        writeIdx(dir, "train", 200);
+        writeIdx(dir, "t10k", 30);
+        Run r = run("train", "--data", dir.toString(), "--batch", "50", "--epochs", "1", "--hidden", "8", "--threads", "1");
+        if (r.code() == 0) {
+            assertTrue(!r.out().contains("NaN") && r.out().contains("final test accuracy"), r.toString());
+        } else assertUsageError(r, "test set");
+    }
+
     /** Missing data falls back to the bundled sample; the run trains, saves a checkpoint and draws its curves. */
     @Test void missingDataFallsBackToTheSampleAndTrains(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.adj"), plot = dir.resolve("curves.png");
