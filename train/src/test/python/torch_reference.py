@@ -86,6 +86,37 @@ def main():
     kept = dp[dp != 0]
     out['dropout_kept_fraction'] = kept.numel() / ones.numel()
     out['dropout_scale'] = kept.mean().item()
+    # Small MLP under the other optimizers, clipping and schedules (10 steps each).
+    minit = {k: torch.from_numpy(v.copy()) for k, v in read(d + '/mlp_init.safetensors').items()}
+    mx = torch.from_numpy(data['mx'].copy())
+    my = torch.from_numpy(data['my'].astype(np.int64))
+    import math
+    def warm_cos(k):
+        return min(1.0, (k + 1) / 3) * (1 + math.cos(math.pi * min(k, 10) / 10)) / 2
+    configs = {
+        'sgd_nesterov_wd': (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3), None, None),
+        'rmsprop': (lambda p: torch.optim.RMSprop(p, lr=1e-2), None, None),
+        'adam_l2': (lambda p: torch.optim.Adam(p, lr=1e-2, weight_decay=1e-2), None, None),
+        'sgd_clip_warmup_cosine': (lambda p: torch.optim.SGD(p, lr=0.1), 0.5, lambda o: torch.optim.lr_scheduler.LambdaLR(o, warm_cos)),
+        'sgd_step_schedule': (lambda p: torch.optim.SGD(p, lr=0.1), None, lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+    }
+    for name, (make, clip, sched) in configs.items():
+        model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 5))
+        model.load_state_dict(minit)
+        opt = make(model.parameters())
+        sch = sched(opt) if sched else None
+        losses = []
+        for s in range(10):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(mx), my)
+            loss.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            if sch:
+                sch.step()
+            losses.append(loss.item())
+        out[name] = losses
     print(json.dumps(out))
 
 if __name__ == '__main__':

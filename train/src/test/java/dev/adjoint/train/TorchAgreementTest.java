@@ -8,7 +8,6 @@ import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Nn;
 import dev.adjoint.graph.Random;
-import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -40,6 +39,39 @@ class TorchAgreementTest {
     static List<Batch> batches = new ArrayList<>();
     static Params init;
     static float[] bnX;
+    static Params mlpInit;
+    static Batch mlpBatch;
+
+    static Sequential mlp() { return Sequential.of(Linear.of(20, 32), Activation.RELU, Linear.of(32, 5)); }
+
+    private static void mlpAgrees(String name, Optimizer opt) {
+        TrainStep step = TrainStep.of(mlp(), opt, Nn::crossEntropy);
+        TrainState s = TrainState.of(mlpInit, opt);
+        double[] got = new double[10];
+        for (int i = 0; i < got.length; i++) {
+            TrainStep.Result r = step.run(s, mlpBatch);
+            got[i] = r.metrics().loss();
+            s = r.state();
+        }
+        assertClose(doubles(ref.get(name)), got, 1e-5, name);
+    }
+
+    @Test
+    void sgdNesterovWithWeightDecayMatchesTorch() { mlpAgrees("sgd_nesterov_wd", Sgd.of(0.1, 0.9).withNesterov().withWeightDecay(1e-3)); }
+
+    @Test
+    void rmsPropMatchesTorch() { mlpAgrees("rmsprop", RmsProp.of(1e-2)); }
+
+    @Test
+    void adamWithL2MatchesTorch() { mlpAgrees("adam_l2", Adam.adam(1e-2).withWeightDecay(1e-2)); }
+
+    @Test
+    void clippingWarmupAndCosineMatchTorch() {
+        mlpAgrees("sgd_clip_warmup_cosine", Sgd.of(0.1).schedule(Schedule.cosine(0.1, 10, 0).withWarmup(3)).withClipNorm(0.5));
+    }
+
+    @Test
+    void stepScheduleMatchesTorch() { mlpAgrees("sgd_step_schedule", Sgd.of(0.1).schedule(Schedule.step(0.1, 3, 0.5))); }
 
     @BeforeAll
     static void runTorch() throws Exception {
@@ -57,6 +89,15 @@ class TorchAgreementTest {
             data.put("x" + b, hx);
             data.put("y" + b, hy);
         }
+        mlpInit = mlp().init(5);
+        Checkpoint.saveVariables(mlpInit, dir.resolve("mlp_init.safetensors"));
+        float[] mx = new float[32 * 20];
+        int[] my = new int[32];
+        for (int i = 0; i < mx.length; i++) mx[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < my.length; i++) my[i] = rnd.nextInt(5);
+        mlpBatch = new Batch(HostArray.f32(mx, 32, 20), HostArray.i32(my, 32));
+        data.put("mx", mlpBatch.x());
+        data.put("my", mlpBatch.y());
         bnX = new float[8 * 3 * 5 * 5];
         for (int i = 0; i < bnX.length; i++) bnX[i] = (float) rnd.nextGaussian() * 2 + 0.5f;
         data.put("bn_x", HostArray.f32(bnX, 8, 3, 5, 5));
@@ -173,6 +214,4 @@ class TorchAgreementTest {
         assertEquals(((Number) ref.get("dropout_scale")).doubleValue(), plan.output(1)[0], 1e-5);
         assertEquals(1 / 0.7, plan.output(1)[0], 1e-5);
     }
-
-    static Shape unused() { return Shape.of(); }
 }
