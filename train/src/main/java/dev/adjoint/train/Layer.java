@@ -39,12 +39,15 @@ public interface Layer {
      * A table like torchinfo's: for each layer of a {@link Sequential} (or this layer), its
      * output shape for an f32 input of {@code inputDims} and its parameter count; then totals.
      */
-    default String summary(int... inputDims) {
+    default String summary(int... inputDims) { return summary(DType.F32, inputDims); }
+
+    /** {@link #summary(int...)} for an input of type {@code inputType} (i32 ids for an {@link Embedding}). */
+    default String summary(DType inputType, int... inputDims) {
         Graph g = new Graph();
         Map<String, Tensor> vars = new LinkedHashMap<>();
         for (ParamSpec p : variables()) vars.put(p.name(), g.input(p.name(), p.dtype(), p.shape()));
         Vars root = Vars.root(vars, false, null);
-        Tensor out = apply(root, g.input("x", DType.F32, Shape.of(inputDims)));
+        Tensor out = apply(root, g.input("x", inputType, Shape.of(inputDims)));
         List<Vars.Traced> rows = root.traced().isEmpty() ? List.of(new Vars.Traced("", this, out)) : root.traced();
         StringBuilder sb = new StringBuilder();
         String line = "-".repeat(72) + "\n";
