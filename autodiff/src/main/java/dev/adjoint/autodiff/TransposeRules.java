@@ -36,6 +36,7 @@ import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -115,7 +116,7 @@ final class TransposeRules {
             case Slice s -> out[0] = g.add(s.transposed(LinearProgram.shapeOf(args[0])), ct);
             case Rev r -> out[0] = ct.rev(r.axes().toArray());
             case Concatenate c -> {
-                List<Shape> shapes = new java.util.ArrayList<>(args.length);
+                List<Shape> shapes = new ArrayList<>(args.length);
                 for (Object a : args) shapes.add(LinearProgram.shapeOf(a));
                 for (int i = 0; i < args.length; i++) if (args[i] instanceof Lin) out[i] = g.add(c.transposed(shapes, i), ct);
             }

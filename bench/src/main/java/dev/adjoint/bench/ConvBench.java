@@ -1,9 +1,12 @@
 package dev.adjoint.bench;
 
+import dev.adjoint.graph.Ints;
+import dev.adjoint.graph.Shape;
 import dev.adjoint.kernels.Conv;
 import dev.adjoint.kernels.ConvGeometry;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.ConvWorkspace;
+import dev.adjoint.kernels.Movement;
 import dev.adjoint.kernels.WorkSplitter;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -17,7 +20,7 @@ import org.openjdk.jmh.annotations.*;
  * Conv layers (NHWC, HWIO), forward alone and forward + both backward convs, as the graph would emit
  * them: dx = conv(dy, flipped k) with the input-gradient geometry (k read in place through
  * {@link ConvKernelLayout#flippedForInputGradient}); dk = conv of x with batch and channels exchanged
- * (x transposed to [Cin, S.., N] and the result back to HWIO, both included in the time; dy read in
+ * (x transposed to [Cin, S.., N] and the result back to HWIO with Movement.transpose, both included in the time; dy read in
  * place as the kernel). Peer: bench/peers/torch_conv.py.
  */
 @State(Scope.Benchmark)
@@ -38,6 +41,8 @@ public class ConvBench {
     private boolean needDx;
     private ConvKernelLayout flipped, dyAsKernel;
     private WorkSplitter split;
+    private int[] xShape3, dkcShape3;
+    private static final int[] SWAP_FIRST_LAST = {2, 1, 0}, SWAP_OUTER = {1, 0, 2};
 
     /** Builds the layer, its workspaces and data. */
     @Setup
@@ -51,8 +56,12 @@ public class ConvBench {
             default -> throw new IllegalArgumentException(layer);
         }
         g = ConvGeometry.simple(n, new int[] {h, h}, cin, new int[] {kk, kk}, cout, s, p, 1);
-        gx = g.inputGradient();
-        gk = g.kernelGradient();
+        // The backward geometries from the graph op's transposes, as autodiff builds them.
+        dev.adjoint.graph.op.Conv op = new dev.adjoint.graph.op.Conv(Ints.of(s, s), Ints.of(p, p), Ints.of(p, p), Ints.of(1, 1), Ints.of(1, 1), 1);
+        Shape xs = Shape.of(n, h, h, cin), ks = Shape.of(kk, kk, cin, cout), ys = op.infer(java.util.List.of(xs, ks));
+        dev.adjoint.graph.op.Conv.Transposed tx = op.inputGradient(xs, ks, ys), tk = op.kernelGradient(xs, ks, ys);
+        gx = ConvGeometry.of(tx.conv(), tx.lhs().merged(), tx.rhs().merged());
+        gk = ConvGeometry.of(tk.conv(), tk.lhs().merged(), tk.rhs().merged());
         ws = new ConvWorkspace(g, threads);
         wsx = new ConvWorkspace(gx, threads);
         wsk = new ConvWorkspace(gk, threads);
@@ -65,6 +74,8 @@ public class ConvBench {
         flipped = ConvKernelLayout.flippedForInputGradient(g);
         dyAsKernel = ConvKernelLayout.cotangentForKernelGradient(g);
         split = threads == 1 ? WorkSplitter.SERIAL : poolSplitter(threads);
+        xShape3 = new int[] {g.batch, (int) g.inSpatial(), g.cin};
+        dkcShape3 = new int[] {g.cin, (int) g.taps(), g.cout};
     }
 
     private WorkSplitter poolSplitter(int t) {
@@ -108,9 +119,9 @@ public class ConvBench {
     public float[] forwardBackward() {
         Conv.forward(ws, x, 0, k, 0, y, 0, split);
         if (needDx) Conv.forward(wsx, dy, 0, k, 0, flipped, dx, 0, split, Conv.Path.AUTO);
-        Conv.swapFirstLast(x, 0, g.batch, (int) g.inSpatial(), g.cin, xt, 0);
+        Movement.transpose(xShape3, x, 0, SWAP_FIRST_LAST, xt, 0, split);
         Conv.forward(wsk, xt, 0, dy, 0, dyAsKernel, dkc, 0, split, Conv.Path.AUTO);
-        Conv.swapOuter(dkc, 0, g.cin, (int) g.taps(), g.cout, dk, 0);
+        Movement.transpose(dkcShape3, dkc, 0, SWAP_OUTER, dk, 0, split);
         return dk;
     }
 
@@ -124,9 +135,9 @@ public class ConvBench {
     /** @return dk alone (kernel-gradient conv with its transposes) */
     @Benchmark
     public float[] kernelGrad() {
-        Conv.swapFirstLast(x, 0, g.batch, (int) g.inSpatial(), g.cin, xt, 0);
+        Movement.transpose(xShape3, x, 0, SWAP_FIRST_LAST, xt, 0, split);
         Conv.forward(wsk, xt, 0, dy, 0, dyAsKernel, dkc, 0, split, Conv.Path.AUTO);
-        Conv.swapOuter(dkc, 0, g.cin, (int) g.taps(), g.cout, dk, 0);
+        Movement.transpose(dkcShape3, dkc, 0, SWAP_OUTER, dk, 0, split);
         return dk;
     }
 }

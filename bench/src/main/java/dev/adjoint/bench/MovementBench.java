@@ -14,7 +14,7 @@ public class MovementBench {
     @Param({"1048576", "16777216"})
     public int n;
     private float[] x, out;
-    private int[] shape, perm, lo, hi, zero, axes1, start, stop, step1;
+    private int[] shape, perm, lo, hi, zero, padded, axes1, start, stop, step1;
     private int[][] halves;
     private float[][] halvesData;
     private int[] halvesOff;
@@ -27,6 +27,7 @@ public class MovementBench {
         shape = new int[] {n / 1024, 1024};
         perm = new int[] {1, 0};
         lo = new int[] {1, 1}; hi = new int[] {1, 1}; zero = new int[] {0, 0};
+        padded = new int[] {shape[0] + 2, shape[1] + 2};
         axes1 = new int[] {1};
         start = new int[] {0, 1}; stop = new int[] {n / 1024, 1023}; step1 = new int[] {1, 1};
         halves = new int[][] {{n / 2048, 1024}, {n / 2048, 1024}};
@@ -38,7 +39,7 @@ public class MovementBench {
     @Benchmark public float[] transpose() { Movement.transpose(shape, x, 0, perm, out, 0, WorkSplitter.SERIAL); return out; }
 
     /** One zero border on each side of both axes. */
-    @Benchmark public float[] pad() { Movement.pad(shape, x, 0, lo, hi, zero, out, 0, WorkSplitter.SERIAL); return out; }
+    @Benchmark public float[] pad() { Movement.pad(shape, x, 0, lo, hi, zero, padded, out, 0, WorkSplitter.SERIAL); return out; }
 
     /** Crop one column on each side: strided rows. */
     @Benchmark public float[] slice() { Movement.slice(shape, x, 0, start, stop, step1, out, 0, WorkSplitter.SERIAL); return out; }

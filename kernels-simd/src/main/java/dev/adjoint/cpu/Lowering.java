@@ -231,13 +231,8 @@ final class Lowering {
             case DotGeneral d -> dotGeneral(node, d);
             case Conv c -> {
                 View x = dense(operand(node, 0)), k = dense(operand(node, 1));
-                int r = c.spatialRank();
-                int[] xs = x.shape(), ks = k.shape();
-                int[] in = java.util.Arrays.copyOfRange(xs, 1, r + 1), taps = java.util.Arrays.copyOfRange(ks, 0, r);
-                int[] outSizes = java.util.Arrays.copyOfRange(shape, 1, r + 1);
-                ConvGeometry geometry = ConvGeometry.of(xs[0], in, xs[r + 1], taps, ks[r + 1], c.strides().toArray(),
-                        c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(), c.rhsDilation().toArray(), c.groups(),
-                        outSizes);
+                // Output sizes from the op's own rule (Conv.infer), not re-derived here.
+                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 int out = output(node);
                 if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
                 else add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
@@ -246,7 +241,7 @@ final class Lowering {
                 View in = dense(operand(node, 0));
                 int out = output(node);
                 if (Storage.isFloatStorage(type)) {
-                    add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), out), in);
+                    add(new Steps.Padding(in, p.lo().toArray(), p.hi().toArray(), p.interior().toArray(), shape, out), in);
                 } else {
                     add(typedPad(in, p, shape, out), in);
                 }

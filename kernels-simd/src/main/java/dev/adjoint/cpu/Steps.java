@@ -86,9 +86,9 @@ final class Steps {
     }
 
     /** Zero padding with interior padding and cropping. */
-    record Padding(View in, int[] lo, int[] hi, int[] interior, int output) implements Step {
+    record Padding(View in, int[] lo, int[] hi, int[] interior, int[] outShape, int output) implements Step {
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
-            Movement.pad(in.shape(), (float[]) buffers[in.buffer()], in.offset(), lo, hi, interior, (float[]) buffers[output], 0, splitter);
+            Movement.pad(in.shape(), (float[]) buffers[in.buffer()], in.offset(), lo, hi, interior, outShape, (float[]) buffers[output], 0, splitter);
         }
         @Override public String kernel() { return "pad"; }
     }

@@ -135,6 +135,24 @@ public final class ConvGeometry {
         return g;
     }
 
+    /**
+     * The geometry of a graph conv node: operand shapes x[N, S.., Cin] and k[K.., Cin/G, Cout], the
+     * op's attributes, and the output sizes its {@code infer} gives. The backward convs come the same
+     * way from the op's own {@code inputGradient}/{@code kernelGradient} (the one transpose algebra).
+     *
+     * @param c the op
+     * @param x the input's shape
+     * @param k the kernel's shape
+     * @return the geometry
+     */
+    public static ConvGeometry of(dev.adjoint.graph.op.Conv c, dev.adjoint.graph.Shape x, dev.adjoint.graph.Shape k) {
+        int r = c.spatialRank();
+        int[] xs = x.dims(), ks = k.dims(), ys = c.infer(java.util.List.of(x, k)).dims();
+        return of(xs[0], Arrays.copyOfRange(xs, 1, r + 1), xs[r + 1], Arrays.copyOfRange(ks, 0, r), ks[r + 1], c.strides().toArray(),
+                c.padLo().toArray(), c.padHi().toArray(), c.lhsDilation().toArray(), c.rhsDilation().toArray(), c.groups(),
+                Arrays.copyOfRange(ys, 1, r + 1));
+    }
+
     /** The graph op whose {@code outputLength} is the one output-length rule, or null if its attributes are invalid. */
     private static dev.adjoint.graph.op.Conv rule(int[] stride, int[] padLo, int[] padHi, int[] lhsDil, int[] rhsDil, int groups) {
         try {
@@ -258,57 +276,6 @@ public final class ConvGeometry {
     public int[] outSizes() { return outSize.clone(); }
     /** {@return the kernel spatial sizes (a copy)} */
     public int[] kernelSizes() { return kSize.clone(); }
-
-    /**
-     * The geometry of the conv that computes the cotangent of x (docs/ARCHITECTURE.md, "Autodiff:
-     * linearize, then transpose"): input dy[N, O.., Cout], kernel {@link Conv#flipKernel flipped} to
-     * [K.., Cout/groups, Cin], stride a, lhs dilation s, rhs dilation d,
-     * padding lo' = Kd-1-lo, hi' = La+Kd-1-Os-lo'. Its output has the shape of x.
-     *
-     * @return the input-gradient geometry
-     */
-    public ConvGeometry inputGradient() {
-        int r = rank;
-        int[] lo = new int[r], hi = new int[r];
-        for (int i = 0; i < r; i++) {
-            int kd = dilatedKernelSize(i), la = dilatedInSize(i);
-            int os = outSize[i] == 0 ? 0 : (outSize[i] - 1) * stride[i] + 1;
-            lo[i] = kd - 1 - padLo[i];
-            hi[i] = la + kd - 1 - os - lo[i];
-        }
-        ConvGeometry g = of(batch, outSize, cout, kSize, cin, lhsDil, lo, hi, stride, rhsDil, groups);
-        if (!Arrays.equals(g.outSize, inSize))
-            throw new IllegalStateException("conv: input-gradient geometry gives " + Arrays.toString(g.outSize)
-                    + " instead of " + Arrays.toString(inSize));
-        return g;
-    }
-
-    /**
-     * The geometry of the conv that computes the cotangent of k for {@code groups == 1}: batch and
-     * channel roles exchanged, so its input is x transposed to [Cin, S.., N], its kernel is dy
-     * transposed to [O.., N, Cout], and its output [Cin, K.., Cout] is dk with the Cin axis in front.
-     * Stride d, lhs dilation a, rhs dilation s, padding lo' = lo, hi' = (Os-La)+(Kd-lo-1).
-     *
-     * @return the kernel-gradient geometry
-     * @throws IllegalArgumentException if groups is not 1 (the graph handles groups block by block)
-     */
-    public ConvGeometry kernelGradient() {
-        if (groups != 1)
-            throw new IllegalArgumentException("conv: kernelGradient geometry needs groups == 1, got " + groups);
-        int r = rank;
-        int[] lo = new int[r], hi = new int[r];
-        for (int i = 0; i < r; i++) {
-            int kd = dilatedKernelSize(i), la = dilatedInSize(i);
-            int os = outSize[i] == 0 ? 0 : (outSize[i] - 1) * stride[i] + 1;
-            lo[i] = padLo[i];
-            hi[i] = (os - la) + (kd - padLo[i] - 1);
-        }
-        ConvGeometry g = of(cin, inSize, batch, outSize, cout, rhsDil, lo, hi, lhsDil, stride, 1);
-        if (!Arrays.equals(g.outSize, kSize))
-            throw new IllegalStateException("conv: kernel-gradient geometry gives " + Arrays.toString(g.outSize)
-                    + " instead of " + Arrays.toString(kSize));
-        return g;
-    }
 
     @Override
     public String toString() {

@@ -7,8 +7,7 @@ package dev.adjoint.kernels;
  *
  * <p>The GEMM paths copy the kernel into packed panels on every call anyway, so reading it through
  * strides costs nothing extra, and it lets the two backward convs read the forward operands where
- * they are: the input-gradient conv reads k reversed with in/out swapped (no {@link Conv#flipKernel}
- * pass), and the kernel-gradient conv reads dy[N, O.., Cout] as its kernel [O.., N, Cout] (no
+ * they are: the input-gradient conv reads k reversed with in/out swapped (no flipped copy of k), and the kernel-gradient conv reads dy[N, O.., Cout] as its kernel [O.., N, Cout] (no
  * transpose of dy). The depthwise path needs the standard layout; with another one a depthwise
  * geometry runs on the general path.
  */
@@ -46,7 +45,8 @@ public final class ConvKernelLayout {
     }
 
     /**
-     * The forward kernel k[K.., Cin/G, Cout] seen as the kernel of {@code forward.inputGradient()}:
+     * The forward kernel k[K.., Cin/G, Cout] seen as the kernel of the input-gradient conv
+     * (graph-core's {@code Conv.inputGradient}):
      * taps reversed, and per group the forward output channels become input channels and the
      * forward input channels output channels.
      *
@@ -60,7 +60,7 @@ public final class ConvKernelLayout {
 
     /**
      * The output cotangent dy[N, O.., Cout] of a forward conv (groups 1) seen as the kernel
-     * [O.., N, Cout] of {@code forward.kernelGradient()}.
+     * [O.., N, Cout] of the kernel-gradient conv (graph-core's {@code Conv.kernelGradient}).
      *
      * @param forward the forward geometry
      * @return the layout, to be used with the dy array and offset

@@ -41,26 +41,6 @@ public final class Movement {
     }
 
     /**
-     * Output shape of {@link #pad}.
-     *
-     * @param shape input shape
-     * @param lo elements added before each axis (negative crops)
-     * @param hi elements added after each axis (negative crops)
-     * @param interior elements inserted between neighbours along each axis (>= 0)
-     * @return the padded shape
-     */
-    public static int[] padShape(int[] shape, int[] lo, int[] hi, int[] interior) {
-        int[] o = new int[shape.length];
-        for (int d = 0; d < shape.length; d++) {
-            if (interior[d] < 0) throw new IllegalArgumentException("pad: interior[" + d + "] = " + interior[d] + " < 0");
-            long v = lo[d] + hi[d] + (long) shape[d] + (shape[d] > 0 ? (long) (shape[d] - 1) * interior[d] : 0);
-            if (v < 0) throw new IllegalArgumentException("pad: axis " + d + " would have negative extent " + v);
-            o[d] = (int) v;
-        }
-        return o;
-    }
-
-    /**
      * Pads a dense input with zeros: {@code lo}/{@code hi} per axis (negative values crop),
      * {@code interior} zeros between neighbouring elements.
      *
@@ -70,15 +50,17 @@ public final class Movement {
      * @param lo elements before each axis
      * @param hi elements after each axis
      * @param interior elements between neighbours
-     * @param out dense destination of {@link #padShape} elements
+     * @param os the output shape, as the graph's {@code Pad.infer} computes it (the one shape rule)
+     * @param out dense destination of {@code prod(os)} elements
      * @param outOff destination offset
      * @param splitter where to run chunks
      */
-    public static void pad(int[] shape, float[] x, int xOff, int[] lo, int[] hi, int[] interior,
+    public static void pad(int[] shape, float[] x, int xOff, int[] lo, int[] hi, int[] interior, int[] os,
                            float[] out, int outOff, WorkSplitter splitter) {
         int r = shape.length;
-        if (lo.length != r || hi.length != r || interior.length != r) throw new IllegalArgumentException("pad: attribute ranks differ from rank " + r);
-        int[] os = padShape(shape, lo, hi, interior);
+        if (lo.length != r || hi.length != r || interior.length != r || os.length != r) {
+            throw new IllegalArgumentException("pad: attribute or output ranks differ from rank " + r);
+        }
         long total = product(os);
         checkOut("pad", out, outOff, total);
         if (total == 0) return;

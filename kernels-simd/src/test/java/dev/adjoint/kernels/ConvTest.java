@@ -237,13 +237,14 @@ class ConvTest {
             float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength()), dy = rand(rnd, g.outputLength());
             double[] dx = new double[x.length], dxm = new double[x.length];
             forEachTerm(g, (xi, ki, yi) -> { dx[xi] += (double) dy[yi] * k[ki]; dxm[xi] += Math.abs((double) dy[yi] * k[ki]); });
-            ConvGeometry gx = g.inputGradient();
-            float[] kf = new float[k.length];
-            Conv.flipKernel(g, k, 0, kf, 0);
+            dev.adjoint.graph.op.Conv op = op(g);
+            dev.adjoint.graph.Shape xShape = xShape(g), kShape = kShape(g), yShape = yShape(g);
+            // The input-gradient conv as graph-core's Conv.inputGradient defines it (dy and the
+            // reversed, channel-swapped kernel), read here through the flipped layout of the forward k.
+            dev.adjoint.graph.op.Conv.Transposed tx = op.inputGradient(xShape, kShape, yShape);
+            ConvGeometry gx = ConvGeometry.of(tx.conv(), tx.lhs().merged(), tx.rhs().merged());
+            assertArrayEquals(g.inSizes(), gx.outSizes(), g + " dx sizes");
             WorkSplitter sp = it % 2 == 0 ? WorkSplitter.SERIAL : threads3;
-            float[] gotDx = run(gx, dy, kf, sp, Conv.Path.AUTO, 1);
-            assertClose(g + " dx", dx, dxm, gotDx, 1);
-            // The same conv reading the forward kernel in place through the flipped layout.
             float[] dxl = new float[x.length];
             Arrays.fill(dxl, Float.NaN);
             Conv.forward(new ConvWorkspace(gx, 3), dy, 0, k, 0, ConvKernelLayout.flippedForInputGradient(g), dxl, 0, sp, Conv.Path.AUTO);
@@ -251,25 +252,51 @@ class ConvTest {
             if (g.groups == 1) {
                 double[] dk = new double[k.length], dkm = new double[k.length];
                 forEachTerm(g, (xi, ki, yi) -> { dk[ki] += (double) x[xi] * dy[yi]; dkm[ki] += Math.abs((double) x[xi] * dy[yi]); });
-                ConvGeometry gk = g.kernelGradient();
-                int sp1 = (int) g.inSpatial(), so = (int) g.outSpatial(), taps = (int) g.taps();
-                float[] xt = new float[x.length], dyt = new float[dy.length], dkc = new float[k.length + 2];
-                Conv.swapFirstLast(x, 0, g.batch, sp1, g.cin, xt, 0);
-                Conv.swapOuter(dy, 0, g.batch, so, g.cout, dyt, 0);
-                Arrays.fill(dkc, Float.NaN);
-                Conv.forward(new ConvWorkspace(gk, 3), xt, 0, dyt, 0, dkc, 1, sp);
+                dev.adjoint.graph.op.Conv.Transposed tk = op.kernelGradient(xShape, kShape, yShape);
+                ConvGeometry gk = ConvGeometry.of(tk.conv(), tk.lhs().merged(), tk.rhs().merged());
+                int sp1 = (int) g.inSpatial(), taps = (int) g.taps();
+                float[] xt = new float[x.length], dkc = new float[k.length + 2];
+                Movement.transpose(new int[] {g.batch, sp1, g.cin}, x, 0, new int[] {2, 1, 0}, xt, 0, WorkSplitter.SERIAL);
                 float[] dkg = new float[k.length];
-                Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
-                assertClose(g + " dk", dk, dkm, dkg, 0);
                 // dy read in place as the kernel [O.., N, Cout].
                 Arrays.fill(dkc, Float.NaN);
                 Conv.forward(new ConvWorkspace(gk, 3), xt, 0, dy, 0, ConvKernelLayout.cotangentForKernelGradient(g), dkc, 1, sp, Conv.Path.AUTO);
-                Conv.swapOuter(dkc, 1, g.cin, taps, g.cout, dkg, 0);
+                Movement.transpose(new int[] {g.cin, taps, g.cout}, dkc, 1, new int[] {1, 0, 2}, dkg, 0, WorkSplitter.SERIAL);
                 assertClose(g + " dk (cotangent layout)", dk, dkm, dkg, 0);
             }
             done++;
         }
         assertTrue(done > 200);
+    }
+
+    /** The graph op of a geometry. */
+    static dev.adjoint.graph.op.Conv op(ConvGeometry g) {
+        int r = g.rank;
+        int[] st = new int[r], lo = new int[r], hi = new int[r], ld = new int[r], rd = new int[r];
+        for (int a = 0; a < r; a++) {
+            st[a] = g.stride(a); lo[a] = g.padLo(a); hi[a] = g.padHi(a); ld[a] = g.lhsDilation(a); rd[a] = g.rhsDilation(a);
+        }
+        return new dev.adjoint.graph.op.Conv(dev.adjoint.graph.Ints.of(st), dev.adjoint.graph.Ints.of(lo), dev.adjoint.graph.Ints.of(hi),
+                dev.adjoint.graph.Ints.of(ld), dev.adjoint.graph.Ints.of(rd), g.groups);
+    }
+
+    static dev.adjoint.graph.Shape xShape(ConvGeometry g) { return shape(g.batch, g.inSizes(), g.cin); }
+
+    static dev.adjoint.graph.Shape yShape(ConvGeometry g) { return shape(g.batch, g.outSizes(), g.cout); }
+
+    static dev.adjoint.graph.Shape kShape(ConvGeometry g) {
+        int[] d = Arrays.copyOf(g.kernelSizes(), g.rank + 2);
+        d[g.rank] = g.cinPerGroup;
+        d[g.rank + 1] = g.cout;
+        return dev.adjoint.graph.Shape.of(d);
+    }
+
+    private static dev.adjoint.graph.Shape shape(int first, int[] middle, int last) {
+        int[] d = new int[middle.length + 2];
+        d[0] = first;
+        System.arraycopy(middle, 0, d, 1, middle.length);
+        d[d.length - 1] = last;
+        return dev.adjoint.graph.Shape.of(d);
     }
 
     @Test

@@ -18,7 +18,8 @@ class MovementTest {
     private static void checkPad(int[] shape, int[] lo, int[] hi, int[] in, WorkSplitter sp) {
         int r = shape.length;
         float[] x = data((int) product(shape), 3);
-        int[] os = Movement.padShape(shape, lo, hi, in);
+        int[] os = new dev.adjoint.graph.op.Pad(dev.adjoint.graph.Ints.of(lo), dev.adjoint.graph.Ints.of(hi), dev.adjoint.graph.Ints.of(in))
+                .infer(List.of(dev.adjoint.graph.Shape.of(shape))).dims();
         int n = (int) product(os);
         double[] ref = new double[n];
         int[] idx = new int[r], xs = Elementwise.denseStrides(shape);
@@ -34,7 +35,7 @@ class MovementTest {
             ref[f] = ok ? x[src] : 0;
         }
         float[] out = poisoned(n);
-        Movement.pad(shape, x, 3, lo, hi, in, out, POISON_MARGIN, sp);
+        Movement.pad(shape, x, 3, lo, hi, in, os, out, POISON_MARGIN, sp);
         assertClose("pad " + Arrays.toString(shape) + " lo " + Arrays.toString(lo) + " hi " + Arrays.toString(hi)
                 + " interior " + Arrays.toString(in), ref, out, POISON_MARGIN, 0, 0);
     }
@@ -45,7 +46,7 @@ class MovementTest {
         for (int n : new int[] {0, 1, 2, 5, LANES + 1}) {
             for (int lo : los) for (int hi : his) for (int in : ins) {
                 int[] s = {n};
-                long o = Movement.padShape(new int[] {n}, new int[] {0}, new int[] {0}, new int[] {in})[0] + (long) lo + hi;
+                long o = n + (n > 0 ? (long) (n - 1) * in : 0) + (long) lo + hi;
                 if (o < 0) continue;
                 checkPad(s, new int[] {lo}, new int[] {hi}, new int[] {in}, WorkSplitter.SERIAL);
             }

@@ -101,25 +101,18 @@ public enum Backend {
 
     private static List<NdArray> runPlan(Plan plan, Map<Tensor, NdArray> feeds, List<Tensor> outputs) {
         List<Tensor> inputs = plan.inputs();
-        // Interim, until the executor's typed Plan API (run(Object...), outputAsDoubles) is merged:
-        // float32 feeds and outputs only.
-        float[][] args = new float[inputs.size()][];
+        Object[] args = new Object[inputs.size()];
         for (int i = 0; i < args.length; i++) {
             Tensor t = inputs.get(i);
             NdArray v = feeds.get(t);
             if (v == null) throw new IllegalArgumentException("conformance: no value for input " + t);
-            if (t.dtype() != DType.F32) throw new UnsupportedOperationException("executor: no typed feeds yet (" + t + ")");
-            args[i] = (float[]) array(t.dtype(), v.data());
+            args[i] = array(t.dtype(), v.data());
         }
         plan.run(args);
         List<NdArray> out = new ArrayList<>(outputs.size());
         for (int i = 0; i < outputs.size(); i++) {
             Tensor t = outputs.get(i);
-            if (t.dtype() != DType.F32) throw new UnsupportedOperationException("executor: no typed outputs yet (" + t + ")");
-            float[] o = plan.output(i);
-            double[] d = new double[o.length];
-            for (int j = 0; j < o.length; j++) d[j] = o[j];
-            out.add(new NdArray(t.dtype(), t.shape(), d));
+            out.add(new NdArray(t.dtype(), t.shape(), plan.outputAsDoubles(i)));
         }
         return out;
     }

@@ -63,9 +63,9 @@ class ConformanceRunnerTest {
         assertEquals(new Tolerance(0.5, 1e-5), Backend.CPU.tolerance(loose), "a case's looser tolerance is kept");
     }
 
-    @Test void aWrongValueFailsOnEveryBackendThatRunsIt() throws IOException {
+    @Test void aWrongValueFailsOnEveryBackend() throws IOException {
         List<ConformanceCase> cases = load("unary", expCase("right", Math.E, 1e-12), expCase("wrong", Math.E * (1 + 1e-3), 1e-12));
-        for (Backend b : List.of(Backend.INTERPRETER, Backend.CPU)) {
+        for (Backend b : Backend.values()) {
             assertEquals(Conformance.Status.PASSED, Conformance.run(cases.get(0), b).status(), b.label());
             Conformance.Result r = Conformance.run(cases.get(1), b);
             assertEquals(Conformance.Status.FAILED, r.status(), b.label());
@@ -78,11 +78,13 @@ class ConformanceRunnerTest {
                 + " \"inputs\": [{\"name\": \"x\", \"shape\": [3], \"data\": [0.5, 3.0, 2.9]}],"
                 + " \"output\": {\"shape\": [], \"data\": [%d]}, \"tol\": {\"rtol\": 10.0, \"atol\": 10.0}}";
         List<ConformanceCase> cases = load("reduce2", String.format(argmax, "right", 1), String.format(argmax, "wrong", 2));
-        assertEquals(Conformance.Status.PASSED, Conformance.run(cases.get(0)).status());
-        Conformance.Result r = Conformance.run(cases.get(1));
-        assertEquals(Conformance.Status.FAILED, r.status());
-        assertEquals(1, r.checks().size(), "an integer output has no derivative checks");
-        assertTrue(r.checks().get(0).detail().contains("expected 2.0, got 1.0 (rtol 0.0e+00, atol 0.0e+00)"), r.checks().get(0).detail());
+        for (Backend b : Backend.values()) {
+            assertEquals(Conformance.Status.PASSED, Conformance.run(cases.get(0), b).status(), b.label());
+            Conformance.Result r = Conformance.run(cases.get(1), b);
+            assertEquals(Conformance.Status.FAILED, r.status(), b.label());
+            assertEquals(1, r.checks().size(), "an integer output has no derivative checks");
+            assertTrue(r.checks().get(0).detail().contains("expected 2.0, got 1.0 (rtol 0.0e+00, atol 0.0e+00)"), r.checks().get(0).detail());
+        }
     }
 
     @Test void anUnknownOpIsUnsupportedNotFailedAndTheReportCountsEachKind() throws IOException {

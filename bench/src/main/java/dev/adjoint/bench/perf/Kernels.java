@@ -115,9 +115,13 @@ public final class Kernels {
         public double spread() { return (max - min) / secondsPerRun; }
     }
 
-    /** Runs {@code c} for {@code warmMillis}, then {@code reps} windows of {@code repMillis} each. */
+    /**
+     * Warms {@code c} up for {@code warmMillis} and at least 20 runs (the first runs of a plan are
+     * interpreted and compiled), then times {@code reps} windows of {@code repMillis} each.
+     */
     public static Timing time(Case c, long warmMillis, int reps, long repMillis) {
-        window(c, warmMillis);
+        long warmEnd = System.nanoTime() + warmMillis * 1_000_000L;
+        for (int runs = 0; runs < 20 || System.nanoTime() < warmEnd; runs++) c.plan().run(c.feeds());
         double[] t = new double[reps];
         for (int r = 0; r < reps; r++) t[r] = window(c, repMillis);
         Arrays.sort(t);

@@ -3,6 +3,8 @@ package dev.adjoint.graph.op;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -53,7 +55,7 @@ public record BroadcastInDim(Shape shape, Ints dims) implements LinearOp {
     public record Transposed(ReduceSum sum, Reshape reshape) {
         /** The primitives to apply, in order. */
         public List<LinearOp> ops() {
-            List<LinearOp> out = new java.util.ArrayList<>(2);
+            List<LinearOp> out = new ArrayList<>(2);
             if (sum != null) out.add(sum);
             if (reshape != null) out.add(reshape);
             return out;
@@ -63,7 +65,7 @@ public record BroadcastInDim(Shape shape, Ints dims) implements LinearOp {
     /** This broadcast's transpose for an input of shape {@code input}. */
     public Transposed transposed(Shape input) {
         boolean[] summed = new boolean[shape.rank()];
-        java.util.Arrays.fill(summed, true);
+        Arrays.fill(summed, true);
         for (int i = 0; i < input.rank(); i++) {
             int a = dims.get(i);
             summed[a] = input.dim(i) == 1 && shape.dim(a) != 1;

@@ -3,6 +3,7 @@ package dev.adjoint.graph.op;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -89,7 +90,7 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
     public Transposed inputGradient(Shape x, Shape k, Shape y) {
         int r = spatialRank();
         int cinG = k.dim(r), coutG = k.dim(r + 1) / groups;
-        int[] spatial = java.util.Arrays.copyOf(k.dims(), r);
+        int[] spatial = Arrays.copyOf(k.dims(), r);
         Relayout swap;
         if (groups == 1) {
             swap = Relayout.transpose(k, Ints.of(append(Ints.range(r).toArray(), r + 1, r)));
@@ -132,7 +133,7 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
     public Transposed kernelGradient(Shape x, Shape k, Shape y) {
         int r = spatialRank();
         int n = x.dim(0), cinG = x.dim(r + 1) / groups;
-        int[] xSpatial = java.util.Arrays.copyOfRange(x.dims(), 1, r + 1);
+        int[] xSpatial = Arrays.copyOfRange(x.dims(), 1, r + 1);
         int[] middle = new int[r];
         for (int a = 0; a < r; a++) middle[a] = a + 1;
         Relayout xs;
@@ -162,7 +163,7 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
     }
 
     private static int[] append(int[] head, int... tail) {
-        int[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
+        int[] out = Arrays.copyOf(head, head.length + tail.length);
         System.arraycopy(tail, 0, out, head.length, tail.length);
         return out;
     }

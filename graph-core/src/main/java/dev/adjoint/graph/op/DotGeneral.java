@@ -3,6 +3,7 @@ package dev.adjoint.graph.op;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -81,12 +82,12 @@ public record DotGeneral(Ints lhsContract, Ints rhsContract, Ints lhsBatch, Ints
         DotGeneral dot = new DotGeneral(Ints.of(ctContract), othFree, Ints.range(nb), othB);
         // Position in the result of each axis of the linear operand.
         int[] sortedOthC = othC.toArray();
-        java.util.Arrays.sort(sortedOthC);
+        Arrays.sort(sortedOthC);
         int[] perm = new int[linRank];
         for (int i = 0; i < nb; i++) perm[linB.get(i)] = i;
         for (int j = 0; j < linFree.size(); j++) perm[linFree.get(j)] = nb + j;
         for (int k = 0; k < linC.size(); k++) {
-            perm[linC.get(k)] = nb + linFree.size() + java.util.Arrays.binarySearch(sortedOthC, othC.get(k));
+            perm[linC.get(k)] = nb + linFree.size() + Arrays.binarySearch(sortedOthC, othC.get(k));
         }
         return new Transposed(dot, Ints.of(perm).equals(Ints.range(linRank)) ? null : new Transpose(Ints.of(perm)));
     }

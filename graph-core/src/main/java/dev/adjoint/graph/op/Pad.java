@@ -3,6 +3,7 @@ package dev.adjoint.graph.op;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Shape;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -51,7 +52,7 @@ public record Pad(Ints lo, Ints hi, Ints interior) implements LinearOp {
     public record Transposed(Pad uncrop, Slice pick) {
         /** The primitives to apply, in order (empty when the pad was the identity). */
         public List<LinearOp> ops() {
-            List<LinearOp> out = new java.util.ArrayList<>(2);
+            List<LinearOp> out = new ArrayList<>(2);
             if (uncrop != null) out.add(uncrop);
             if (pick != null) out.add(pick);
             return out;
