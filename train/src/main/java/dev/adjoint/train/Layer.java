@@ -48,7 +48,7 @@ public interface Layer {
         for (ParamSpec p : variables()) vars.put(p.name(), g.input(p.name(), p.dtype(), p.shape()));
         Vars root = Vars.root(vars, false, null);
         Tensor out = apply(root, g.input("x", inputType, Shape.of(inputDims)));
-        List<Vars.Traced> rows = root.traced().isEmpty() ? List.of(new Vars.Traced("", this, out)) : root.traced();
+        List<Vars.Traced> rows = root.traced().isEmpty() ? List.of(new Vars.Traced("", this, out, 0, g.size())) : root.traced();
         StringBuilder sb = new StringBuilder();
         String line = "-".repeat(72) + "\n";
         sb.append(String.format(Locale.ROOT, "%-36s %-22s %12s%n", "Layer (type)", "Output shape", "Param #")).append(line);

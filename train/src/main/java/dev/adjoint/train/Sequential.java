@@ -29,8 +29,9 @@ public record Sequential(List<Layer> layers) implements Layer {
     @Override public Tensor apply(Vars v, Tensor x) {
         Tensor h = x;
         for (int i = 0; i < layers.size(); i++) {
+            int from = h.graph().size();
             h = layers.get(i).apply(v.child(Integer.toString(i)), h);
-            v.record(Integer.toString(i), layers.get(i), h);
+            v.record(Integer.toString(i), layers.get(i), h, from);
         }
         return h;
     }

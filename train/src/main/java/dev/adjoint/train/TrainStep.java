@@ -89,20 +89,85 @@ public final class TrainStep {
         return out.argmax(out.rank() - 1).eq(y.convert(DType.I64)).convert(DType.F32).sum();
     }
 
-    private List<Tensor> traceStep(List<Tensor> args) {
+    /**
+     * A named range of node ids of a traced step (a layer, the loss, the gradient, the update), for drawing.
+     *
+     * @param name what built the nodes
+     * @param from first id
+     * @param to one past the last id
+     */
+    public record Scope(String name, int from, int to) {}
+
+    /**
+     * The step's graph for {@code example}'s signature, uncompiled, for drawing or benchmarking.
+     *
+     * @param graph the graph
+     * @param inputs its inputs: variables, optimizer slots, {@code step}, {@code key}, {@code x}, {@code y}
+     * @param outputs new variables, new slots, loss, correct count
+     * @param scopes node ranges of the top-level layers, then the loss, the gradient and the update
+     */
+    public record Trace(dev.adjoint.graph.Graph graph, List<Tensor> inputs, List<Tensor> outputs, List<Scope> scopes) {}
+
+    /** Traces the step for the signature of {@code example} without compiling it. */
+    public Trace trace(Batch example) {
+        dev.adjoint.graph.Graph g = new dev.adjoint.graph.Graph();
+        List<Tensor> in = new ArrayList<>();
+        for (ParamSpec p : vars) in.add(g.input(p.name(), p.dtype(), p.shape()));
+        for (ParamSpec p : slotSpecs) in.add(g.input(p.name(), p.dtype(), p.shape()));
+        in.add(g.input("step", DType.F32));
+        in.add(g.input("key", DType.I32, 2));
+        in.add(g.input("x", example.x().dtype(), example.x().shape()));
+        in.add(g.input("y", example.y().dtype(), example.y().shape()));
+        List<Scope> scopes = new ArrayList<>();
+        List<Tensor> out = traceStep(in, scopes);
+        return new Trace(g, in, out, scopes);
+    }
+
+    /** Traces the model's forward pass (evaluation mode) for {@code x}'s signature: outputs {@code [output]}. */
+    public Trace traceForward(HostArray x) {
+        dev.adjoint.graph.Graph g = new dev.adjoint.graph.Graph();
+        Map<String, Tensor> vm = new LinkedHashMap<>();
+        List<Tensor> in = new ArrayList<>();
+        for (ParamSpec p : vars) {
+            Tensor t = g.input(p.name(), p.dtype(), p.shape());
+            in.add(t);
+            vm.put(p.name(), t);
+        }
+        Tensor xi = g.input("x", x.dtype(), x.shape());
+        in.add(xi);
+        Vars root = Vars.root(vm, false, null);
+        Tensor out = model.apply(root, xi);
+        List<Scope> scopes = new ArrayList<>();
+        for (Vars.Traced t : root.traced()) if (t.name().indexOf('.') < 0) scopes.add(new Scope(t.name() + " " + t.layer().describe(), t.from(), t.to()));
+        return new Trace(g, in, List.of(out), scopes);
+    }
+
+    private List<Tensor> traceStep(List<Tensor> args) { return traceStep(args, new ArrayList<>()); }
+
+    private List<Tensor> traceStep(List<Tensor> args, List<Scope> scopes) {
         int nv = vars.size(), ns = slotSpecs.size();
         Map<String, Tensor> vm = varMap(args);
         Tensor done = args.get(nv + ns), key = args.get(nv + ns + 1), x = args.get(nv + ns + 2), y = args.get(nv + ns + 3);
         Vars root = Vars.root(vm, true, key);
+        var g = x.graph();
+        int from = g.size();
         Tensor out = model.apply(root, x);
+        for (Vars.Traced t : root.traced()) if (t.name().indexOf('.') < 0) scopes.add(new Scope(t.name() + " " + t.layer().describe(), t.from(), t.to()));
+        if (root.traced().isEmpty()) scopes.add(new Scope(model.describe(), from, g.size()));
+        from = g.size();
         Tensor l = loss.apply(out, y);
+        scopes.add(new Scope("loss", from, g.size()));
         if (l.rank() != 0) throw new IllegalArgumentException("the loss must be a scalar, got " + l.dtype().label() + l.shape());
         List<Tensor> params = new ArrayList<>();
         for (ParamSpec p : trained) params.add(vm.get(p.name()));
+        from = g.size();
         List<Tensor> grads = Autodiff.grad(l, params);
+        scopes.add(new Scope("gradient (Autodiff.grad, reverse mode)", from, g.size()));
         List<List<Tensor>> slots = new ArrayList<>();
         for (int s = 0; s < optimizer.slots().size(); s++) slots.add(args.subList(nv + s * trained.size(), nv + (s + 1) * trained.size()));
+        from = g.size();
         Optimizer.Update u = optimizer.update(params, grads, slots, done);
+        scopes.add(new Scope("update: " + optimizer.describe(), from, g.size()));
         List<Tensor> outs = new ArrayList<>();
         Map<String, Tensor> updates = root.updates();
         int t = 0;

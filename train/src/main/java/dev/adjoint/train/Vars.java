@@ -13,8 +13,8 @@ import java.util.Map;
  * (a batch norm's new running statistics). One {@code Vars} tree serves one trace.
  */
 public final class Vars {
-    /** One traced layer, for {@link Layer#summary}. */
-    record Traced(String name, Layer layer, Tensor output) {}
+    /** One traced layer, for {@link Layer#summary} and {@link TrainStep#trace}: its nodes are ids {@code [from, to)}. */
+    record Traced(String name, Layer layer, Tensor output, int from, int to) {}
 
     /** Shared by a whole trace. */
     private static final class Trace {
@@ -77,7 +77,9 @@ public final class Vars {
     /** The state updates of the trace, by full name. */
     public Map<String, Tensor> updates() { return trace.newState; }
 
-    void record(String name, Layer layer, Tensor output) { trace.traced.add(new Traced(prefix + name, layer, output)); }
+    void record(String name, Layer layer, Tensor output, int from) {
+        trace.traced.add(new Traced(prefix + name, layer, output, from, output.graph().size()));
+    }
 
     List<Traced> traced() { return trace.traced; }
 }
