@@ -1,5 +1,6 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adjoint.graph.NdArray;
@@ -65,11 +66,20 @@ public record ConformanceCase(String id, String family, String op, JsonNode attr
         return out;
     }
 
-    /** Reads one family file. */
+    /**
+     * Reads one family file.
+     *
+     * @throws IllegalArgumentException if it is not valid JSON, naming the file, line and column
+     */
     public static List<ConformanceCase> load(Path file) {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            // Jackson's own message hides the source ("REDACTED"): name the file and the place instead.
+            var at = e.getLocation();
+            throw new IllegalArgumentException("conformance: " + file + ": not valid JSON"
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("conformance: cannot read " + file, e);
         }

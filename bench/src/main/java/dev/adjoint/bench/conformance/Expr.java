@@ -1,4 +1,4 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;

@@ -1,4 +1,4 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.adjoint.graph.Einsum;

@@ -1,4 +1,4 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
 import dev.adjoint.autodiff.Autodiff;
 import dev.adjoint.graph.DType;

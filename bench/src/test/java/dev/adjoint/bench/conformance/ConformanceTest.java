@@ -1,4 +1,4 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
  * {@code backend: NAME}, a table per family and the line
  * {@code conformance: N passed, M failed, K unsupported}.
  *
- * <p>{@code mvn -pl autodiff -am test -Dconformance.dir=DIR} runs it on another directory (a
+ * <p>{@code mvn -pl bench -am test -Dconformance.dir=DIR} runs it on another directory (a
  * relative DIR is resolved against the current directory, else against the Maven root). A plain
- * {@code mvn test} runs it three times, once per backend (autodiff's pom.xml).
+ * {@code mvn test} runs it three times, once per backend (bench's pom.xml). {@code adjoint conformance DIR}
+ * runs the same cases from the command line.
  */
 class ConformanceTest {
     /** The number of cases in the bundled suite: 166 in part 1, 61 in part 2. */

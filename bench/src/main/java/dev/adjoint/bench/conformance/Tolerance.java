@@ -1,4 +1,4 @@
-package dev.adjoint.autodiff.conformance;
+package dev.adjoint.bench.conformance;
 
 /**
  * numpy's {@code allclose} rule: {@code |actual - expected| <= atol + rtol * |expected|}.
