@@ -33,6 +33,9 @@ public final class Plan {
     private final WorkSplitter splitter;
     private final boolean checkNaN;
     private final Object[] bound;
+    private final Lowering.Result lowered;
+    /** donatedInput[o]: the input whose fed array output o is written into, or -1. */
+    private final int[] donatedInput;
 
     Plan(Lowering.Result lowered, List<Tensor> inputs, List<Tensor> outputs, CompileOptions options) {
         this.steps = lowered.steps();
@@ -57,7 +60,35 @@ public final class Plan {
         this.splitter = options.splitter();
         this.checkNaN = options.checkNaN();
         this.bound = new Object[inputs.size()];
+        this.lowered = lowered;
+        this.donatedInput = new int[outputs.size()];
+        java.util.Arrays.fill(donatedInput, -1);
     }
+
+    /** Sets up buffer donation (see {@link Cpu#compile(List, CompileOptions, Map)}); checked against the schedule. */
+    void donate(Map<Integer, Tensor> donations) {
+        for (var e : donations.entrySet()) {
+            int o = e.getKey();
+            if (o < 0 || o >= outputs.size()) throw new IllegalArgumentException("donation to output " + o + ": the plan has " + outputs.size());
+            Tensor in = e.getValue(), out = outputs.get(o);
+            int i = inputs.indexOf(in);
+            if (i < 0) continue;
+            if (in.dtype() != out.dtype() || in.shape().size() != out.shape().size()) {
+                throw new IllegalArgumentException("cannot write output " + o + " " + out.dtype().label() + out.shape() + " into input \""
+                        + ((Input) in.op()).label() + "\" " + in.dtype().label() + in.shape() + ": types or sizes differ");
+            }
+            for (int k : donatedInput) if (k == i) throw new IllegalArgumentException("input \"" + ((Input) in.op()).label() + "\" is donated to two outputs");
+            String problem = Lowering.donationProblem(lowered, o, i);
+            if (problem != null) {
+                throw new IllegalArgumentException("cannot write output " + o + " into the buffer of input \"" + ((Input) in.op()).label() + "\": "
+                        + problem + " (input declared at " + in.node().where() + ")");
+            }
+            donatedInput[o] = i;
+        }
+    }
+
+    /** The input whose array output {@code o} is written into, or -1 (no donation). */
+    public int donatedInput(int o) { return donatedInput[o]; }
 
     /** The inputs the plan reads, in the order {@link #run(Object...)} takes them. */
     public List<Tensor> inputs() { return inputs; }
@@ -98,6 +129,7 @@ public final class Plan {
                 for (int j = 0; j < b.length; j++) f[j] = b[j] ? 1f : 0f;
             } else buffers[inputBuffers[i]] = feeds[i];
         }
+        for (int o = 0; o < donatedInput.length; o++) if (donatedInput[o] >= 0) buffers[outputBuffers[o]] = feeds[donatedInput[o]];
         for (int s = 0; s < steps.length; s++) {
             try {
                 steps[s].run(buffers, splitter);
