@@ -3,6 +3,7 @@ package dev.adjoint.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,30 @@ class TrainStepTest {
         assertNotEquals(s.variables().get("3.weight").floats()[0], r1.state().variables().get("3.weight").floats()[0]);
         TrainStep.Result r3 = step.run(r1.state().withSeed(4), b);
         assertNotEquals(r1.metrics().loss(), r3.metrics().loss());
+    }
+
+    @Test
+    void donationWritesTheNewStateIntoTheOldArraysAndGivesTheSameNumbers() {
+        Layer net = Sequential.of(Linear.of(6, 8), BatchNorm.of(8), Activation.RELU, Linear.of(8, 3));
+        TrainStep plain = TrainStep.of(net, Adam.adamW(1e-2), Nn::crossEntropy), donating = plain.withDonation();
+        TrainState a = plain.init(3), b = donating.init(3);
+        for (int i = 0; i < 5; i++) {
+            Batch batch = batch(i == 4 ? 3 : 8, 6, 3, i);   // the last batch is partial: a second donating plan
+            float[] weight = b.variables().get("0.weight").floats(), slot = b.optimizerState().get("exp_avg.0.weight").floats();
+            TrainStep.Result ra = plain.run(a, batch), rb = donating.run(b, batch);
+            assertEquals(ra.metrics().loss(), rb.metrics().loss());
+            assertSame(weight, rb.state().variables().get("0.weight").floats(), "the new weight is in the old array: nothing copied");
+            assertSame(slot, rb.state().optimizerState().get("exp_avg.0.weight").floats());
+            for (String n : ra.state().variables().names()) {
+                assertArrayEquals(ra.state().variables().get(n).floats(), rb.state().variables().get(n).floats(), n);
+            }
+            TrainState consumed = b;
+            var e = assertThrows(IllegalStateException.class, () -> consumed.variables().get("0.weight"));
+            assertTrue(e.getMessage().contains("donated to a training step"), e.getMessage());
+            a = ra.state();
+            b = rb.state();
+        }
+        assertEquals(2, donating.cacheSize());
     }
 
     @Test
