@@ -142,6 +142,34 @@ class TrainStepTest {
     }
 
     @Test
+    void recurrentLayersTrainThroughTime() {
+        for (Recurrent r : new Recurrent[] {Recurrent.lstm(2, 8), Recurrent.gru(2, 8)}) {
+            // Predict the running sum of the first input feature: needs memory across steps.
+            Layer net = Sequential.of(r, Linear.of(8, 1));
+            TrainStep step = TrainStep.of(net, Adam.adam(2e-2), Nn::mse);
+            TrainState s = step.init(1);
+            SplittableRandom rnd = new SplittableRandom(2);
+            double first = 0, last = 0;
+            for (int i = 0; i < 60; i++) {
+                float[] x = new float[4 * 6 * 2], y = new float[4 * 6];
+                for (int b = 0; b < 4; b++) {
+                    float sum = 0;
+                    for (int t = 0; t < 6; t++) {
+                        x[(b * 6 + t) * 2] = (float) rnd.nextGaussian() * 0.5f;
+                        sum += x[(b * 6 + t) * 2];
+                        y[b * 6 + t] = sum;
+                    }
+                }
+                TrainStep.Result res = step.run(s, new Batch(HostArray.f32(x, 4, 6, 2), HostArray.f32(y, 4, 6, 1)));
+                if (i == 0) first = res.metrics().loss();
+                last = res.metrics().loss();
+                s = res.state();
+            }
+            assertTrue(last < first / 3, r.describe() + ": loss " + first + " -> " + last);
+        }
+    }
+
+    @Test
     void conv1dAnd3dHaveTorchShapes() {
         assertEquals(Shape.of(8, 4, 3), Conv.conv1d(4, 8, 3).variables().get(0).shape());
         assertEquals(Shape.of(8, 4, 3, 3, 3), Conv.conv3d(4, 8, 3).variables().get(0).shape());

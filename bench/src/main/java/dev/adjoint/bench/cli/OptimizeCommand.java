@@ -1,9 +1,5 @@
 package dev.adjoint.bench.cli;
 
-import dev.adjoint.bench.train.Model;
-import dev.adjoint.bench.train.Optimizer;
-import dev.adjoint.bench.train.Scopes;
-import dev.adjoint.bench.train.Trainer;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -157,17 +153,18 @@ public final class OptimizeCommand implements Callable<Integer> {
             if (s.outputs().isEmpty()) throw Flags.error(spec, "MODEL " + modelFile + ": the graph file names no outputs");
             return s.outputs();
         }
-        Model m = model.build(null);
+        // The built-in models are dev.adjoint.train layers; their graphs come from the library's tracer.
+        var step = dev.adjoint.train.TrainStep.of(model.build(null), dev.adjoint.train.Sgd.of(0.05, 0.9), dev.adjoint.graph.Nn::crossEntropy);
+        int[] dims = model.inputDims(batch);
+        var x = dev.adjoint.train.HostArray.f32(new float[java.util.Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
         Map<String, Tensor> named = new LinkedHashMap<>();
         if (grad) {
-            Trainer.Step step = Trainer.buildStep(m, new Optimizer.Sgd(0.05f, 0.9f), batch, 28 * 28);
-            for (int i = 0; i < step.outputs().size(); i++) named.put(i == 0 ? "loss" : "out" + i, step.outputs().get(i));
+            var t = step.trace(new dev.adjoint.train.Batch(x, dev.adjoint.train.HostArray.i32(new int[batch], batch)));
+            int n = t.outputs().size();  // new variables, new momenta, loss, correct count
+            named.put("loss", t.outputs().get(n - 2));
+            for (int i = 0; i < n - 2; i++) named.put("out" + (i + 1), t.outputs().get(i));
         } else {
-            Graph g = new Graph();
-            Tensor x = g.input("x", batch, 28 * 28);
-            List<Tensor> params = new ArrayList<>();
-            for (Model.Parameter par : m.parameters()) params.add(g.input(par.name(), par.shape()));
-            named.put("logits", m.forward(x, params, new Scopes()));
+            named.put("logits", step.traceForward(x).outputs().get(0));
         }
         return named;
     }
