@@ -412,14 +412,24 @@ public final class Nn {
         Tensor ids = labels.stopGradient();
         Tensor lsm = logSoftmax(logits, 1);
         Tensor zero = g.constant(0.0, logits.dtype());
-        Tensor hit = ids.reshape(n, 1).eq(g.iota(Shape.of(n, c), 1, labels.dtype()));
-        Tensor perSample = Tensor.where(hit, lsm, zero).sum(1).neg();
-        if (labelSmoothing > 0) {
-            perSample = perSample.mul(1 - labelSmoothing).add(lsm.sum(1).neg().mul(labelSmoothing / c));
-        }
         // eq rather than ne, and the count of valid rows as N minus the ignored ones: only the
         // comparisons and the bool-to-float convert that every backend had before op set v2.
         Tensor ignored = ids.eq((double) ignoreIndex);
+        // Each row's log-probability is picked with take_along_axis, whose index check (in the
+        // interpreter and the executor) makes a label out of [0, C) a run-time error naming the
+        // node, the label and the row, as PyTorch raises; a one-hot mask would silently give loss 0
+        // (issue 11). Ignored rows pick class 0 and are zeroed below. A float label must be a whole
+        // number: any other (0.5, NaN) is sent to index -1, so it too fails the check.
+        Tensor index;
+        if (labels.dtype().isFloat()) {
+            Tensor whole = ids.eq(ids.floor());
+            index = Tensor.where(whole, ids, g.constant(-1.0, labels.dtype())).convert(DType.I64);
+        } else index = ids;
+        index = Tensor.where(ignored, g.constant(0.0, index.dtype()), index);
+        Tensor perSample = lsm.takeAlongAxis(index.reshape(n, 1), 1).reshape(n).neg();
+        if (labelSmoothing > 0) {
+            perSample = perSample.mul(1 - labelSmoothing).add(lsm.sum(1).neg().mul(labelSmoothing / c));
+        }
         perSample = Tensor.where(ignored, zero, perSample);
         return switch (reduction) {
             case MEAN -> perSample.sum().div(ignored.convert(logits.dtype()).sum().neg().add((double) n));

@@ -60,7 +60,7 @@ public final class Scalar {
             case DIV -> a / b;
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
-            case POW -> Math.pow(a, b);
+            case POW -> pow(a, b);
             case REM -> a % b;
             case AND, OR, XOR, SHIFT_LEFT, SHIFT_RIGHT_LOGICAL, SHIFT_RIGHT_ARITHMETIC ->
                     throw new IllegalArgumentException(fn.label() + ": defined on bool and integers, not floats");
@@ -142,6 +142,16 @@ public final class Scalar {
             }
             default -> r;
         };
+    }
+
+    /**
+     * {@code a^b} as IEEE 754 and C99 define it (and so numpy and PyTorch): {@link Math#pow} but
+     * for {@code pow(1, y) = 1} and {@code pow(-1, +-inf) = 1}, where Java gives NaN.
+     */
+    public static double pow(double a, double b) {
+        if (a == 1.0) return 1.0;
+        if (a == -1.0 && Double.isInfinite(b)) return 1.0;
+        return Math.pow(a, b);
     }
 
     /**

@@ -243,7 +243,7 @@ public final class Tensor {
                         + " axis " + i + " of the result has sizes " + da + " and " + db
                         + "; sizes must be equal or 1 (at " + CallSite.describe(CallSite.capture()) + ")");
             }
-            out[i] = Math.max(da, db);
+            out[i] = da == 1 ? db : da; // not max: numpy broadcasts 1 against 0 to 0
         }
         return Shape.of(out);
     }

@@ -241,11 +241,11 @@ class ShapeErrorsTest {
         assertEquals(Shape.of(1), v3.slice(new int[] {0}, new int[] {3}, new int[] {Integer.MAX_VALUE}).shape());
     }
 
-    /** Regression: a conv output length beyond int range was cast to int silently. */
+    /** Regression: a conv output length beyond int range was cast to int silently; now the dilated input is refused first (issue 11). */
     @Test void convOutputTooLarge() {
         Tensor img = g.input("img", 1, 1 << 16, 1), k = g.input("k", 1, 1, 1);
         Conv dilated = new Conv(Ints.of(1), Ints.of(0), Ints.of(0), Ints.of(1 << 16), Ints.of(1), 1);
-        fails(() -> g.add(dilated, img, k), "conv: spatial axis 0 would have output size 4294901761, too large");
+        fails(() -> g.add(dilated, img, k), "conv: spatial axis 0 of x (size 65536) dilated by lhsDilation 65536 and padded would have 4294901761 elements, more than 2^31-1");
     }
 
     @Test void constantWithTheWrongNumberOfValues() {

@@ -38,6 +38,6 @@ public final class Cpu {
         List<Tensor> rewritten = new ArrayList<>();
         for (Tensor t : originals) rewritten.add(r.inputs().get(t));
         Lowering.Result lowered = Lowering.lower(r.graph(), r.outputs(), rewritten, options.splitter().threads());
-        return new Plan(lowered, originals, outputs, options);
+        return new Plan(lowered, originals, outputs, options, new Plan.Source(r.graph(), r.outputs(), rewritten));
     }
 }

@@ -69,7 +69,7 @@ final class Lowering {
 
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
-                  Tensor[] inputs, int[] outputBuffers, long peakBytes) {}
+                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames) {}
 
     private final Graph graph;
     private final int threads;
@@ -81,17 +81,24 @@ final class Lowering {
     private final List<Step> steps = new ArrayList<>();
     private final List<Node> owners = new ArrayList<>();
     private final List<int[]> reads = new ArrayList<>();
+    /** Per step, how to find the op inside a fused chain that made a NaN (null for other steps). */
+    private final List<NaNBlame> blames = new ArrayList<>();
+    /** The blame of the step the next {@link #add} appends. */
+    private NaNBlame blame;
     private final IntArrayList sizes = new IntArrayList();
     private final List<Kind> kinds = new ArrayList<>();
     private final List<DType> types = new ArrayList<>();
     private final Int2ObjectOpenHashMap<Object> constants = new Int2ObjectOpenHashMap<>();
     private final List<IndexSteps.ScatterAdd> scatters = new ArrayList<>();
     private final GemmWorkspace gemmWorkspace = new GemmWorkspace();
+    /** Buffers of a plan lowered from the same graph whose constants this one shares (see {@link Plan#copy}); or null. */
+    private final Object[] shared;
     private Node current;
 
-    private Lowering(Graph graph, List<Tensor> outputs, int threads) {
+    private Lowering(Graph graph, List<Tensor> outputs, int threads, Object[] shared) {
         this.graph = graph;
         this.threads = threads;
+        this.shared = shared;
         int n = graph.size();
         views = new View[n];
         uses = new int[n];
@@ -117,7 +124,15 @@ final class Lowering {
      * @param inputs the graph's input tensors in the order the plan binds them
      */
     static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads) {
-        Lowering l = new Lowering(graph, outputs, threads);
+        return lower(graph, outputs, inputs, threads, null);
+    }
+
+    /**
+     * Lowers as above; with {@code shared} (the buffers of a plan lowered from the same arguments,
+     * so with the same logical buffer numbers) the constants are that plan's arrays, not new ones.
+     */
+    static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads, Object[] shared) {
+        Lowering l = new Lowering(graph, outputs, threads, shared);
         int[] inputBuffers = new int[inputs.size()];
         for (Node node : graph.nodes()) {
             l.current = node;
@@ -141,11 +156,16 @@ final class Lowering {
         switch (node.op()) {
             case Input in -> views[id] = View.dense(newBuffer(node.shape().size(), Kind.INPUT, type), shape);
             case Constant c -> {
+                if (sharedConstant(node)) break;
+                Memory.require(constantBytes(node), "constant " + describe(node));
                 double[] data = new double[c.shape().size()];
                 for (int i = 0; i < data.length; i++) data[i] = c.value(i);
                 views[id] = constant(Storage.of(type, data), type, shape);
             }
             case Iota iota -> {
+                if (sharedConstant(node)) break;
+                // A 60-byte graph file can ask for an iota of 2^31 elements: check before allocating.
+                Memory.require(constantBytes(node), "iota " + describe(node));
                 double[] data = new double[node.shape().size()];
                 int[] strides = View.denseStrides(shape);
                 for (int i = 0; i < data.length; i++) data[i] = (i / strides[iota.axis()]) % shape[iota.axis()];
@@ -232,8 +252,9 @@ final class Lowering {
             case Conv c -> {
                 View x = dense(operand(node, 0)), k = dense(operand(node, 1));
                 // Output sizes from the op's own rule (Conv.infer), not re-derived here.
-                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 int out = output(node);
+                if (node.shape().size() == 0) break; // an empty batch or Cout = 0: nothing to compute
+                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
                 else add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
             }
@@ -414,24 +435,45 @@ final class Lowering {
      * Whether the chain rooted here runs in the f32 vector program: every value in it is f32 or a
      * bool mask (0/1 floats), every leaf is stored as floats, and every op has an f32 kernel.
      */
-    private boolean fitsF32(Node node) {
-        if (!Storage.isFloatStorage(node.dtype())) return false;
-        // Converts that are not views change the storage or the values: never in the f32 program.
-        boolean ok;
-        if (node.op() instanceof Unary u) ok = node.dtype() == DType.F32 && f32Unary(u.fn()) != null;
-        else if (node.op() instanceof Binary b) ok = node.dtype() == DType.F32 && f32Binary(b.fn()) != null;
-        else ok = node.op() instanceof Compare || node.op() instanceof Select;
-        if (!ok) return false;
-        for (int i = 0; i < node.inputs().size(); i++) {
-            Node in = graph.node(node.inputs().get(i));
-            if (inlined[in.id()] ? !fitsF32(in) : !Storage.isFloatStorage(in.dtype())) return false;
+    private boolean fitsF32(Node root) {
+        for (int id : chainNodes(root)) {
+            Node node = graph.node(id);
+            if (!Storage.isFloatStorage(node.dtype())) return false;
+            // Converts that are not views change the storage or the values: never in the f32 program.
+            boolean ok;
+            if (node.op() instanceof Unary u) ok = node.dtype() == DType.F32 && f32Unary(u.fn()) != null;
+            else if (node.op() instanceof Binary b) ok = node.dtype() == DType.F32 && f32Binary(b.fn()) != null;
+            else ok = node.op() instanceof Compare || node.op() instanceof Select;
+            if (!ok) return false;
+            for (int i = 0; i < node.inputs().size(); i++) {
+                int in = node.inputs().get(i);
+                if (!inlined[in] && !Storage.isFloatStorage(graph.node(in).dtype())) return false;
+            }
         }
         return true;
     }
 
+    private NaNBlame blameOf(Node root, Int2IntLinkedOpenHashMap leaves, View[] in) {
+        int[] chain = chainNodes(root).toIntArray();
+        java.util.Arrays.sort(chain); // node ids are topological
+        return new NaNBlame(graph, chain, leaves.keySet().toIntArray(), in);
+    }
+
+    /** The root and every node inlined into its chain; iterative (see {@link #collectLeaves}). */
+    private IntArrayList chainNodes(Node root) {
+        IntArrayList out = new IntArrayList(), todo = new IntArrayList();
+        todo.add(root.id());
+        while (!todo.isEmpty()) {
+            int id = todo.removeInt(todo.size() - 1);
+            out.add(id);
+            for (int in : graph.node(id).inputs().toArray()) if (inlined[in]) todo.add(in);
+        }
+        return out;
+    }
+
     private void f32Chain(Node root) {
         Int2IntLinkedOpenHashMap leaves = new Int2IntLinkedOpenHashMap();
-        collectLeaves(root, leaves);
+        collectLeaves(root, leaves, false);
         if (leaves.isEmpty()) {
             // Only scalar constants feed this chain; load one so the program has an operand.
             leaves.put(root.inputs().get(0), 0);
@@ -440,37 +482,79 @@ final class Lowering {
         Int2IntOpenHashMap registers = new Int2IntOpenHashMap();
         registers.defaultReturnValue(-1);
         int[] count = new int[1];
-        int result = emit(root, b, leaves, registers, count);
+        int result = emitChain(root, registers,
+                in -> leaves.containsKey(in) ? b.load(leaves.get(in)) : b.constant(scalarConstant(in)),
+                (node, r) -> instruction(node, b, r, count));
         View[] in = new View[leaves.size()];
         int i = 0;
         for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
         int out = output(root);
+        blame = blameOf(root, leaves, in);
         add(new Steps.Fused(b.build(result), count[0], root.shape().dims(), in, out), in);
     }
 
-    private void collectLeaves(Node node, Int2IntLinkedOpenHashMap leaves) {
-        for (int i = 0; i < node.inputs().size(); i++) {
+    /**
+     * The chain's non-inlined operands, in first-visit order of a depth-first walk. Iterative (an
+     * explicit stack of node and next operand): a chain of a million fused nodes must not use a
+     * stack frame per node (issue 11).
+     */
+    private void collectLeaves(Node root, Int2IntLinkedOpenHashMap leaves, boolean typed) {
+        IntArrayList stack = new IntArrayList(), next = new IntArrayList();
+        stack.add(root.id());
+        next.add(0);
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Node node = graph.node(stack.getInt(top));
+            int i = next.getInt(top);
+            if (i == node.inputs().size()) {
+                stack.removeInt(top);
+                next.removeInt(top);
+                continue;
+            }
+            next.set(top, i + 1);
             int in = node.inputs().get(i);
-            if (inlined[in]) collectLeaves(graph.node(in), leaves);
-            else if (scalarConstant(in) == null && !leaves.containsKey(in)) leaves.put(in, leaves.size());
+            if (inlined[in]) {
+                stack.add(in);
+                next.add(0);
+            } else if ((typed ? typedScalar(in) == null : scalarConstant(in) == null) && !leaves.containsKey(in)) leaves.put(in, leaves.size());
         }
     }
 
-    private int emit(Node node, FusedProgram.Builder b, Int2IntLinkedOpenHashMap leaves, Int2IntOpenHashMap registers, int[] count) {
-        int[] r = new int[node.inputs().size()];
-        for (int i = 0; i < r.length; i++) {
-            int in = node.inputs().get(i);
-            int known = registers.get(in);
-            if (known >= 0) {
-                r[i] = known;
+    /**
+     * Emits the chain rooted at {@code root} in post order (operands before their user) and returns
+     * the root's register; iterative, like {@link #collectLeaves}.
+     */
+    private int emitChain(Node root, Int2IntOpenHashMap registers, java.util.function.IntUnaryOperator operand,
+                          java.util.function.ToIntBiFunction<Node, int[]> instruction) {
+        IntArrayList stack = new IntArrayList(), next = new IntArrayList();
+        stack.add(root.id());
+        next.add(0);
+        int result = -1;
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Node node = graph.node(stack.getInt(top));
+            int i = next.getInt(top);
+            if (i < node.inputs().size()) {
+                next.set(top, i + 1);
+                int in = node.inputs().get(i);
+                if (registers.get(in) >= 0) continue;
+                if (inlined[in]) {
+                    stack.add(in);
+                    next.add(0);
+                } else registers.put(in, operand.applyAsInt(in));
                 continue;
             }
-            Float scalar = scalarConstant(in);
-            if (inlined[in]) r[i] = emit(graph.node(in), b, leaves, registers, count);
-            else if (leaves.containsKey(in)) r[i] = b.load(leaves.get(in));
-            else r[i] = b.constant(scalar);
-            registers.put(in, r[i]);
+            stack.removeInt(top);
+            next.removeInt(top);
+            int[] r = new int[node.inputs().size()];
+            for (int k = 0; k < r.length; k++) r[k] = registers.get(node.inputs().get(k));
+            result = instruction.applyAsInt(node, r);
+            registers.put(node.id(), result);
         }
+        return result;
+    }
+
+    private int instruction(Node node, FusedProgram.Builder b, int[] r, int[] count) {
         count[0]++;
         return switch (node.op()) {
             case Unary u -> b.unary(f32Unary(u.fn()), r[0]);
@@ -577,41 +661,23 @@ final class Lowering {
 
     private void typedChain(Node root) {
         Int2IntLinkedOpenHashMap leaves = new Int2IntLinkedOpenHashMap();
-        collectTypedLeaves(root, leaves);
+        collectLeaves(root, leaves, true);
         TypedProgram.Builder b = new TypedProgram.Builder();
         Int2IntOpenHashMap registers = new Int2IntOpenHashMap();
         registers.defaultReturnValue(-1);
-        int result = emitTyped(root, b, leaves, registers);
+        int result = emitChain(root, registers, in -> {
+            DType t = graph.node(in).dtype();
+            return leaves.containsKey(in) ? b.load(leaves.get(in), t) : b.constant(typedScalar(in), t);
+        }, (node, r) -> typedInstruction(node, b, r));
         View[] in = new View[leaves.size()];
         int i = 0;
         for (int leaf : leaves.keySet().toIntArray()) in[i++] = views[leaf];
         int out = output(root);
+        blame = blameOf(root, leaves, in);
         add(new Steps.TypedFused(b.build(result, root.shape().rank()), root.shape().dims(), in, out), in);
     }
 
-    private void collectTypedLeaves(Node node, Int2IntLinkedOpenHashMap leaves) {
-        for (int i = 0; i < node.inputs().size(); i++) {
-            int in = node.inputs().get(i);
-            if (inlined[in]) collectTypedLeaves(graph.node(in), leaves);
-            else if (typedScalar(in) == null && !leaves.containsKey(in)) leaves.put(in, leaves.size());
-        }
-    }
-
-    private int emitTyped(Node node, TypedProgram.Builder b, Int2IntLinkedOpenHashMap leaves, Int2IntOpenHashMap registers) {
-        int[] r = new int[node.inputs().size()];
-        for (int i = 0; i < r.length; i++) {
-            int in = node.inputs().get(i);
-            int known = registers.get(in);
-            if (known >= 0) {
-                r[i] = known;
-                continue;
-            }
-            DType t = graph.node(in).dtype();
-            if (inlined[in]) r[i] = emitTyped(graph.node(in), b, leaves, registers);
-            else if (leaves.containsKey(in)) r[i] = b.load(leaves.get(in), t);
-            else r[i] = b.constant(typedScalar(in), t);
-            registers.put(in, r[i]);
-        }
+    private int typedInstruction(Node node, TypedProgram.Builder b, int[] r) {
         DType t = node.dtype();
         return switch (node.op()) {
             case Unary u -> b.unary(u.fn(), r[0], t);
@@ -727,6 +793,24 @@ final class Lowering {
         return View.dense(b, shape);
     }
 
+    /** Takes a constant's array from the plan being copied, if there is one. */
+    private boolean sharedConstant(Node node) {
+        if (shared == null) return false;
+        int b = newBuffer(node.shape().size(), Kind.CONSTANT, node.dtype());
+        constants.put(b, shared[b]);
+        views[node.id()] = View.dense(b, node.shape().dims());
+        return true;
+    }
+
+    /** Bytes to build a constant: its float64 staging values and its array. */
+    private static long constantBytes(Node node) {
+        return (long) node.shape().size() * (8 + Storage.bytes(node.dtype()));
+    }
+
+    private static String describe(Node node) {
+        return "%" + node.id() + " " + node.dtype().label() + node.shape() + " (built at " + node.where() + ")";
+    }
+
     /** A fresh dense buffer for the node's result, recorded as the node's view. */
     private int output(Node node) {
         int b = newBuffer(node.shape().size(), Kind.SCRATCH, node.dtype());
@@ -744,10 +828,15 @@ final class Lowering {
     }
 
     private void add(Step step, View... in) {
-        if (sizes.getInt(step.output()) == 0) return;  // nothing to compute for an empty result
+        if (sizes.getInt(step.output()) == 0) { // nothing to compute for an empty result
+            blame = null;
+            return;
+        }
         int[] r = new int[in.length];
         for (int i = 0; i < in.length; i++) r[i] = in[i].buffer();
         steps.add(step);
+        blames.add(blame);
+        blame = null;
         owners.add(current);
         reads.add(r);
     }
@@ -772,50 +861,84 @@ final class Lowering {
         return Steps.TypedCopy.of(v, 0, View.denseStrides(v.shape()), false, v.size(), "copy", b);
     }
 
-    /** Maps logical buffers to arrays by liveness over the schedule. */
+    /**
+     * Maps logical buffers to arrays by liveness over the schedule. The mapping is planned first
+     * (physical arrays as numbered slots of a type and length), its bytes checked against the
+     * memory the JVM can still give ({@link Memory#require}), and only then allocated: a plan that
+     * cannot fit is an error saying how much it needs, never an OutOfMemoryError halfway.
+     */
     private Result assign(int[] inputBuffers, List<Tensor> inputs, int[] outputBuffers) {
         int n = sizes.size();
         int[] lastRead = new int[n];
         java.util.Arrays.fill(lastRead, -1);
         for (int s = 0; s < reads.size(); s++) for (int b : reads.get(s)) lastRead[b] = s;
-        Object[] buffers = new Object[n];
+        // slot[b]: the physical array of logical buffer b; slotType/slotLength describe each array.
+        int[] slot = new int[n];
+        java.util.Arrays.fill(slot, -1);
+        List<DType> slotType = new ArrayList<>();
+        IntArrayList slotLength = new IntArrayList();
         // Arrays are reused only within one storage type; bytes count each array at its type's width.
-        List<Object> free = new ArrayList<>();
         long bytes = 0;
         for (var e : constants.int2ObjectEntrySet()) {
-            buffers[e.getIntKey()] = e.getValue();
             bytes += (long) Storage.bytes(types.get(e.getIntKey())) * Storage.length(e.getValue());
         }
         for (int b = 0; b < n; b++) {
             // Outputs own exact-size arrays that later steps never reuse; empty results need no step.
             if (kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && sizes.getInt(b) == 0)) {
-                buffers[b] = Storage.allocate(types.get(b), sizes.getInt(b));
+                slot[b] = newSlot(slotType, slotLength, types.get(b), sizes.getInt(b));
                 bytes += (long) Storage.bytes(types.get(b)) * sizes.getInt(b);
             }
         }
+        IntArrayList free = new IntArrayList();
         for (int s = 0; s < steps.size(); s++) {
             int out = steps.get(s).output();
-            if (buffers[out] == null) {
+            if (slot[out] < 0 && !constants.containsKey(out)) {
                 Class<?> cls = Storage.arrayClass(types.get(out));
-                Object best = null;
-                for (Object f : free) {
-                    if (f.getClass() == cls && Storage.length(f) >= sizes.getInt(out)
-                            && (best == null || Storage.length(f) < Storage.length(best))) best = f;
+                int best = -1;
+                for (int f : free) {
+                    if (Storage.arrayClass(slotType.get(f)) == cls && slotLength.getInt(f) >= sizes.getInt(out)
+                            && (best < 0 || slotLength.getInt(f) < slotLength.getInt(best))) best = f;
                 }
-                if (best != null) {
-                    free.remove(best);
+                if (best >= 0) {
+                    free.rem(best);
                 } else {
-                    best = Storage.allocate(types.get(out), sizes.getInt(out));
+                    best = newSlot(slotType, slotLength, types.get(out), sizes.getInt(out));
                     bytes += (long) Storage.bytes(types.get(out)) * sizes.getInt(out);
                 }
-                buffers[out] = best;
+                slot[out] = best;
             }
             for (int b : reads.get(s)) {
-                if (lastRead[b] == s && kinds.get(b) == Kind.SCRATCH && !free.contains(buffers[b])) free.add(buffers[b]);
+                if (lastRead[b] == s && kinds.get(b) == Kind.SCRATCH && slot[b] >= 0 && !free.contains(slot[b])) free.add(slot[b]);
             }
         }
+        // Scratch the kernels keep beyond the buffers: each thread's fused-program workspace (as
+        // large as the largest program it runs) and the f64 GEMM workspaces.
+        long fusedWorkspace = 0;
+        for (Step st : steps) {
+            if (st instanceof Steps.Fused f) fusedWorkspace = Math.max(fusedWorkspace, f.program().workspaceBytes());
+            if (st instanceof Steps.MatMul m && m.dWorkspace() != null) bytes += 8L * m.dWorkspace().length;
+        }
+        bytes += fusedWorkspace * Math.max(1, threads);
+        long arrays = 0;
+        for (int i = 0; i < slotLength.size(); i++) arrays += (long) Storage.bytes(slotType.get(i)) * slotLength.getInt(i);
+        Memory.require(arrays, "the plan's " + slotLength.size() + " buffers (" + bytes + " planned bytes in all)");
+        Object[] arraysBySlot = new Object[slotLength.size()];
+        for (int i = 0; i < arraysBySlot.length; i++) arraysBySlot[i] = Storage.allocate(slotType.get(i), slotLength.getInt(i));
+        Object[] buffers = new Object[n];
+        boolean[] constant = new boolean[n];
+        for (var e : constants.int2ObjectEntrySet()) {
+            buffers[e.getIntKey()] = e.getValue();
+            constant[e.getIntKey()] = true;
+        }
+        for (int b = 0; b < n; b++) if (slot[b] >= 0) buffers[b] = arraysBySlot[slot[b]];
         return new Result(steps.toArray(new Step[0]), owners.toArray(new Node[0]), outputSizes(), buffers, inputBuffers,
-                inputs.toArray(new Tensor[0]), outputBuffers, bytes);
+                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, blames.toArray(new NaNBlame[0]));
+    }
+
+    private static int newSlot(List<DType> types, IntArrayList lengths, DType t, int length) {
+        types.add(t);
+        lengths.add(length);
+        return types.size() - 1;
     }
 
     private int[] outputSizes() {

@@ -13,7 +13,17 @@ import java.util.Map;
  * binds the inputs and runs the steps; it allocates nothing and looks nothing up beyond binding
  * the inputs. Outputs are read from the plan's own arrays ({@link #output}), which the next run
  * overwrites; treat them as read-only (a scatter into zeros may rely on its output holding what
- * the last run wrote). A plan is not safe for concurrent runs; a run that fails leaves it usable.
+ * the last run wrote). A run that fails leaves the plan usable.
+ *
+ * <p><b>Threads.</b> A plan owns its buffers, so one plan runs on one thread at a time: a run
+ * started while another is in progress on the same plan throws {@link IllegalStateException}
+ * rather than corrupting both. To serve many threads (an inference server), give each thread its
+ * own {@link #copy()}: copies share the constants (the weights of a loaded model) and nothing
+ * else, so each costs only its scratch and output buffers, and copies run concurrently.
+ *
+ * <p>Feeding a plan one of its own output arrays (say, the last step's updated weights) is
+ * allowed: the run first copies such a feed into an array of its own, because the output is
+ * overwritten while the run still reads the input.
  *
  * <p>Each value has its graph element type. Feeds and outputs are Java arrays of that type: f32
  * {@code float[]}, f64 {@code double[]}, i32 {@code int[]}, i64 {@code long[]}, bool {@code boolean[]}.
@@ -33,8 +43,24 @@ public final class Plan {
     private final WorkSplitter splitter;
     private final boolean checkNaN;
     private final Object[] bound;
+    /** What the plan was lowered from, for {@link #copy()}. */
+    private final Source source;
+    private final NaNBlame[] blames;
+    private final CompileOptions options;
+    private final boolean[] constant;
+    /** Per input: the array a feed aliasing an output is copied into (made on first need). */
+    private final Object[] aliasCopies;
+    private final java.util.concurrent.atomic.AtomicReference<Thread> runner = new java.util.concurrent.atomic.AtomicReference<>();
 
-    Plan(Lowering.Result lowered, List<Tensor> inputs, List<Tensor> outputs, CompileOptions options) {
+    /** The optimized graph and the arguments of {@link Lowering#lower}. */
+    record Source(dev.adjoint.graph.Graph graph, List<Tensor> loweredOutputs, List<Tensor> loweredInputs) {}
+
+    Plan(Lowering.Result lowered, List<Tensor> inputs, List<Tensor> outputs, CompileOptions options, Source source) {
+        this.source = source;
+        this.blames = lowered.blames();
+        this.options = options;
+        this.constant = lowered.constant();
+        this.aliasCopies = new Object[inputs.size()];
         this.steps = lowered.steps();
         this.owners = lowered.owners();
         this.stepSizes = lowered.outputSizes();
@@ -87,7 +113,54 @@ public final class Plan {
     /** Runs a plan whose inputs are all f32, in the order of {@link #inputs()}; see {@link #run(Map)}. */
     public void run(float[]... feeds) { runBound(feeds); }
 
+    /**
+     * A plan computing the same outputs that shares this plan's constants (weights) and has buffers
+     * of its own, so it can run at the same time as this one on another thread. Cheaper than
+     * compiling again: the optimizer does not run and no constant is rebuilt.
+     */
+    public Plan copy() {
+        Lowering.Result l = Lowering.lower(source.graph(), source.loweredOutputs(), source.loweredInputs(),
+                splitter.threads(), buffers);
+        return new Plan(l, inputs, outputs, options, source);
+    }
+
+    /** Whether {@code array} is one of this plan's constant arrays (shared with its copies). */
+    boolean sharesConstant(Object array) {
+        for (int b = 0; b < buffers.length; b++) if (constant[b] && buffers[b] == array) return true;
+        return false;
+    }
+
+    /** The plan's buffer table, for tests. */
+    Object[] buffersForTest() { return buffers; }
+
     private void runBound(Object[] feeds) {
+        Thread me = Thread.currentThread();
+        if (!runner.compareAndSet(null, me)) {
+            Thread other = runner.get();
+            throw new IllegalStateException("plan is already running" + (other == null ? "" : " on thread \"" + other.getName() + "\"")
+                    + "; a plan runs on one thread at a time (its buffers are its own): give each thread its own plan.copy()");
+        }
+        try {
+            runExclusive(feeds);
+        } finally {
+            runner.set(null);
+        }
+    }
+
+    /** The feed to bind for input {@code i}: the fed array, or a copy of it if it is one of this plan's output arrays. */
+    private Object unaliased(int i, Object feed) {
+        for (int o = 0; o < outputBuffers.length; o++) {
+            if (buffers[outputBuffers[o]] == feed) {
+                Object c = aliasCopies[i];
+                if (c == null) aliasCopies[i] = c = Storage.allocate(inputs.get(i).dtype(), inputSizes[i]);
+                System.arraycopy(feed, 0, c, 0, inputSizes[i]);
+                return c;
+            }
+        }
+        return feed;
+    }
+
+    private void runExclusive(Object[] feeds) {
         if (feeds.length != inputs.size()) {
             throw new IllegalArgumentException("plan reads " + inputs.size() + " inputs " + labels() + ", got " + feeds.length + " arrays");
         }
@@ -96,7 +169,7 @@ public final class Plan {
             if (feeds[i] instanceof boolean[] b) {
                 float[] f = (float[]) buffers[inputBuffers[i]];
                 for (int j = 0; j < b.length; j++) f[j] = b[j] ? 1f : 0f;
-            } else buffers[inputBuffers[i]] = feeds[i];
+            } else buffers[inputBuffers[i]] = unaliased(i, feeds[i]);
         }
         for (int s = 0; s < steps.length; s++) {
             try {
@@ -136,6 +209,12 @@ public final class Plan {
         for (int i = 0; i < stepSizes[s]; i++) {
             boolean nan = out instanceof float[] f ? Float.isNaN(f[i]) : out instanceof double[] d && Double.isNaN(d[i]);
             if (nan) {
+                // Inside a fused chain, name the op that made the first NaN, not the chain's root.
+                NaNBlame.Found found = blames[s] == null ? null : blames[s].find(buffers);
+                if (found != null && found.node() != owners[s]) {
+                    throw new ArithmeticException("NaN at element " + found.element() + " of " + describe(found.node())
+                            + ", fused into the step of " + describe(owners[s]) + " (kernel \"" + steps[s].kernel() + "\")");
+                }
                 throw new ArithmeticException("NaN at element " + i + " of " + describe(owners[s]) + " (kernel \"" + steps[s].kernel() + "\")");
             }
         }

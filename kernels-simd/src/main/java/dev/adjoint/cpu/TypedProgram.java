@@ -252,7 +252,7 @@ final class TypedProgram {
                 case DIV -> { for (int j = 0; j < len; j++) r[j] = x[j] / y[j]; }
                 case MAX -> { for (int j = 0; j < len; j++) r[j] = Math.max(x[j], y[j]); }
                 case MIN -> { for (int j = 0; j < len; j++) r[j] = Math.min(x[j], y[j]); }
-                case POW -> { for (int j = 0; j < len; j++) r[j] = Math.pow(x[j], y[j]); }
+                case POW -> { for (int j = 0; j < len; j++) r[j] = dev.adjoint.graph.Scalar.pow(x[j], y[j]); }
                 case REM -> { for (int j = 0; j < len; j++) r[j] = x[j] % y[j]; }
                 case AND, OR, XOR, SHIFT_LEFT, SHIFT_RIGHT_LOGICAL, SHIFT_RIGHT_ARITHMETIC ->
                         throw new IllegalStateException(fn.label() + " on " + ins.type().label());

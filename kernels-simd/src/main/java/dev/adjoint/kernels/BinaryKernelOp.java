@@ -34,7 +34,7 @@ public enum BinaryKernelOp {
             case DIV -> a / b;
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
-            case POW -> (float) Math.pow(a, b);
+            case POW -> (float) dev.adjoint.graph.Scalar.pow(a, b);
             case REM -> a % b;
         };
     }

@@ -9,8 +9,13 @@ import java.util.Arrays;
  *
  * <p>The executor builds a program once with {@link #builder(int)} and runs it many times.
  * A program is immutable and may be run concurrently from several threads; each thread
- * evaluates into its own small register file (kept in a thread-local workspace allocated on
- * that thread's first run), so a run allocates nothing on the hot path.
+ * evaluates into its own register file. That register file is per thread, not per program:
+ * one thread-local {@code Workspace} that refers to no program, grown to the largest program
+ * the thread has run ({@link #workspaceBytes()}), attached to a program for the length of one
+ * run and cleared after it (so it keeps no operand or output array alive). A per-program
+ * thread-local would leak: its value would reach the program and through it the thread-local's
+ * own key, so the entry could never be cleared (about 32 KiB per program per thread, issue 11).
+ * A warm run allocates nothing.
  *
  * <p>Evaluation is block-at-a-time: the innermost axis is cut into blocks (240 to 2032
  * elements, as many as keep the scratch registers within 32 KiB) and each
@@ -53,7 +58,8 @@ public final class FusedProgram {
     final int block;
     /** True when only one instruction computes (the result) and it is not a select: rows need no blocking. */
     private final boolean single;
-    private final ThreadLocal<Workspace> local = ThreadLocal.withInitial(() -> new Workspace(this));
+    /** One workspace per thread for every program; see the class comment for why not one per program. */
+    private static final ThreadLocal<Workspace> LOCAL = ThreadLocal.withInitial(Workspace::new);
 
     private FusedProgram(Builder bld, int result) {
         this.inputs = bld.inputs;
@@ -158,6 +164,16 @@ public final class FusedProgram {
      * @return the register count after slot reuse
      */
     public int registerCount() { return slots; }
+
+    /**
+     * Bytes of the per-thread workspace a run of this program needs (scratch registers and the
+     * per-register tables). Each thread that runs a chunk holds a workspace as large as the
+     * largest program it ran, for the life of the thread.
+     */
+    public long workspaceBytes() {
+        int n = kind.length;
+        return 4L * (slots + 3) * block + (long) n * (8 + 4 + 1 + 4) + (long) inputs * (8 + 4 + 8 + 8 + 4 + 16);
+    }
 
     /**
      * Collects instructions. Every method returns the id of the value it defines; ids are
@@ -307,13 +323,17 @@ public final class FusedProgram {
             throw new IllegalArgumentException("program reads " + inputs + " operands; got " + in.length + " arrays, "
                     + offsets.length + " offsets, " + strides.length + " stride vectors");
         }
-        Workspace g = local.get();
+        Workspace g = workspace();
         for (int k = 0; k < inputs; k++) g.bind(k, in[k], offsets[k], strides[k]);
         return g;
     }
 
-    /** Binding for the fixed-arity wrappers in {@link Elementwise}: no arrays of arrays allocated. */
-    Workspace workspace() { return local.get(); }
+    /** This thread's workspace, attached to this program until the run ends; for the fixed-arity wrappers in {@link Elementwise}. */
+    Workspace workspace() {
+        Workspace g = LOCAL.get();
+        g.attach(this);
+        return g;
+    }
 
     /** Runs with operands already bound on this thread's workspace. */
     void runBound(Workspace g, int[] shape, ReduceKernelOp reduce, int reducedAxes, float[] out, int outOff, WorkSplitter splitter) {
@@ -326,12 +346,12 @@ public final class FusedProgram {
      * {@link WorkSplitter.Chunk} itself spares a lambda allocation per run.
      */
     static final class Workspace implements WorkSplitter.Chunk {
-        final FusedProgram p;
+        /** The program being run, set by {@link #attach} and cleared when the run ends. */
+        FusedProgram p;
         // geometry (caller's)
-        final float[][] in;
-        final int[] inOff;
-        final int[][] inStrUser;
-        int[][] st;
+        float[][] in = new float[0][];
+        int[] inOff = new int[0];
+        int[][] inStrUser = new int[0][];
         int[] shape = new int[4];
         int rank;
         float[] out;
@@ -343,30 +363,52 @@ public final class FusedProgram {
         int blockLen;
         double[] partial = new double[0];
         // evaluation state (this thread's)
-        final float[] scratch;
-        final float[][] rArr;
-        final int[] rOff;
-        final boolean[] rScalar;
-        final float[] rVal;
-        final int[] base;
+        float[] scratch = new float[0];
+        float[][] rArr = new float[0][];
+        int[] rOff = new int[0];
+        boolean[] rScalar = new boolean[0];
+        float[] rVal = new float[0];
+        int[] base = new int[0];
         int[] idx = new int[4];
         double acc;
         /** Scratch for folding a vector's lanes in a fixed order (16 covers 512-bit vectors). */
         final float[] lanes = new float[16];
 
-        Workspace(FusedProgram p) {
-            this.p = p;
-            int k = p.inputs, n = p.kind.length;
-            in = new float[k][];
-            inOff = new int[k];
-            inStrUser = new int[k][];
-            st = new int[k][4];
-            scratch = new float[(p.slots + 3) * p.block];
-            rArr = new float[n][];
-            rOff = new int[n];
-            rScalar = new boolean[n];
-            rVal = new float[n];
-            base = new int[k];
+        int[][] st = new int[0][];
+
+        /** Points this workspace at {@code prog}, growing its tables to fit (only the first time a thread meets a larger program). */
+        void attach(FusedProgram prog) {
+            this.p = prog;
+            int k = prog.inputs, n = prog.kind.length;
+            if (in.length < k) {
+                in = new float[k][];
+                inOff = new int[k];
+                inStrUser = new int[k][];
+                base = new int[k];
+                int[][] s2 = new int[k][];
+                for (int i = 0; i < k; i++) s2[i] = i < st.length ? st[i] : new int[shape.length];
+                st = s2;
+            }
+            int need = (prog.slots + 3) * prog.block;
+            if (scratch.length < need) scratch = new float[need];
+            if (rArr.length < n) {
+                rArr = new float[n][];
+                rOff = new int[n];
+                rScalar = new boolean[n];
+                rVal = new float[n];
+            }
+        }
+
+        /** Forgets the program and every array of the run, so a thread's workspace keeps nothing of a plan alive. */
+        void detach() {
+            FusedProgram prog = p;
+            if (prog == null) return;
+            Arrays.fill(in, 0, prog.inputs, null);
+            Arrays.fill(inStrUser, 0, prog.inputs, null);
+            Arrays.fill(rArr, 0, prog.kind.length, null);
+            out = null;
+            tmpArr = null;
+            p = null;
         }
 
         void bind(int k, float[] arr, int off, int[] strides) {
@@ -376,6 +418,14 @@ public final class FusedProgram {
         }
 
         void execute(int[] shp, int reducedAxes, ReduceKernelOp reduce, float[] dst, int dstOff, WorkSplitter splitter) {
+            try {
+                executeAttached(shp, reducedAxes, reduce, dst, dstOff, splitter);
+            } finally {
+                detach();
+            }
+        }
+
+        private void executeAttached(int[] shp, int reducedAxes, ReduceKernelOp reduce, float[] dst, int dstOff, WorkSplitter splitter) {
             int r0 = shp.length;
             long tot = 1, outCount = 1;
             for (int d = 0; d < r0; d++) {
@@ -400,7 +450,7 @@ public final class FusedProgram {
             blockLen = p.block;
             if (p.single && reduce == null) {
                 boolean gathers = false;
-                for (int k = 0; k < st.length; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
+                for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
                 if (!gathers) blockLen = Integer.MAX_VALUE;
             }
             long work;
@@ -461,21 +511,21 @@ public final class FusedProgram {
                 int sz = shp[d];
                 if (sz == 1) continue;
                 boolean merge = r > 0;
-                for (int k = 0; merge && k < st.length; k++) {
+                for (int k = 0; merge && k < p.inputs; k++) {
                     if (st[k][r - 1] != (long) inStrUser[k][d] * sz) merge = false;
                 }
                 if (merge) {
                     shape[r - 1] *= sz;
-                    for (int k = 0; k < st.length; k++) st[k][r - 1] = inStrUser[k][d];
+                    for (int k = 0; k < p.inputs; k++) st[k][r - 1] = inStrUser[k][d];
                 } else {
                     shape[r] = sz;
-                    for (int k = 0; k < st.length; k++) st[k][r] = inStrUser[k][d];
+                    for (int k = 0; k < p.inputs; k++) st[k][r] = inStrUser[k][d];
                     r++;
                 }
             }
             if (r == 0) {
                 shape[0] = 1;
-                for (int k = 0; k < st.length; k++) st[k][0] = 0;
+                for (int k = 0; k < p.inputs; k++) st[k][0] = 0;
                 r = 1;
             }
             rank = r;
@@ -490,7 +540,21 @@ public final class FusedProgram {
         /** Runs chunk {@code ci} of the geometry held by this (the caller's) workspace. */
         @Override
         public void run(int ci) {
-            Workspace e = p.local.get();
+            Workspace e = LOCAL.get();
+            if (e == this) {
+                runChunk(e, ci);
+                return;
+            }
+            // Another thread's chunk: its own registers, attached for this chunk only.
+            e.attach(p);
+            try {
+                runChunk(e, ci);
+            } finally {
+                e.detach();
+            }
+        }
+
+        private void runChunk(Workspace e, int ci) {
             if (red == null) {
                 long s = (total * ci / chunks) & ~63L, t = ci == chunks - 1 ? total : (total * (ci + 1) / chunks) & ~63L;
                 e.evalRange(this, s, t);

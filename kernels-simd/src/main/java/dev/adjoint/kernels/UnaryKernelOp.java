@@ -46,7 +46,8 @@ public enum UnaryKernelOp {
 
     /**
      * The scalar definition, used by the scalar fallback and for operands that are constant
-     * over a whole row.
+     * over a whole row; for exp, log, tanh and logistic the vector code's own definition on one
+     * lane, so the result never depends on the size of the tensor.
      *
      * @param x the argument
      * @return the result
@@ -54,10 +55,11 @@ public enum UnaryKernelOp {
     public float apply(float x) {
         return switch (this) {
             case NEG -> -x;
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
-            case TANH -> (float) Math.tanh(x);
-            case LOGISTIC -> (float) (1.0 / (1.0 + Math.exp(-x)));
+            // The vector definitions on one lane (ScalarMath): the same bits whatever the tensor size.
+            case EXP -> ScalarMath.exp(x);
+            case LOG -> ScalarMath.log(x);
+            case TANH -> ScalarMath.tanh(x);
+            case LOGISTIC -> ScalarMath.logistic(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> 1f / (float) Math.sqrt(x);
             case ABS -> Math.abs(x);

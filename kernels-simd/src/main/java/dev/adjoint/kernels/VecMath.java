@@ -17,6 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * which chunk a thread reached first. IEEE add, multiply, fma and divide round the same in
  * every tier ({@link Math#fma} when interpreted), so these are bit-reproducible.
  *
+ * <p>{@link ScalarMath} is the same definitions on one float, operation for operation, so a
+ * value computed lane-wise here and one computed alone (a one-element tensor, a row-constant
+ * operand, the scalar fallback) are the same bits (issue 11).
+ *
  * <p>Each method must stay small: C2 inlines only up to a size and node budget, and a vector
  * method that is not inlined receives and returns boxed vectors, allocating per call.
  */
@@ -120,7 +124,10 @@ final class VecMath {
         FloatVector x2 = c.mul(c);
         FloatVector p = x2.fma(A13, A11).fma(x2, A9).fma(x2, A7).fma(x2, A5).fma(x2, A3).fma(x2, A1).mul(c);
         FloatVector q = x2.fma(B6, B4).fma(x2, B2).fma(x2, B0);
-        return p.div(q).blend(x, x.abs().compare(VectorOperators.LT, 0.0004f));
+        FloatVector t = p.div(q).blend(x, x.abs().compare(VectorOperators.LT, 0.0004f));
+        // Beyond SATURATE tanh rounds to +-1 in float; the clamped rational stops at 1 - 2^-22.
+        return t.blend(1f, x.compare(VectorOperators.GE, ScalarMath.TANH_SATURATE))
+                .blend(-1f, x.compare(VectorOperators.LE, -ScalarMath.TANH_SATURATE));
     }
 
     /** Exact {@code 1 / sqrt(x)}; the hardware estimate is only 12 bits. */

@@ -107,7 +107,7 @@ public final class OnnxBackendTests {
         OnnxModel model = null;
         boolean freeze = false;
         try {
-            model = load(proto, dir, sets.isEmpty() ? null : sets.get(0), fed, false);
+            model = load(proto, dir, sets.isEmpty() ? null : sets.get(0), fed, null);
         } catch (OnnxException e) {
             if (!e.missing().contains("run-time") || sets.isEmpty()) {
                 return new Result(dir, Status.UNSUPPORTED, e.missing() + " [" + e.getMessage() + "]");
@@ -118,7 +118,7 @@ public final class OnnxBackendTests {
         }
         for (Path set : sets) {
             try {
-                if (freeze) model = load(proto, dir, set, fed, true);
+                if (freeze) model = loadFixing(proto, dir, set, fed);
                 Map<Tensor, NdArray> feeds = new LinkedHashMap<>();
                 List<Tensor> inputs = new ArrayList<>();
                 for (int k = 0; k < fed.size(); k++) {
@@ -155,8 +155,29 @@ public final class OnnxBackendTests {
         return new Result(dir, Status.PASSED, "");
     }
 
-    /** Loads with symbolic sizes from {@code set}'s inputs and, if {@code freeze}, its integer and bool inputs fixed. */
-    private static OnnxModel load(OnnxMl.ModelProto proto, Path dir, Path set, List<OnnxMl.ValueInfoProto> fed, boolean freeze) {
+    /**
+     * Loads with the inputs the import needs as constants fixed to {@code set}'s values: first every
+     * integer and bool input, then each further input an error names, one at a time.
+     */
+    private static OnnxModel loadFixing(OnnxMl.ModelProto proto, Path dir, Path set, List<OnnxMl.ValueInfoProto> fed) {
+        java.util.Set<String> fixed = new java.util.HashSet<>();
+        for (OnnxMl.ValueInfoProto vi : fed) {
+            int et = vi.getType().getTensorType().getElemType();
+            if (et == 6 || et == 7 || et == 9) fixed.add(vi.getName());
+        }
+        while (true) {
+            try {
+                return load(proto, dir, set, fed, fixed);
+            } catch (OnnxException e) {
+                String v = e.value();
+                boolean isInput = fed.stream().anyMatch(vi -> vi.getName().equals(v));
+                if (v == null || !isInput || !fixed.add(v)) throw e;
+            }
+        }
+    }
+
+    /** Loads with symbolic sizes from {@code set}'s inputs and the inputs named in {@code fixed} (may be null) fixed to its values. */
+    private static OnnxModel load(OnnxMl.ModelProto proto, Path dir, Path set, List<OnnxMl.ValueInfoProto> fed, java.util.Set<String> fixed) {
         LoadOptions opts = LoadOptions.defaults();
         for (int k = 0; k < fed.size(); k++) {
             OnnxMl.ValueInfoProto vi = fed.get(k);
@@ -173,8 +194,7 @@ public final class OnnxBackendTests {
                     opts = opts.withDim(p, (int) t.getDims(a));
                 }
             }
-            int et = vi.getType().getTensorType().getElemType();
-            if (freeze && (et == 6 || et == 7 || et == 9)) opts = opts.withInputValue(vi.getName(), TensorData.read(t, f.toString()));
+            if (fixed != null && fixed.contains(vi.getName())) opts = opts.withInputValue(vi.getName(), TensorData.read(t, f.toString()));
         }
         return dev.adjoint.onnx.internal.Importer.importModel(proto, dir.toString(), opts);
     }

@@ -34,6 +34,14 @@ public final class FashionMnist {
             throw new IOException("Fashion-MNIST not found in " + dir + "; install Debian's package dataset-fashion-mnist"
                     + " (apt-get install dataset-fashion-mnist) or pass --data DIR");
         }
+        // available() looks at two of the four files; name whichever of this split's is missing.
+        for (String f : new String[] {images, labels}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IOException("Fashion-MNIST in " + dir + " is incomplete: " + dir.resolve(f) + " is missing (expected the"
+                        + " four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,"
+                        + " t10k-labels-idx1-ubyte.gz)");
+            }
+        }
         return decode(Idx.read(dir.resolve(images)), Idx.read(dir.resolve(labels)), dir.toString());
     }
 

@@ -182,6 +182,23 @@ public record Conv(Ints strides, Ints padLo, Ints padHi, Ints lhsDilation, Ints 
                     + " spatial axes, Cin/groups, Cout], for " + r + " spatial axes (the length of strides)");
         }
         int cin = x.dim(r + 1), cout = k.dim(r + 1);
+        // Caught here, when the node is built at the user's line, rather than when a kernel's
+        // geometry is made at compile time (issue 11). An empty batch or Cout = 0 is an empty result.
+        if (cin == 0) {
+            throw Rules.error("conv: x has Cin = 0 input channels (its last axis); a convolution needs at least one; x: " + x
+                    + ", kernel y: " + k);
+        }
+        for (int a = 0; a < r; a++) {
+            if (k.dim(a) == 0) {
+                throw Rules.error("conv: kernel y has length 0 along spatial axis " + a + "; every kernel axis needs at least one tap; kernel y: " + k);
+            }
+            long dilated = x.dim(a + 1) == 0 ? 0 : (long) (x.dim(a + 1) - 1) * lhsDilation.get(a) + 1;
+            if (dilated + padLo.get(a) + padHi.get(a) > Integer.MAX_VALUE) {
+                throw Rules.error("conv: spatial axis " + a + " of x (size " + x.dim(a + 1) + ") dilated by lhsDilation "
+                        + lhsDilation.get(a) + " and padded would have " + (dilated + padLo.get(a) + padHi.get(a))
+                        + " elements, more than 2^31-1");
+            }
+        }
         if (cin % groups != 0) {
             throw Rules.error("conv: groups " + groups + " does not divide the input channels Cin = " + cin
                     + " (the last axis of x)");

@@ -19,8 +19,10 @@ final class Ctx {
     final Attrs attrs;
     final int outputCount;
     private final List<Tensor> inputs;
+    private final List<String> names;
 
-    Ctx(Graph g, NodeInfo node, Attrs attrs, List<Tensor> inputs, int outputCount) {
+    Ctx(Graph g, NodeInfo node, Attrs attrs, List<Tensor> inputs, List<String> names, int outputCount) {
+        this.names = names;
         this.g = g;
         this.node = node;
         this.attrs = attrs;
@@ -48,8 +50,9 @@ final class Ctx {
     NdArray constant(int i, String what) {
         Tensor t = in(i);
         if (t.op() instanceof Constant c) return new NdArray(c.dtype(), c.shape(), c.values());
-        throw node.unsupported("input " + i + " (" + what + ") must be known at import time (a constant or computed from "
-                + "static shapes); here it depends on the model's inputs", node.opType() + " with a run-time " + what);
+        throw new OnnxException("onnx: " + node.describe() + ": input " + i + " ('" + names.get(i) + "', " + what
+                + ") must be known at import time (a constant or computed from static shapes); here it depends on the model's inputs"
+                + " (LoadOptions.withInputValue fixes an input)", node.opType() + " with a run-time " + what, names.get(i));
     }
 
     /** Input {@code i}'s values as longs (see {@link #constant}). */

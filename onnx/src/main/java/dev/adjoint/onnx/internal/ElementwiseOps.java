@@ -121,6 +121,13 @@ final class ElementwiseOps {
         put(m, "PRelu", Set.of(), c -> {
             Tensor x = floatIn(c, 0), s = c.in(1);
             sameType(c, x, s);
+            // Before opset 7 a 1-D slope of size C is per channel (axis 1).
+            if (c.opset() < 7 && s.rank() == 1 && x.rank() >= 2 && s.dim(0) == x.dim(1) && s.dim(0) != 1) {
+                int[] dims = new int[x.rank() - 1];
+                java.util.Arrays.fill(dims, 1);
+                dims[0] = s.dim(0);
+                s = s.reshape(dims);
+            }
             return List.of(Tensor.where(x.lt(0.0), x.mul(s), x));
         });
         put(m, "Clip", Set.of("min", "max"), c -> {
@@ -177,6 +184,29 @@ final class ElementwiseOps {
         });
     }
 
+    /**
+     * Before opset 7, binary ops broadcast only with {@code broadcast = 1}, aligning b's axes at
+     * {@code axis} of a (default: the trailing axes, as numpy); without it the shapes must agree.
+     */
+    static Tensor legacyBroadcast(Ctx c, Tensor a, Tensor b) {
+        if (c.attrs.has("broadcast") || c.attrs.has("axis")) {
+            if (c.opset() >= 7) throw c.unsupported("attributes broadcast/axis after opset 6", c.node.opType() + ".broadcast");
+        }
+        if (c.opset() >= 7) return b;
+        if (c.attrs.i("broadcast", 0) != 1) {
+            if (!a.shape().equals(b.shape())) {
+                throw c.unsupported("shapes " + a.shape() + " and " + b.shape() + " differ without broadcast = 1", "legacy broadcast");
+            }
+            return b;
+        }
+        if (!c.attrs.has("axis")) return b;
+        int axis = c.axis(c.attrs.i("axis", 0), a.rank(), "axis");
+        int[] dims = new int[a.rank() - axis];
+        java.util.Arrays.fill(dims, 1);
+        for (int i = 0; i < b.rank(); i++) dims[i] = b.dim(i);
+        return b.reshape(dims);
+    }
+
     static Tensor floatIn(Ctx c, int i) {
         Tensor x = c.in(i);
         c.requireType(x, "input " + i, FLOATS);
@@ -202,8 +232,8 @@ final class ElementwiseOps {
     }
 
     private static void binary(Map<String, OpSpec> m, String op, BinaryOperator<Tensor> f, DType... types) {
-        put(m, op, Set.of(), c -> {
-            Tensor a = c.in(0), b = c.in(1);
+        put(m, op, Set.of("broadcast", "axis"), c -> {
+            Tensor a = c.in(0), b = legacyBroadcast(c, c.in(0), c.in(1));
             c.requireType(a, "input 0", types);
             sameType(c, a, b);
             return List.of(f.apply(a, b));

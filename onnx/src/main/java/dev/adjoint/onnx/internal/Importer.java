@@ -136,10 +136,10 @@ public final class Importer {
                 Graph scratch = new Graph();
                 List<Tensor> local = new ArrayList<>();
                 for (Tensor t : ins) local.add(t == null ? null : Folding.copy(t, scratch));
-                List<Tensor> made = spec.mapper().map(new Ctx(scratch, info, attrs, local, n.getOutputCount()));
+                List<Tensor> made = spec.mapper().map(new Ctx(scratch, info, attrs, local, n.getInputList(), n.getOutputCount()));
                 outs = Folding.evaluate(scratch, made, g);
             } else {
-                outs = spec.mapper().map(new Ctx(g, info, attrs, ins, n.getOutputCount()));
+                outs = spec.mapper().map(new Ctx(g, info, attrs, ins, n.getInputList(), n.getOutputCount()));
             }
         } catch (OnnxException e) {
             throw e;

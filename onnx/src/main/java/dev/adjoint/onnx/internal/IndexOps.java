@@ -23,6 +23,8 @@ final class IndexOps {
             return List.of(x.takeAlongAxis(normalise(c, c.in(1), x.dim(axis)), axis));
         });
         put(m, "ScatterElements", Set.of("axis", "reduction"), c -> scatter(c));
+        // Scatter (opsets 9 and 10) is ScatterElements under its old name.
+        m.put("Scatter", new OpSpec("Scatter", Set.of("axis"), 9, 10, IndexOps::scatter));
         put(m, "ArgMax", Set.of("axis", "keepdims", "select_last_index"), c -> arg(c, true));
         put(m, "ArgMin", Set.of("axis", "keepdims", "select_last_index"), c -> arg(c, false));
         put(m, "CumSum", Set.of("exclusive", "reverse"), c -> {
@@ -55,6 +57,7 @@ final class IndexOps {
             Tensor x = c.in(0);
             long k = c.has(1) ? c.longs(1, "k")[0] : 0;
             int r = x.rank();
+            if (x.shape().size() == 0) return List.of(x);
             Shape s = Shape.of(x.dim(r - 2), x.dim(r - 1));
             Tensor row = c.g.iota(s, 0, DType.I64), col = c.g.iota(s, 1, DType.I64);
             Tensor d = col.sub(row);

@@ -60,6 +60,36 @@ final class NnOps {
             if (c.has(2)) y = y.add(c.in(2));
             return List.of(y, mean, inv);
         });
+        put(m, "MeanVarianceNormalization", Set.of("axes"), c -> {
+            Tensor x = floatIn(c, 0);
+            long[] axes = c.attrs.ints("axes");
+            if (axes == null) axes = new long[] {0, 2, 3};
+            int[] ax = new int[axes.length];
+            for (int i = 0; i < ax.length; i++) ax[i] = c.axis(axes[i], x.rank(), "axes");
+            // ONNX's function body: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9).
+            Tensor mean = x.mean(ax, true);
+            Tensor var = x.square().mean(ax, true).sub(mean.square());
+            return List.of(x.sub(mean).div(var.sqrt().add(1e-9)));
+        });
+        put(m, "LRN", Set.of("alpha", "beta", "bias", "size"), c -> {
+            Tensor x = floatIn(c, 0);
+            int size = (int) c.attrs.i("size", 1);
+            double alpha = c.attrs.f("alpha", 1e-4), beta = c.attrs.f("beta", 0.75), bias = c.attrs.f("bias", 1.0);
+            int r = x.rank();
+            int[] lo = new int[r], hi = new int[r];
+            lo[1] = (size - 1) / 2;
+            hi[1] = size - 1 - lo[1];
+            Tensor sq = x.square().pad(lo, hi);
+            Tensor acc = null;
+            for (int k = 0; k < size; k++) {
+                int[] s = new int[r], e = sq.shape().dims();
+                s[1] = k;
+                e[1] = k + x.dim(1);
+                Tensor t = sq.slice(s, e);
+                acc = acc == null ? t : acc.add(t);
+            }
+            return List.of(x.div(acc.mul(alpha / size).add(bias).pow(beta)));
+        });
         put(m, "LpNormalization", Set.of("axis", "p"), c -> {
             Tensor x = floatIn(c, 0);
             int axis = c.axis(c.attrs.i("axis", -1), x.rank(), "axis");
@@ -75,7 +105,9 @@ final class NnOps {
         put(m, "Softmax", Set.of("axis"), c -> softmaxLike(c, 0));
         put(m, "LogSoftmax", Set.of("axis"), c -> softmaxLike(c, 1));
         put(m, "Hardmax", Set.of("axis"), c -> softmaxLike(c, 2));
-        put(m, "Gemm", Set.of("alpha", "beta", "transA", "transB"), c -> {
+        put(m, "Gemm", Set.of("alpha", "beta", "transA", "transB", "broadcast"), c -> {
+            // broadcast (opset < 7) only permitted C to broadcast, which numpy broadcasting covers.
+            if (c.attrs.has("broadcast") && c.opset() >= 7) throw c.attrs.badValue("broadcast", "after opset 6");
             Tensor a = floatIn(c, 0), b = c.in(1);
             if (c.attrs.i("transA", 0) == 1) a = a.transpose(1, 0);
             if (c.attrs.i("transB", 0) == 1) b = b.transpose(1, 0);

@@ -16,6 +16,7 @@ public final class OpRegistry {
         ReduceOps.register(m);
         NnOps.register(m);
         LossOps.register(m);
+        ResizeOps.register(m);
         OPS = Collections.unmodifiableMap(m);
     }
 
