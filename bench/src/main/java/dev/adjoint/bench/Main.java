@@ -4,6 +4,8 @@ import dev.adjoint.bench.cli.BenchCommand;
 import dev.adjoint.bench.cli.ConformanceCommand;
 import dev.adjoint.bench.cli.DemoCommand;
 import dev.adjoint.bench.cli.GraphCommand;
+import dev.adjoint.bench.cli.OnnxCommand;
+import dev.adjoint.bench.cli.OptimizeCommand;
 import dev.adjoint.bench.cli.TrainCommand;
 import dev.adjoint.graph.ShapeException;
 import java.io.IOException;
@@ -26,8 +28,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "adjoint", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Adjoint, a computation-graph engine for the JVM: train models, benchmark kernels, draw graphs.",
-        subcommands = {TrainCommand.class, BenchCommand.class, GraphCommand.class, ConformanceCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, BenchCommand.class, GraphCommand.class, OptimizeCommand.class, ConformanceCommand.class,
+                DemoCommand.class, OnnxCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'adjoint COMMAND --help' for a command's flags."})
 public final class Main implements Runnable {
     /** Exit code of every usage, data or file error. */

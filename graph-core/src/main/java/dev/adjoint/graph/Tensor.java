@@ -163,11 +163,17 @@ public final class Tensor {
     /** Remainder of truncated division (sign of this), broadcasting. */
     public Tensor rem(Tensor other) { return binary(BinaryFn.REM, other); }
     /** Integer shift left by {@code bits}. */
-    public Tensor shiftLeft(int bits) { return binary(BinaryFn.SHIFT_LEFT, scalarLike(bits)); }
+    public Tensor shiftLeft(int bits) { return shift(BinaryFn.SHIFT_LEFT, bits); }
     /** Integer logical shift right by {@code bits} (zeros shifted in). */
-    public Tensor shiftRightLogical(int bits) { return binary(BinaryFn.SHIFT_RIGHT_LOGICAL, scalarLike(bits)); }
+    public Tensor shiftRightLogical(int bits) { return shift(BinaryFn.SHIFT_RIGHT_LOGICAL, bits); }
     /** Integer arithmetic shift right by {@code bits} (the sign shifted in). */
-    public Tensor shiftRightArithmetic(int bits) { return binary(BinaryFn.SHIFT_RIGHT_ARITHMETIC, scalarLike(bits)); }
+    public Tensor shiftRightArithmetic(int bits) { return shift(BinaryFn.SHIFT_RIGHT_ARITHMETIC, bits); }
+
+    private Tensor shift(BinaryFn fn, int bits) {
+        // The shift count is a constant of this tensor's type; on a non-integer tensor, let the
+        // primitive's type rule say so rather than failing to make that constant.
+        return dtype().isInteger() ? binary(fn, scalarLike(bits)) : graph.add(new Binary(fn), this, this);
+    }
 
     /** Each element converted to {@code type} (a no-op if it is this tensor's type); see {@link Convert}. */
     public Tensor convert(DType type) { return type == dtype() ? this : graph.add(new Convert(type), this); }
@@ -209,11 +215,15 @@ public final class Tensor {
     private Tensor unary(UnaryFn fn) { return graph.add(new Unary(fn), this); }
 
     private Tensor binary(BinaryFn fn, Tensor other) {
+        // A type mismatch is the more basic mistake: the primitive's type rule reports it on the
+        // operands as the user gave them, before any broadcasting.
+        if (dtype() != other.dtype()) return graph.add(new Binary(fn), this, other);
         Shape out = broadcastShapes(fn.label(), shape(), other.shape());
         return graph.add(new Binary(fn), broadcastTo(out), other.broadcastTo(out));
     }
 
     private Tensor compare(Comparison c, Tensor other) {
+        if (dtype() != other.dtype()) return graph.add(new Compare(c), this, other);
         Shape out = broadcastShapes(c.label(), shape(), other.shape());
         return graph.add(new Compare(c), broadcastTo(out), other.broadcastTo(out));
     }

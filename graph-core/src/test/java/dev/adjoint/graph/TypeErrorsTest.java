@@ -114,7 +114,7 @@ class TypeErrorsTest {
     }
 
     @Test void shiftOnBoolAndFloats() {
-        fails(() -> b2.shiftLeft(1),
+        fails(() -> b2.shiftLeft(3),
                 "shift_left: x has type bool but must be an integer type (i32 or i64); convert it with convert(x, I32); x: bool[2], y: bool[2]");
         fails(() -> f2.shiftRightLogical(3),
                 "shift_right_logical: x has type f32 but must be an integer type (i32 or i64); convert it with convert(x, I32);" + " x: f32[2], y: f32[2]");

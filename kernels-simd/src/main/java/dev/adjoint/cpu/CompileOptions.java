@@ -1,5 +1,6 @@
 package dev.adjoint.cpu;
 
+import dev.adjoint.graph.pass.Pipeline;
 import dev.adjoint.kernels.WorkSplitter;
 import java.util.Objects;
 
@@ -11,20 +12,53 @@ import java.util.Objects;
  * @param optimize run the graph optimizer first (on by default)
  * @param checkNaN after every step, check its output for NaN and fail naming the node that made it
  *     (off by default: it costs a pass over every intermediate)
+ * @param pipeline the graph passes run when {@code optimize} is on ({@link Pipeline#DEFAULT}, the
+ *     optimizer as it always ran, unless set; {@link Pipeline#O0} runs when it is off)
+ * @param memoryBudget if positive, a rematerialization pass is appended that recomputes cheap
+ *     elementwise values until the graph's liveness peak is at most this many bytes
+ * @param verifyPasses debug mode: verify the graph (structure and, with the reference interpreter,
+ *     values on random inputs) after every pass, naming the pass that breaks it
  */
-public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean checkNaN) {
-    /** Requires a splitter. */
-    public CompileOptions { Objects.requireNonNull(splitter, "splitter"); }
+public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean checkNaN, Pipeline pipeline, long memoryBudget,
+        boolean verifyPasses) {
+    /** Requires a splitter and a pipeline. */
+    public CompileOptions {
+        Objects.requireNonNull(splitter, "splitter");
+        Objects.requireNonNull(pipeline, "pipeline");
+    }
+
+    /** The options as they were before pipelines: the default pipeline, no budget, no verification. */
+    public CompileOptions(WorkSplitter splitter, boolean optimize, boolean checkNaN) {
+        this(splitter, optimize, checkNaN, Pipeline.DEFAULT, 0, false);
+    }
 
     /** The defaults: the shared pool, optimizer on, no NaN checks. */
     public static CompileOptions defaults() { return new CompileOptions(Cpu.defaultPool(), true, false); }
 
+    /** These options with another pass pipeline (and the optimizer on). */
+    public CompileOptions withPipeline(Pipeline p) { return new CompileOptions(splitter, true, checkNaN, p, memoryBudget, verifyPasses); }
+
+    /** These options with rematerialization down to {@code bytes} of graph-level liveness (0: none). */
+    public CompileOptions withMemoryBudget(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("memory budget " + bytes + " must be >= 0");
+        return new CompileOptions(splitter, optimize, checkNaN, pipeline, bytes, verifyPasses);
+    }
+
+    /** These options with every pass verified (debug mode) or not. */
+    public CompileOptions withVerifiedPasses(boolean on) { return new CompileOptions(splitter, optimize, checkNaN, pipeline, memoryBudget, on); }
+
+    /** The pipeline {@code Cpu.compile} runs: the chosen one (or O0), then rematerialization if there is a budget. */
+    public Pipeline effectivePipeline() {
+        Pipeline p = optimize ? pipeline : Pipeline.O0;
+        return memoryBudget > 0 ? p.then(dev.adjoint.graph.pass.Passes.rematerialize(memoryBudget)) : p;
+    }
+
     /** These options with another splitter. */
-    public CompileOptions withSplitter(WorkSplitter s) { return new CompileOptions(s, optimize, checkNaN); }
+    public CompileOptions withSplitter(WorkSplitter s) { return new CompileOptions(s, optimize, checkNaN, pipeline, memoryBudget, verifyPasses); }
 
     /** These options with NaN checks on or off. */
-    public CompileOptions withNaNChecks(boolean on) { return new CompileOptions(splitter, optimize, on); }
+    public CompileOptions withNaNChecks(boolean on) { return new CompileOptions(splitter, optimize, on, pipeline, memoryBudget, verifyPasses); }
 
     /** These options with the optimizer on or off. */
-    public CompileOptions withOptimizer(boolean on) { return new CompileOptions(splitter, on, checkNaN); }
+    public CompileOptions withOptimizer(boolean on) { return new CompileOptions(splitter, on, checkNaN, pipeline, memoryBudget, verifyPasses); }
 }

@@ -1,7 +1,7 @@
 package dev.adjoint.cpu;
 
 import dev.adjoint.graph.Tensor;
-import dev.adjoint.graph.pass.Optimizer;
+import dev.adjoint.graph.pass.Pipeline;
 import dev.adjoint.graph.pass.Rewritten;
 import dev.adjoint.kernels.ThreadPool;
 import java.util.ArrayList;
@@ -29,9 +29,10 @@ public final class Cpu {
     /** Compiles a plan computing {@code outputs} with the default options. */
     public static Plan compile(List<Tensor> outputs) { return compile(outputs, CompileOptions.defaults()); }
 
-    /** Compiles a plan computing {@code outputs}: optimize, schedule, choose kernels, assign buffers. */
+    /** Compiles a plan computing {@code outputs}: run the pass pipeline, schedule, choose kernels, assign buffers. */
     public static Plan compile(List<Tensor> outputs, CompileOptions options) {
-        Rewritten r = options.optimize() ? Optimizer.optimize(outputs) : Optimizer.eliminateDeadCode(outputs);
+        Pipeline.Options run = options.verifyPasses() ? Pipeline.Options.fast().withVerifyNumerics(true) : Pipeline.Options.fast();
+        Rewritten r = options.effectivePipeline().run(outputs, run).rewritten();
         List<Tensor> originals = new ArrayList<>(r.inputs().keySet());
         originals.sort((a, b) -> Integer.compare(a.id(), b.id()));
         List<Tensor> rewritten = new ArrayList<>();

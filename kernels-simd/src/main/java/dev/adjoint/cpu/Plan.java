@@ -241,6 +241,8 @@ public final class Plan {
 
     /**
      * f32 output {@code i} of the last run, row-major; the plan's own array, overwritten by the next run.
+     * Read-only for the caller: a scatter into zeros relies on its output holding what the last run
+     * wrote, so copy the array before changing it.
      *
      * @throws IllegalArgumentException naming the output's type if it is not f32
      */

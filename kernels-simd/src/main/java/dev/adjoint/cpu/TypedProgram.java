@@ -238,6 +238,13 @@ final class TypedProgram {
         BinaryFn fn = ins.binary();
         if (r != null) {
             double[] x = d[ins.a()], y = d[ins.b()];
+            dev.adjoint.kernels.BinaryKernelOp k = Lowering.f32Binary(fn);
+            if (k != null && k != dev.adjoint.kernels.BinaryKernelOp.POW && k != dev.adjoint.kernels.BinaryKernelOp.REM) {
+                // DoubleVector (the kernel op's float64 meaning is the graph function's)
+                dev.adjoint.kernels.DoubleOps.binary(k, x, y, r, len);
+                roundIfF32(ins.type(), r, len);
+                return;
+            }
             switch (fn) {
                 case ADD -> { for (int j = 0; j < len; j++) r[j] = x[j] + y[j]; }
                 case SUB -> { for (int j = 0; j < len; j++) r[j] = x[j] - y[j]; }

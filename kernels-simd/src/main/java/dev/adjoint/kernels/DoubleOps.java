@@ -4,10 +4,36 @@ package dev.adjoint.kernels;
  * The float64 inner loops of {@link DGemm} and {@link DConv}: each routes to {@link VecDoubleOps}
  * (DoubleVector) or, when the Vector API is unavailable, to the scalar loop here.
  */
-final class DoubleOps {
+public final class DoubleOps {
     private DoubleOps() {}
 
     static final boolean SIMD = Simd.ENABLED;
+
+    /**
+     * {@code r[0..n) = op(x[0..n), y[0..n))} in float64 (the executor's f64 elementwise chains):
+     * DoubleVector for add, sub, mul, div, max and min, a loop for pow and rem. Bitwise the same as
+     * the scalar definitions ({@link Math#max} semantics for max and min).
+     *
+     * @param op the operation (its float64 meaning)
+     */
+    public static void binary(BinaryKernelOp op, double[] x, double[] y, double[] r, int n) {
+        if (SIMD && op != BinaryKernelOp.POW && op != BinaryKernelOp.REM) { VecDoubleOps.binary(op, x, y, r, n); return; }
+        for (int i = 0; i < n; i++) r[i] = apply(op, x[i], y[i]);
+    }
+
+    /** The float64 meaning of a binary kernel op. */
+    static double apply(BinaryKernelOp op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case POW -> Math.pow(a, b);
+            case REM -> a % b;
+        };
+    }
 
     /** {@code y[yo..yo+n) += a * x[xo..xo+n)}. */
     static void axpy(double a, double[] x, int xo, double[] y, int yo, int n) {

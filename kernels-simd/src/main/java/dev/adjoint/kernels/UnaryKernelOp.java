@@ -25,7 +25,7 @@ public enum UnaryKernelOp {
     SIGN,
     /** {@code max(x, 0)}; not a graph primitive, but cheap to fuse here. */
     RELU,
-    /** The error function: graph-core's float64 {@code Scalar.erf}, rounded (accurate to the last float bit). */
+    /** The error function: graph-core's float64 {@code Scalar.erf}, rounded to float (within one f32 ulp). */
     ERF,
     /** Sine, {@link Math#sin} rounded to float. */
     SIN,

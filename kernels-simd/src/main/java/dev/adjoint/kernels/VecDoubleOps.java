@@ -10,6 +10,21 @@ final class VecDoubleOps {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
+    static void binary(BinaryKernelOp op, double[] x, double[] y, double[] r, int n) {
+        int i = 0;
+        int ub = S.loopBound(n);
+        switch (op) {
+            case ADD -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).add(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case SUB -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).sub(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case MUL -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).mul(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case DIV -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).div(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case MAX -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).max(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case MIN -> { for (; i < ub; i += L) DoubleVector.fromArray(S, x, i).min(DoubleVector.fromArray(S, y, i)).intoArray(r, i); }
+            case POW, REM -> { }
+        }
+        for (; i < n; i++) r[i] = DoubleOps.apply(op, x[i], y[i]);
+    }
+
     static void axpy(double a, double[] x, int xo, double[] y, int yo, int n) {
         DoubleVector va = DoubleVector.broadcast(S, a);
         int i = 0;

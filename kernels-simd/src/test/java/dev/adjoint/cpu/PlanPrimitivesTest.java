@@ -144,7 +144,8 @@ class PlanPrimitivesTest {
                     x.dilate(2, 1),
                     Tensor.concatenate(1, x, x.rev(0), x.slice(new int[] {0, 0}, new int[] {3, 1})),
                     x.broadcastInDim(Shape.of(2, 3, n), 1, 2).transpose(2, 0, 1),
-                    x.transpose(1, 0).reshape(3 * n)));
+                    x.transpose(1, 0).reshape(3 * n), x.stopGradient().rev(1),
+                    Tensor.concatenate(0, x, g.constant(type, Shape.of(1, n), ramp(n)))));
             if (type.isFloat()) {
                 outs.add(x.stride(2, 3).exp());
                 outs.add(x.broadcastInDim(Shape.of(2, 3, n), 1, 2).sum(0));
@@ -153,6 +154,12 @@ class PlanPrimitivesTest {
             if (type.isInteger()) outs.add(g.iota(Shape.of(3, n), 1, type).mul(x));
             Oracle.check(outs, Map.of(x, rand(rnd, x, type.isFloat() ? -1 : -100, type.isFloat() ? 1 : 100)), 1e-6, splitter(pooled));
         }
+    }
+
+    private static double[] ramp(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = i % 2;  // 0/1: valid for every type, bool included
+        return v;
     }
 
     @ParameterizedTest @CsvSource({"F32,false", "F32,true", "F64,false", "F64,true"})

@@ -1,7 +1,11 @@
 package dev.adjoint.bench.cli;
 
+import dev.adjoint.bench.conformance.Backend;
+import dev.adjoint.bench.conformance.Conformance;
+import dev.adjoint.bench.conformance.ConformanceCase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,53 +15,46 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code adjoint conformance DIR}: runs the conformance cases of a directory. The runner
- * ({@code dev.adjoint.autodiff.conformance.Conformance}) is in autodiff's test sources for now;
- * until it moves to autodiff's main sources this command finds it only when it is on the class
- * path, and otherwise says so. Once it has moved, the reflective calls below become direct ones.
+ * {@code adjoint conformance DIR [--backend interpreter|cpu|cpu-f64]}: runs the conformance cases
+ * of a directory with the runner of {@code dev.adjoint.bench.conformance} (the one the test suite's
+ * {@code ConformanceTest} uses) and prints its report: {@code backend: NAME}, a table per family,
+ * failure details, and the last line {@code conformance: N passed, M failed, K unsupported}.
  */
 @Command(name = "conformance", mixinStandardHelpOptions = true, versionProvider = dev.adjoint.bench.Main.Version.class,
-        description = {"Run the conformance cases of a directory.", "Runs the cases (JSON files in the format of autodiff/src/test/resources/conformance/SCHEMA.md)"
-                + " in DIR and print a table per family and a last line 'conformance: N passed, M failed, K unsupported'.",
+        description = {"Run the conformance cases of a directory.", "Runs the cases (JSON files, searched recursively, in the format of"
+                + " bench/src/test/resources/conformance/SCHEMA.md) in DIR and prints a table per family and a last line"
+                + " 'conformance: N passed, M failed, K unsupported'.",
                 "Exit code 0 when all pass, 1 when any fails or is unsupported, 2 on a usage error."})
 public final class ConformanceCommand implements Callable<Integer> {
-    static final String RUNNER = "dev.adjoint.autodiff.conformance.Conformance";
-    static final String CASES = "dev.adjoint.autodiff.conformance.ConformanceCase";
-
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Directory of conformance case files (*.json).")
     Path dir;
 
-    @Option(names = "--backend", paramLabel = "interpreter|cpu|cpu-f64", description = "What evaluates the cases. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "interpreter|cpu|cpu-f64",
+            description = "What evaluates the cases: the float64 reference interpreter, the executor in f32 or in f64. Default: ${DEFAULT-VALUE}.")
     String backend = "interpreter";
 
-    @Override public Integer call() throws Exception {
-        if (!List.of("interpreter", "cpu", "cpu-f64").contains(backend)) {
+    @Override public Integer call() {
+        Backend b = backend();
+        if (!Files.isDirectory(dir)) throw Flags.error(spec, "DIR " + dir + ": no such directory");
+        List<ConformanceCase> cases = ConformanceCase.loadAll(dir);
+        if (cases.isEmpty()) throw Flags.error(spec, "DIR " + dir + ": no conformance cases (*.json files with \"cases\") in it");
+        List<Conformance.Result> results = new ArrayList<>(cases.size());
+        for (ConformanceCase c : cases) results.add(Conformance.run(c, b));
+        spec.commandLine().getOut().println(Conformance.report(b, results));
+        spec.commandLine().getOut().flush();
+        boolean allPassed = results.stream().allMatch(r -> r.status() == Conformance.Status.PASSED);
+        return allPassed ? 0 : 1;
+    }
+
+    /** The named backend; checked before the directory so that a typo is reported first, by its flag. */
+    private Backend backend() {
+        try {
+            if (backend.isBlank()) throw new IllegalArgumentException("blank");
+            return Backend.of(backend);
+        } catch (IllegalArgumentException e) {
             throw Flags.error(spec, "--backend must be one of interpreter, cpu, cpu-f64, got '" + backend + "'");
         }
-        if (!Files.isDirectory(dir)) throw Flags.error(spec, "DIR " + dir + ": no such directory");
-        Class<?> runner, cases;
-        try {
-            runner = Class.forName(RUNNER);
-            cases = Class.forName(CASES);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("conformance: the runner is not available in this build (it is still in autodiff's"
-                    + " test sources); meanwhile run: mvn -B -pl autodiff -am test -Dtest=ConformanceTest"
-                    + " -Dsurefire.failIfNoSpecifiedTests=false -Dconformance.dir=" + dir.toAbsolutePath());
-        }
-        if (!backend.equals("interpreter")) {
-            throw Flags.error(spec, "--backend " + backend + ": this build's conformance runner has only the interpreter");
-        }
-        List<?> all = (List<?>) cases.getMethod("loadAll", Path.class).invoke(null, dir);
-        List<Object> results = new java.util.ArrayList<>();
-        Class<?> caseType = cases;
-        for (Object c : all) results.add(runner.getMethod("run", caseType).invoke(null, c));
-        String report = (String) runner.getMethod("report", List.class).invoke(null, results);
-        spec.commandLine().getOut().print(report);
-        spec.commandLine().getOut().flush();
-        boolean allPassed = true;
-        for (Object r : results) allPassed &= "PASSED".equals(String.valueOf(r.getClass().getMethod("status").invoke(r)));
-        return allPassed ? 0 : 1;
     }
 }

@@ -1,9 +1,11 @@
 package dev.adjoint.bench.cli;
 
-import dev.adjoint.bench.train.Model;
-import dev.adjoint.bench.train.Optimizer;
 import dev.adjoint.bench.train.Scopes;
-import dev.adjoint.bench.train.Trainer;
+import dev.adjoint.graph.Nn;
+import dev.adjoint.train.Batch;
+import dev.adjoint.train.HostArray;
+import dev.adjoint.train.Sgd;
+import dev.adjoint.train.TrainStep;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Tensor;
 import java.io.File;
@@ -68,20 +70,13 @@ public final class GraphCommand implements Callable<Integer> {
                         + "--format dot writes the DOT text without it");
             }
         }
-        Model m = model.build(hidden);
-        String text;
-        if (grad) {
-            Trainer.Step step = Trainer.buildStep(m, new Optimizer.Sgd(0.05f, 0.9f), batch, 28 * 28);
-            text = ClusteredDot.render(step.graph(), step.outputs(), step.scopes().scopes());
-        } else {
-            Graph g = new Graph();
-            Scopes scopes = new Scopes();
-            Tensor x = g.input("x", batch, 28 * 28);
-            List<Tensor> params = new ArrayList<>();
-            for (Model.Parameter p : m.parameters()) params.add(g.input(p.name(), p.shape()));
-            Tensor logits = m.forward(x, params, scopes);
-            text = ClusteredDot.render(g, List.of(logits), scopes.scopes());
-        }
+        TrainStep step = TrainStep.of(model.build(hidden), Sgd.of(0.05, 0.9), Nn::crossEntropy);
+        int[] dims = model.inputDims(batch);
+        HostArray x = HostArray.f32(new float[java.util.Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
+        TrainStep.Trace t = grad ? step.trace(new Batch(x, HostArray.i32(new int[batch], batch))) : step.traceForward(x);
+        List<Scopes.Scope> scopes = new ArrayList<>();
+        for (TrainStep.Scope s : t.scopes()) scopes.add(new Scopes.Scope(s.name(), s.from(), s.to()));
+        String text = ClusteredDot.render(t.graph(), t.outputs(), scopes);
         if (format == Format.dot) {
             if (output == null) spec.commandLine().getOut().print(text);
             else Files.writeString(output, text, StandardCharsets.UTF_8);

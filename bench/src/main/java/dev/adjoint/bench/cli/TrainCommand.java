@@ -1,11 +1,13 @@
 package dev.adjoint.bench.cli;
 
 import dev.adjoint.bench.data.Data;
-import dev.adjoint.bench.train.Checkpoint;
 import dev.adjoint.bench.train.EpochLine;
-import dev.adjoint.bench.train.Model;
-import dev.adjoint.bench.train.Optimizer;
 import dev.adjoint.bench.train.Trainer;
+import dev.adjoint.train.Adam;
+import dev.adjoint.train.Checkpoint;
+import dev.adjoint.train.Layer;
+import dev.adjoint.train.Optimizer;
+import dev.adjoint.train.Sgd;
 import dev.adjoint.bench.train.TrainingPlot;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.kernels.ThreadPool;
@@ -24,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code adjoint train}: trains a classifier on Fashion-MNIST through autodiff and the CPU executor. */
 @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = dev.adjoint.bench.Main.Version.class, sortOptions = false,
-        description = {"Train a classifier (MLP or CNN) on Fashion-MNIST.", "The whole step (forward, reverse-mode gradient, update) is one graph,"
-                + " compiled once and run once per batch.",
+        description = {"Train a classifier (MLP or CNN) on Fashion-MNIST with dev.adjoint.train.", "The whole step (forward, reverse-mode gradient,"
+                + " update, accuracy) is one graph, compiled once per batch size and run once per batch.",
                 "Data: --data DIR, else $ADJOINT_DATA, else /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist,"
                 + " installed on the spot when run as root); without it, a bundled sample of 4000 + 1000 images."})
 public final class TrainCommand implements Callable<Integer> {
@@ -61,7 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Directory with Fashion-MNIST's four IDX .gz files, or 'sample' for the bundled sample.")
     String data = System.getenv("ADJOINT_DATA");
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained model (a GraphFile: inference graph and parameters by name).")
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained state as safetensors (variables by PyTorch name, optimizer state, step).")
     Path save;
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write loss and test accuracy per epoch as a PNG chart.")
@@ -91,8 +93,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (data != null && data.isBlank()) throw Flags.error(spec, "--data needs a directory (or 'sample')");
         Flags.outputFile(spec, "--save", save, null);
         Flags.outputFile(spec, "--plot", plot, ".png");
-        Model m = model.build(hidden);
-        Optimizer opt = optimizer == OptimizerChoice.sgd ? new Optimizer.Sgd(rate, momentum) : new Optimizer.Adam(rate, momentum, 0.999f, 1e-8f);
+        Layer m = model.build(hidden);
+        Optimizer opt = optimizer == OptimizerChoice.sgd ? Sgd.of(rate, momentum) : Adam.adam(rate).betas(momentum, 0.999);
 
         PrintWriter out = spec.commandLine().getOut();
         Data.Loaded d = Data.load(data, true, out);
@@ -104,20 +106,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL
                 : threads == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(threads);
-        out.printf("%s, batch %d, %s, %d thread(s), %d epoch(s)%n", m.describe(), batch, opt.describe(), splitter.threads(), epochs);
+        out.printf("%s, batch %d, %s, %d thread(s), %d epoch(s)%n", model.describe(hidden), batch, opt.describe(), splitter.threads(), epochs);
         out.flush();
         boolean terminal = System.console() != null && System.console().isTerminal();
-        Trainer.Result result = Trainer.train(d.train(), d.test(), new Trainer.Config(m, opt, batch, epochs, seed, splitter),
+        Trainer.Result result = Trainer.train(d.train(), d.test(), new Trainer.Config(m, model::inputDims, opt, batch, epochs, seed, splitter),
                 terminal ? new BarListener(out) : new LineListener(out));
         Trainer.Epoch last = result.last();
         out.printf(Locale.ROOT, "final test accuracy %.2f%%%n", 100 * last.testAccuracy());
         if (save != null) {
-            Checkpoint.write(m, d.train().featureSize(), result.parameters(), save);
-            out.println("saved the trained model to " + save + " (GraphFile: x [1, " + d.train().featureSize()
-                    + "] -> logits, and the parameters by name)");
+            Checkpoint.save(result.state(), save);
+            out.println("saved the trained state to " + save + " (safetensors: " + result.state().variables().names().size()
+                    + " variables by name, optimizer state, step " + result.state().step() + ")");
         }
         if (plot != null) {
-            TrainingPlot.write(m.describe() + ", " + opt.describe(), d.description() + ", batch " + batch + ", " + splitter.threads() + " thread(s)",
+            TrainingPlot.write(model.describe(hidden) + ", " + opt.describe(), d.description() + ", batch " + batch + ", " + splitter.threads() + " thread(s)",
                     result.epochs(), plot);
             out.println("wrote the training curves to " + plot);
         }

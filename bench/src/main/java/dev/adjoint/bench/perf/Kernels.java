@@ -1,9 +1,9 @@
 package dev.adjoint.bench.perf;
 
-import dev.adjoint.bench.train.Mlp;
-import dev.adjoint.bench.train.Model;
-import dev.adjoint.bench.train.Optimizer;
-import dev.adjoint.bench.train.Trainer;
+import dev.adjoint.train.Batch;
+import dev.adjoint.train.HostArray;
+import dev.adjoint.train.Sgd;
+import dev.adjoint.train.TrainStep;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -34,7 +34,7 @@ public final class Kernels {
      * @param memoryBound whether the figure to report is GB/s (else GFLOP/s)
      * @param examples examples per run (training only, else 0)
      */
-    public record Case(String name, String size, Plan plan, float[][] feeds, double flops, double bytes, boolean memoryBound, int examples) {
+    public record Case(String name, String size, Plan plan, Object[] feeds, double flops, double bytes, boolean memoryBound, int examples) {
         /** Arithmetic intensity, FLOPs per byte. */
         public double intensity() { return flops / bytes; }
     }
@@ -75,21 +75,38 @@ public final class Kernels {
             }
             case "train" -> {
                 int batch = 128;
-                Model m = new Mlp(784, new int[] {256, 128}, 10);
-                Trainer.Step step = Trainer.buildStep(m, new Optimizer.Sgd(0.01f, 0.9f), batch, 784);
+                var m = dev.adjoint.bench.cli.ModelChoice.mlp.build(new int[] {256, 128});
+                TrainStep.Trace step = TrainStep.of(m, Sgd.of(0.01, 0.9), dev.adjoint.graph.Nn::crossEntropy)
+                        .trace(new Batch(HostArray.f32(new float[batch * 784], batch, 784), HostArray.i32(new int[batch], batch)));
                 Plan p = Cpu.compile(step.outputs(), o);
-                float[][] f = random(p);
-                float[] labels = f[p.inputs().indexOf(step.labels())];
+                Object[] f = typedRandom(p);
+                int[] labels = (int[]) f[p.inputs().indexOf(step.inputs().get(step.inputs().size() - 1))];
                 for (int i = 0; i < labels.length; i++) labels[i] = i % 10;
-                long weights = 0;
-                for (Model.Parameter q : m.parameters()) weights += q.shape().size();
+                long weights = m.parameterCount();
                 // Forward, input gradient and weight gradient: three GEMMs of 2 FLOPs per weight and example.
                 double flops = 6.0 * batch * weights;
                 double bytes = 4.0 * (3.0 * weights + batch * 784.0);
-                yield new Case(name, m.describe() + " SGD step, batch " + batch, p, f, flops, bytes, false, batch);
+                yield new Case(name, "MLP 784-256-128-10 SGD step, batch " + batch, p, f, flops, bytes, false, batch);
             }
             default -> throw new IllegalArgumentException("unknown kernel '" + name + "'; one of " + NAMES + " or all");
         };
+    }
+
+    /** Random feeds of each input's own type (the training step also reads i32 labels and an i32 key). */
+    private static Object[] typedRandom(Plan p) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        Object[] f = new Object[p.inputs().size()];
+        for (int i = 0; i < f.length; i++) {
+            int n = p.inputs().get(i).shape().size();
+            if (p.inputs().get(i).dtype() == dev.adjoint.graph.DType.I32) {
+                f[i] = new int[n];
+            } else {
+                float[] v = new float[n];
+                for (int j = 0; j < n; j++) v[j] = (float) rnd.nextDouble(-0.1, 0.1);
+                f[i] = v;
+            }
+        }
+        return f;
     }
 
     private static float[][] random(Plan p) {

@@ -34,8 +34,6 @@ import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
-import dev.adjoint.graph.op.Unary;
-import dev.adjoint.graph.op.UnaryFn;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,7 +44,7 @@ import java.util.Map;
  * The graph optimizer: rebuilds the part of a graph that given outputs need, in one pass in
  * topological order, applying at each node
  * <ol>
- *   <li>algebraic identities that are exact in IEEE arithmetic ({@code x*1}, {@code x/1},
+ *   <li>the rules of {@link AlgebraicRules}: algebraic identities that are exact in IEEE arithmetic ({@code x*1}, {@code x/1},
  *       {@code x-0}, {@code --x}, identity reshapes, transposes, broadcasts, slices, pads,
  *       reductions over no axes, reshape of reshape, transpose of transpose; {@code x+0} is
  *       dropped too, which differs only in the sign of a zero);</li>
@@ -117,7 +115,7 @@ public final class Optimizer {
     }
 
     private static Tensor emit(Graph g, Op op, Tensor[] in, Map<Key, Tensor> seen) {
-        Tensor simpler = simplify(op, in);
+        Tensor simpler = simplify(g, op, in);
         if (simpler != null) return simpler;
         if (op instanceof DotGeneral d) {
             Tensor folded = foldTransposes(g, d, in[0], in[1], seen);
@@ -149,71 +147,8 @@ public final class Optimizer {
         return seen.computeIfAbsent(new Key(op, Ints.of(ids)), k -> g.add(op, in));
     }
 
-    /** An operand that makes the node an identity, or null. */
-    private static Tensor simplify(Op op, Tensor[] in) {
-        return switch (op) {
-            case StopGradient s -> in[0];
-            case Reshape r -> {
-                if (r.shape().equals(in[0].shape())) yield in[0];
-                if (in[0].op() instanceof Reshape) yield source(in[0]).reshape(r.shape().dims());
-                yield null;
-            }
-            case Transpose t -> {
-                if (t.perm().equals(Ints.range(t.perm().size()))) yield in[0];
-                if (in[0].op() instanceof DotGeneral d && swapsFreeAxes(d, in[0], t.perm())) {
-                    // (x . y)^T with the free groups exchanged is y . x: no transpose pass at all.
-                    Tensor x = in[0].graph().tensor(in[0].node().inputs().get(0)), y = in[0].graph().tensor(in[0].node().inputs().get(1));
-                    yield in[0].graph().add(new DotGeneral(d.rhsContract(), d.lhsContract(), d.rhsBatch(), d.lhsBatch()), y, x);
-                }
-                if (in[0].op() instanceof Transpose inner) {
-                    int[] p = new int[t.perm().size()];
-                    for (int i = 0; i < p.length; i++) p[i] = inner.perm().get(t.perm().get(i));
-                    yield Ints.of(p).equals(Ints.range(p.length)) ? source(in[0]) : source(in[0]).transpose(p);
-                }
-                yield null;
-            }
-            case BroadcastInDim b -> b.shape().equals(in[0].shape()) && b.dims().equals(Ints.range(b.dims().size())) ? in[0] : null;
-            case Reduce r -> r.axes().size() == 0 ? in[0] : null;
-            case ReduceSum r -> r.axes().size() == 0 ? in[0] : null;
-            case Convert c -> c.to() == in[0].dtype() ? in[0] : null;
-            case Slice s -> s.start().all(0) && s.step().all(1) && s.stop().equals(in[0].shape().toInts()) ? in[0] : null;
-            case Pad p -> p.lo().all(0) && p.hi().all(0) && p.interior().all(0) ? in[0] : null;
-            case Rev r -> r.axes().size() == 0 ? in[0] : null;
-            case Concatenate c -> in.length == 1 ? in[0] : null;
-            case Unary u -> u.fn() == UnaryFn.NEG && in[0].op() instanceof Unary inner && inner.fn() == UnaryFn.NEG ? source(in[0]) : null;
-            case Binary b -> switch (b.fn()) {
-                case ADD -> isFilled(in[1], 0) ? in[0] : isFilled(in[0], 0) ? in[1] : null;
-                case SUB -> isFilled(in[1], 0) ? in[0] : null;
-                case MUL -> isFilled(in[1], 1) ? in[0] : isFilled(in[0], 1) ? in[1] : null;
-                case DIV -> isFilled(in[1], 1) ? in[0] : null;
-                default -> null;
-            };
-            case Input i -> null;
-            case Constant c -> null;
-            case Iota i -> null;
-            case Compare c -> null;
-            case Select s -> null;
-            case DotGeneral d -> null;
-            case Conv c -> null;
-            case ArgReduce a -> null;
-            case Cumsum c -> null;
-            case Gather gth -> null;
-            case TakeAlongAxis t -> null;
-            case ScatterAdd sa -> null;
-            case RandomBits rb -> null;
-        };
-    }
-
-    /** Whether {@code perm} keeps the batch axes of {@code dot}'s output and puts y's free axes before x's. */
-    private static boolean swapsFreeAxes(DotGeneral d, Tensor dot, Ints perm) {
-        Tensor x = dot.graph().tensor(dot.node().inputs().get(0));
-        int nb = d.lhsBatch().size(), nl = d.lhsFree(x.rank()).size(), nr = perm.size() - nb - nl;
-        if (nl == 0 || nr == 0) return false;
-        for (int i = 0; i < nb; i++) if (perm.get(i) != i) return false;
-        for (int i = 0; i < nr; i++) if (perm.get(nb + i) != nb + nl + i) return false;
-        for (int i = 0; i < nl; i++) if (perm.get(nb + nr + i) != nb + i) return false;
-        return true;
-    }
+    /** The replacement by the first algebraic rule ({@link AlgebraicRules}) that applies, or null. */
+    private static Tensor simplify(Graph g, Op op, Tensor[] in) { return AlgebraicRules.SET.rewrite(g, op, in); }
 
     /** dot_general of transposed operands as a dot_general of the originals, when the output order allows. */
     private static Tensor foldTransposes(Graph g, DotGeneral d, Tensor x, Tensor y, Map<Key, Tensor> seen) {
