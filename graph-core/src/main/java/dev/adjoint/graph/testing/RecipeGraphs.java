@@ -56,7 +56,7 @@ public final class RecipeGraphs {
                 case 8 -> u.tanh().exp();
                 case 9 -> u.abs().add(1.0).log();
                 case 10 -> u.abs().sqrt();
-                case 11 -> u.logistic();
+                case 11 -> u.sigmoid();
                 case 12 -> Tensor.where(u.gt(v), u, v.mul(0.5));
                 case 13 -> u.sum(new int[] {1}, true).add(v);       // reduce, then broadcast back
                 case 14 -> u.reduceMax(new int[] {0}, true).mul(v);

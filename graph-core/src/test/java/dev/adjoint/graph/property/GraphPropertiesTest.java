@@ -28,7 +28,7 @@ import net.jqwik.api.Provide;
  * so a failure shrinks to a minimal graph: optimized graphs compute what the originals do, and
  * mutated graph files give a valid graph or a {@link GraphFormatException}, nothing else.
  */
-class GraphProperties {
+class GraphPropertiesTest {
 
     @Provide Arbitrary<List<Integer>> recipes() {
         return Arbitraries.integers().between(0, 4000).list().ofMinSize(1).ofMaxSize(12);

@@ -14,7 +14,7 @@ import net.jqwik.api.Provide;
  * from recipes of small integers ({@link RecipeGraphs}), so a failing graph shrinks to a minimal
  * one; the counterexample is printed as the recipe and the ops it built.
  */
-class ExecutorProperties {
+class ExecutorPropertiesTest {
 
     @Provide Arbitrary<List<Integer>> recipes() {
         return Arbitraries.integers().between(0, 4000).list().ofMinSize(1).ofMaxSize(12);
