@@ -1,9 +1,10 @@
 package dev.adjoint.bench.cli;
 
-import dev.adjoint.bench.train.Model;
-import dev.adjoint.bench.train.Optimizer;
-import dev.adjoint.bench.train.Scopes;
-import dev.adjoint.bench.train.Trainer;
+import dev.adjoint.graph.Nn;
+import dev.adjoint.train.Batch;
+import dev.adjoint.train.HostArray;
+import dev.adjoint.train.Sgd;
+import dev.adjoint.train.TrainStep;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -157,18 +158,12 @@ public final class OptimizeCommand implements Callable<Integer> {
             if (s.outputs().isEmpty()) throw Flags.error(spec, "MODEL " + modelFile + ": the graph file names no outputs");
             return s.outputs();
         }
-        Model m = model.build(null);
+        TrainStep step = TrainStep.of(model.build(null), Sgd.of(0.05, 0.9), Nn::crossEntropy);
+        int[] dims = model.inputDims(batch);
+        HostArray x = HostArray.f32(new float[Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
+        TrainStep.Trace t = grad ? step.trace(new Batch(x, HostArray.i32(new int[batch], batch))) : step.traceForward(x);
         Map<String, Tensor> named = new LinkedHashMap<>();
-        if (grad) {
-            Trainer.Step step = Trainer.buildStep(m, new Optimizer.Sgd(0.05f, 0.9f), batch, 28 * 28);
-            for (int i = 0; i < step.outputs().size(); i++) named.put(i == 0 ? "loss" : "out" + i, step.outputs().get(i));
-        } else {
-            Graph g = new Graph();
-            Tensor x = g.input("x", batch, 28 * 28);
-            List<Tensor> params = new ArrayList<>();
-            for (Model.Parameter par : m.parameters()) params.add(g.input(par.name(), par.shape()));
-            named.put("logits", m.forward(x, params, new Scopes()));
-        }
+        for (int i = 0; i < t.outputs().size(); i++) named.put(grad ? (i == 0 ? "loss" : "out" + i) : (i == 0 ? "logits" : "out" + i), t.outputs().get(i));
         return named;
     }
 
