@@ -55,7 +55,7 @@ public class EmbeddingBench {
 
     /** The plan, on one thread. */
     public static Plan compile() {
-        return Cpu.compile(step(new Graph()), CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
+        return Cpu.compile(step(new Graph()), CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL).withReadOnlyOutputs(true));
     }
 
     /** Feeds in the plan's input order: random ids (with repeats), weights and upstream gradient. */

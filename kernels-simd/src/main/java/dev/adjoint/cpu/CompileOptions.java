@@ -18,9 +18,13 @@ import java.util.Objects;
  *     elementwise values until the graph's liveness peak is at most this many bytes
  * @param verifyPasses debug mode: verify the graph (structure and, with the reference interpreter,
  *     values on random inputs) after every pass, naming the pass that breaks it
+ * @param readOnlyOutputs the caller promises never to write into the plan's output arrays, which
+ *     lets a scatter into zeros (an embedding's gradient) clear only the rows it wrote on the last
+ *     run instead of its whole output (off by default: a caller that edits an output in place
+ *     would otherwise get a wrong result on the next run)
  */
 public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean checkNaN, Pipeline pipeline, long memoryBudget,
-        boolean verifyPasses) {
+        boolean verifyPasses, boolean readOnlyOutputs) {
     /** Requires a splitter and a pipeline. */
     public CompileOptions {
         Objects.requireNonNull(splitter, "splitter");
@@ -29,23 +33,23 @@ public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean ch
 
     /** The options as they were before pipelines: the default pipeline, no budget, no verification. */
     public CompileOptions(WorkSplitter splitter, boolean optimize, boolean checkNaN) {
-        this(splitter, optimize, checkNaN, Pipeline.DEFAULT, 0, false);
+        this(splitter, optimize, checkNaN, Pipeline.DEFAULT, 0, false, false);
     }
 
     /** The defaults: the shared pool, optimizer on, no NaN checks. */
     public static CompileOptions defaults() { return new CompileOptions(Cpu.defaultPool(), true, false); }
 
     /** These options with another pass pipeline (and the optimizer on). */
-    public CompileOptions withPipeline(Pipeline p) { return new CompileOptions(splitter, true, checkNaN, p, memoryBudget, verifyPasses); }
+    public CompileOptions withPipeline(Pipeline p) { return new CompileOptions(splitter, true, checkNaN, p, memoryBudget, verifyPasses, readOnlyOutputs); }
 
     /** These options with rematerialization down to {@code bytes} of graph-level liveness (0: none). */
     public CompileOptions withMemoryBudget(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("memory budget " + bytes + " must be >= 0");
-        return new CompileOptions(splitter, optimize, checkNaN, pipeline, bytes, verifyPasses);
+        return new CompileOptions(splitter, optimize, checkNaN, pipeline, bytes, verifyPasses, readOnlyOutputs);
     }
 
     /** These options with every pass verified (debug mode) or not. */
-    public CompileOptions withVerifiedPasses(boolean on) { return new CompileOptions(splitter, optimize, checkNaN, pipeline, memoryBudget, on); }
+    public CompileOptions withVerifiedPasses(boolean on) { return new CompileOptions(splitter, optimize, checkNaN, pipeline, memoryBudget, on, readOnlyOutputs); }
 
     /** The pipeline {@code Cpu.compile} runs: the chosen one (or O0), then rematerialization if there is a budget. */
     public Pipeline effectivePipeline() {
@@ -53,12 +57,17 @@ public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean ch
         return memoryBudget > 0 ? p.then(dev.adjoint.graph.pass.Passes.rematerialize(memoryBudget)) : p;
     }
 
+    /** These options with the caller's promise that output arrays are never written to (see {@link #readOnlyOutputs}). */
+    public CompileOptions withReadOnlyOutputs(boolean on) {
+        return new CompileOptions(splitter, optimize, checkNaN, pipeline, memoryBudget, verifyPasses, on);
+    }
+
     /** These options with another splitter. */
-    public CompileOptions withSplitter(WorkSplitter s) { return new CompileOptions(s, optimize, checkNaN, pipeline, memoryBudget, verifyPasses); }
+    public CompileOptions withSplitter(WorkSplitter s) { return new CompileOptions(s, optimize, checkNaN, pipeline, memoryBudget, verifyPasses, readOnlyOutputs); }
 
     /** These options with NaN checks on or off. */
-    public CompileOptions withNaNChecks(boolean on) { return new CompileOptions(splitter, optimize, on, pipeline, memoryBudget, verifyPasses); }
+    public CompileOptions withNaNChecks(boolean on) { return new CompileOptions(splitter, optimize, on, pipeline, memoryBudget, verifyPasses, readOnlyOutputs); }
 
     /** These options with the optimizer on or off. */
-    public CompileOptions withOptimizer(boolean on) { return new CompileOptions(splitter, on, checkNaN, pipeline, memoryBudget, verifyPasses); }
+    public CompileOptions withOptimizer(boolean on) { return new CompileOptions(splitter, on, checkNaN, pipeline, memoryBudget, verifyPasses, readOnlyOutputs); }
 }

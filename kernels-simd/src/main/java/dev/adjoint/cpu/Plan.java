@@ -65,6 +65,9 @@ public final class Plan {
         this.constant = lowered.constant();
         this.aliasCopies = new Object[inputs.size()];
         this.steps = lowered.steps();
+        // Clearing only the rows a scatter wrote last run is right only if nobody else wrote into
+        // its output array in between: the caller must have promised so.
+        for (Step st : steps) if (st instanceof IndexSteps.ScatterAdd sa) sa.sparseReset &= options.readOnlyOutputs();
         this.owners = lowered.owners();
         this.stepSizes = lowered.outputSizes();
         this.buffers = lowered.buffers();
