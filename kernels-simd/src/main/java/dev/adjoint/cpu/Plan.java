@@ -12,8 +12,9 @@ import java.util.Map;
  * A compiled graph: a fixed schedule of kernel calls over preallocated buffers. {@link #run}
  * binds the inputs and runs the steps; it allocates nothing and looks nothing up beyond binding
  * the inputs. Outputs are read from the plan's own arrays ({@link #output}), which the next run
- * overwrites; treat them as read-only (a scatter into zeros may rely on its output holding what
- * the last run wrote). A run that fails leaves the plan usable.
+ * overwrites (a caller may edit them; with {@link CompileOptions#withReadOnlyOutputs} the caller
+ * promises not to, which lets a scatter into zeros clear only the rows it wrote last run). A run
+ * that fails leaves the plan usable.
  *
  * <p><b>Threads.</b> A plan owns its buffers, so one plan runs on one thread at a time: a run
  * started while another is in progress on the same plan throws {@link IllegalStateException}
