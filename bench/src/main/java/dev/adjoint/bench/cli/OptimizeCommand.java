@@ -35,12 +35,12 @@ import picocli.CommandLine.Spec;
 /** {@code adjoint optimize}: runs a pass pipeline over a model's graph and prints what each pass did. */
 @Command(name = "optimize", mixinStandardHelpOptions = true, versionProvider = dev.adjoint.bench.Main.Version.class, sortOptions = false,
         description = {"Run a graph pass pipeline (O0, O1, O2) and print the per-pass table.",
-                "MODEL is an Adjoint graph file (.adj, as train --save writes); without it, --model builds a built-in model"
+                "MODEL is an ONNX model (.onnx) or an Adjoint graph file (.adj, as train --save writes); without it, --model builds a built-in model"
                         + " (--grad: its training step). Every pass is verified (structure; with --verify-numerics, values too)."})
 public final class OptimizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "An Adjoint graph file (.adj).")
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "An ONNX model (.onnx, batch --batch) or an Adjoint graph file (.adj).")
     Path modelFile;
 
     @Option(names = "--model", paramLabel = "mlp|cnn", description = "Built-in model when no MODEL is given. Default: ${DEFAULT-VALUE}.")
@@ -147,8 +147,12 @@ public final class OptimizeCommand implements Callable<Integer> {
     private Map<String, Tensor> load() throws IOException {
         if (modelFile != null) {
             String name = modelFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-            if (name.endsWith(".onnx")) throw Flags.error(spec, "MODEL " + modelFile + ": ONNX models need the onnx module, which is not in this build yet");
             if (!Files.isRegularFile(modelFile)) throw Flags.error(spec, "MODEL " + modelFile + ": no such file");
+            if (name.endsWith(".onnx")) {
+                // initializers as constants: an inference graph, so batch norms fold and weights' transposes fold
+                dev.adjoint.onnx.OnnxModel m = dev.adjoint.onnx.Onnx.load(modelFile, dev.adjoint.onnx.LoadOptions.defaults().withBatch(batch));
+                return m.outputs();
+            }
             SavedGraph s = GraphFile.readSaved(modelFile);
             if (s.outputs().isEmpty()) throw Flags.error(spec, "MODEL " + modelFile + ": the graph file names no outputs");
             return s.outputs();
