@@ -1,0 +1,35 @@
+"""PyTorch peer of dev.adjoint.bench.TrainStepTiming: one SGD-momentum step of MLP 784-512-512-10
+(batch 128) and LeNet-5 (batch 64), median [min, max] ms over repetitions of 20 steps, for each
+thread count in 1..cores (the best is PyTorch's best configuration)."""
+import os, sys, time, statistics
+import torch
+nn = torch.nn
+
+def timing(model, x, y, reps):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    def step():
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    for _ in range(20):
+        step()
+    ms = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(20):
+            step()
+        ms.append((time.perf_counter() - t0) / 20 * 1e3)
+    return statistics.median(ms), min(ms), max(ms)
+
+reps = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+for threads in range(1, (os.cpu_count() or 1) + 1):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    a = timing(mlp, torch.rand(128, 784), torch.randint(0, 10, (128,)), reps)
+    c = timing(lenet, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), reps)
+    print("torch %d thread(s) MLP 784-512-512-10 batch 128 SGD step: median %.2f ms [%.2f, %.2f]" % ((threads,) + a))
+    print("torch %d thread(s) LeNet-5 batch 64 SGD step: median %.2f ms [%.2f, %.2f]" % ((threads,) + c))
