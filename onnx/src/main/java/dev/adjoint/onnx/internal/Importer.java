@@ -25,7 +25,7 @@ import java.util.Set;
  */
 public final class Importer {
     /** The default-domain opsets the op mappers are written for. */
-    public static final long MIN_OPSET = 6, MAX_OPSET = 17;
+    public static final long MIN_OPSET = 1, MAX_OPSET = 17;
 
     private Importer() {}
 

@@ -212,6 +212,9 @@ final class ShapeOps {
             return List.of(x.broadcastTo(target));
         });
         put(m, "Tile", Set.of(), c -> List.of(c.in(0).tile(toInts(c.longs(1, "repeats")))));
+        window(m, "HannWindow", new double[] {0.5, -0.5, 0});
+        window(m, "HammingWindow", new double[] {25.0 / 46, -(1 - 25.0 / 46), 0});
+        window(m, "BlackmanWindow", new double[] {0.42, -0.5, 0.08});
         put(m, "ReverseSequence", Set.of("batch_axis", "time_axis"), c -> {
             // Per batch entry b, the first lens[b] steps reversed: a take_along_axis with constant indices.
             Tensor x = c.in(0);
@@ -249,6 +252,21 @@ final class ShapeOps {
             int b = (int) c.attrs.i("blocksize", 1), n = x.dim(0), ch = x.dim(1), h = x.dim(2), w = x.dim(3);
             return List.of(x.reshape(n, ch, h / b, b, w / b, b).transpose(0, 3, 5, 1, 2, 4).reshape(n, ch * b * b, h / b, w / b));
         });
+    }
+
+    /** A cosine-sum window of the constant size input: {@code a0 + a1 cos(2 pi n / N) + a2 cos(4 pi n / N)}, N = size (periodic) or size - 1. */
+    private static void window(Map<String, OpSpec> m, String op, double[] a) {
+        m.put(op, new OpSpec(op, Set.of("output_datatype", "periodic"), 17, Importer.MAX_OPSET, c -> {
+            int size = (int) c.longs(0, "size")[0];
+            DType t = TensorData.dtype((int) c.attrs.i("output_datatype", 1), "attribute output_datatype of " + c.node.describe());
+            double n = c.attrs.i("periodic", 1) == 1 ? size : size - 1;
+            double[] v = new double[size];
+            for (int i = 0; i < size; i++) {
+                v[i] = a[0] + a[1] * Math.cos(2 * Math.PI * i / n) + a[2] * Math.cos(4 * Math.PI * i / n);
+                if (t == DType.F32) v[i] = (float) v[i];
+            }
+            return List.of(c.g.constant(t, Shape.of(size), v));
+        }));
     }
 
     /** ONNX Slice: per listed axis, clamped starts/ends; negative steps reverse the axis first. */
