@@ -98,4 +98,27 @@ class ReliabilityRulesTest {
         assertEquals(1.0, Scalar.pow(1, nan));
         assertTrue(Double.isNaN(Scalar.pow(2, nan)));
     }
+
+    /** Issue 11 #3: a long chain passes the optimizer, the graph file and DOT export without recursion per node. */
+    @Test void longChainsThroughEveryPass() throws Exception {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 3);
+        Tensor y = g.withSite(new StackTraceElement("ReliabilityRulesTest", "chain", "ReliabilityRulesTest.java", 1), () -> {
+            Tensor z = x;
+            for (int i = 0; i < 20_000; i++) z = z.add(x).mul(1.0); // 60,000 nodes: the recursive walks overflowed near 6,000
+            return z;
+        });
+        var r = dev.adjoint.graph.pass.Optimizer.optimize(java.util.List.of(y));
+        assertTrue(r.graph().size() > 20_000);
+        var out = new java.io.ByteArrayOutputStream();
+        dev.adjoint.graph.io.GraphFile.write(g, out);
+        Graph back = dev.adjoint.graph.io.GraphFile.read(new java.io.ByteArrayInputStream(out.toByteArray()));
+        assertEquals(g.size(), back.size());
+        java.nio.file.Path dot = java.nio.file.Files.createTempFile("chain", ".dot");
+        try {
+            dev.adjoint.graph.io.DotExport.write(g, java.util.List.of(y), dot);
+        } finally {
+            java.nio.file.Files.deleteIfExists(dot);
+        }
+    }
 }

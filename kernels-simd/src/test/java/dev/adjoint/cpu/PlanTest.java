@@ -64,7 +64,8 @@ class PlanTest {
         for (int i = 0; i < 20; i++) y = y.matmul(x).tanh();
         Plan plan = Cpu.compile(List.of(y), CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
         long oneBuffer = 4L * 64 * 64;
-        assertTrue(plan.plannedPeakBytes() <= 4 * oneBuffer, plan.describe());
+        // plus one thread's fused-program scratch (counted since issue 11: at most 32 KiB and a few tables)
+        assertTrue(plan.plannedPeakBytes() <= 4 * oneBuffer + 40 * 1024, plan.describe());
         float[] in = new float[64 * 64];
         for (int i = 0; i < in.length; i++) in[i] = (i % 7 - 3) / 64f;
         Oracle.check(List.of(y), Map.of(x, NdArray.of(x.shape(), toDouble(in))), 1e-4, WorkSplitter.SERIAL);

@@ -1,10 +1,5 @@
 package dev.adjoint.bench.cli;
 
-import dev.adjoint.graph.Nn;
-import dev.adjoint.train.Batch;
-import dev.adjoint.train.HostArray;
-import dev.adjoint.train.Sgd;
-import dev.adjoint.train.TrainStep;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -162,12 +157,19 @@ public final class OptimizeCommand implements Callable<Integer> {
             if (s.outputs().isEmpty()) throw Flags.error(spec, "MODEL " + modelFile + ": the graph file names no outputs");
             return s.outputs();
         }
-        TrainStep step = TrainStep.of(model.build(null), Sgd.of(0.05, 0.9), Nn::crossEntropy);
+        // The built-in models are dev.adjoint.train layers; their graphs come from the library's tracer.
+        var step = dev.adjoint.train.TrainStep.of(model.build(null), dev.adjoint.train.Sgd.of(0.05, 0.9), dev.adjoint.graph.Nn::crossEntropy);
         int[] dims = model.inputDims(batch);
-        HostArray x = HostArray.f32(new float[Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
-        TrainStep.Trace t = grad ? step.trace(new Batch(x, HostArray.i32(new int[batch], batch))) : step.traceForward(x);
+        var x = dev.adjoint.train.HostArray.f32(new float[java.util.Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
         Map<String, Tensor> named = new LinkedHashMap<>();
-        for (int i = 0; i < t.outputs().size(); i++) named.put(grad ? (i == 0 ? "loss" : "out" + i) : (i == 0 ? "logits" : "out" + i), t.outputs().get(i));
+        if (grad) {
+            var t = step.trace(new dev.adjoint.train.Batch(x, dev.adjoint.train.HostArray.i32(new int[batch], batch)));
+            int n = t.outputs().size();  // new variables, new momenta, loss, correct count
+            named.put("loss", t.outputs().get(n - 2));
+            for (int i = 0; i < n - 2; i++) named.put("out" + (i + 1), t.outputs().get(i));
+        } else {
+            named.put("logits", step.traceForward(x).outputs().get(0));
+        }
         return named;
     }
 
