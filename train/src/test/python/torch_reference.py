@@ -117,6 +117,13 @@ def main():
                 sch.step()
             losses.append(loss.item())
         out[name] = losses
+    # LSTM and GRU (batch first) with Java's weights on Java's sequence.
+    rx = torch.from_numpy(data['rnn_x'].copy())
+    for name, cls in [('lstm', torch.nn.LSTM), ('gru', torch.nn.GRU)]:
+        m = cls(3, 4, batch_first=True)
+        m.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in read(d + '/%s.safetensors' % name).items()})
+        with torch.no_grad():
+            out[name] = m(rx)[0].reshape(-1).tolist()
     print(json.dumps(out))
 
 if __name__ == '__main__':

@@ -29,6 +29,22 @@ public final class Cpu {
     /** Compiles a plan computing {@code outputs} with the default options. */
     public static Plan compile(List<Tensor> outputs) { return compile(outputs, CompileOptions.defaults()); }
 
+    /**
+     * Compiles a plan whose output {@code o} is written into the array fed for input
+     * {@code donations.get(o)} (buffer donation, for state updated in place: a new parameter
+     * replacing the old one). After a run, {@code output(o)} is that fed array, now holding the new
+     * value; its old value is gone. Donating an input the plan does not read is a no-op.
+     *
+     * @param donations output index to the input whose array it takes
+     * @throws IllegalArgumentException naming the output, the input and the reason if a donation is unsafe: a step
+     *     reads the input after the output is written, or the types or sizes differ
+     */
+    public static Plan compile(List<Tensor> outputs, CompileOptions options, java.util.Map<Integer, Tensor> donations) {
+        Plan p = compile(outputs, options);
+        p.donate(donations);
+        return p;
+    }
+
     /** Compiles a plan computing {@code outputs}: run the pass pipeline, schedule, choose kernels, assign buffers. */
     public static Plan compile(List<Tensor> outputs, CompileOptions options) {
         Pipeline.Options run = options.verifyPasses() ? Pipeline.Options.fast().withVerifyNumerics(true) : Pipeline.Options.fast();

@@ -69,7 +69,55 @@ final class Lowering {
 
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
-                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames) {}
+                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads) {}
+
+    /**
+     * Checks that output {@code o} may be written into the array of input {@code i} (buffer
+     * donation): same type and size, one step writes the output, no step after it reads the input,
+     * and if that step reads the input itself it does so elementwise in the output's own dense
+     * layout (a fused elementwise pass or a copy reads each element before it writes it).
+     *
+     * @return null if it may, else why not
+     */
+    static String donationProblem(Result r, int o, int i) {
+        int ob = r.outputBuffers()[o], ib = r.inputBuffers()[i];
+        Tensor t = r.inputs()[i];
+        String in = "\"" + ((dev.adjoint.graph.op.Input) t.op()).label() + "\"";
+        // A bool input is copied into an array of the plan's own (see Plan), so its fed array is never written.
+        if (t.dtype() == DType.BOOL) return "input " + in + " is bool";
+        for (int k = 0; k < r.outputBuffers().length; k++) if (k != o && r.outputBuffers()[k] == ob) return "another output shares its buffer";
+        int writer = -1;
+        for (int s = 0; s < r.steps().length; s++) {
+            if (r.steps()[s].output() == ob) {
+                if (writer >= 0) return "more than one step writes it";
+                writer = s;
+            }
+        }
+        if (writer < 0) return "no step writes it";
+        for (int s = writer + 1; s < r.steps().length; s++) {
+            if (contains(r.reads()[s], ib)) return "step " + s + " (" + r.steps()[s].kernel() + ") reads " + in + " after the write";
+        }
+        Step w = r.steps()[writer];
+        if (!contains(r.reads()[writer], ib)) return null;
+        int[] shape = r.owners()[writer].shape().dims();
+        int[] dense = View.denseStrides(shape);
+        if (w instanceof Steps.Fused f) {
+            for (int k = 0; k < f.inBuffers().length; k++) {
+                if (f.inBuffers()[k] == ib && (f.offsets()[k] != 0 || !java.util.Arrays.equals(f.strides()[k], dense))) {
+                    return "the writing step reads " + in + " through a view other than the output's layout";
+                }
+            }
+            return null;
+        }
+        if (w instanceof Steps.Copy c && c.in().offset() == 0 && java.util.Arrays.equals(c.in().strides(), dense)) return null;
+        return "the writing step (" + w.kernel() + ") reads " + in + " and is not an elementwise pass";
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) if (x == v) return true;
+        return false;
+    }
+
 
     private final Graph graph;
     private final int threads;
@@ -932,7 +980,8 @@ final class Lowering {
         }
         for (int b = 0; b < n; b++) if (slot[b] >= 0) buffers[b] = arraysBySlot[slot[b]];
         return new Result(steps.toArray(new Step[0]), owners.toArray(new Node[0]), outputSizes(), buffers, inputBuffers,
-                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, blames.toArray(new NaNBlame[0]));
+                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, blames.toArray(new NaNBlame[0]),
+                reads.toArray(new int[0][]));
     }
 
     private static int newSlot(List<DType> types, IntArrayList lengths, DType t, int length) {

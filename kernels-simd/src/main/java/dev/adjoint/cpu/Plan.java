@@ -51,6 +51,9 @@ public final class Plan {
     /** Per input: the array a feed aliasing an output is copied into (made on first need). */
     private final Object[] aliasCopies;
     private final java.util.concurrent.atomic.AtomicReference<Thread> runner = new java.util.concurrent.atomic.AtomicReference<>();
+    private final Lowering.Result lowered;
+    /** donatedInput[o]: the input whose fed array output o is written into, or -1. */
+    private final int[] donatedInput;
 
     /** The optimized graph and the arguments of {@link Lowering#lower}. */
     record Source(dev.adjoint.graph.Graph graph, List<Tensor> loweredOutputs, List<Tensor> loweredInputs) {}
@@ -83,7 +86,36 @@ public final class Plan {
         this.splitter = options.splitter();
         this.checkNaN = options.checkNaN();
         this.bound = new Object[inputs.size()];
+        this.lowered = lowered;
+        this.donatedInput = new int[outputs.size()];
+        java.util.Arrays.fill(donatedInput, -1);
     }
+
+    /** Sets up buffer donation (see {@link Cpu#compile(List, CompileOptions, Map)}); checked against the schedule. */
+    void donate(Map<Integer, Tensor> donations) {
+        for (var e : donations.entrySet()) {
+            int o = e.getKey();
+            if (o < 0 || o >= outputs.size()) throw new IllegalArgumentException("donation to output " + o + ": the plan has " + outputs.size());
+            Tensor in = e.getValue(), out = outputs.get(o);
+            int i = inputs.indexOf(in);
+            if (i < 0) continue;
+            String label = "\"" + ((Input) in.op()).label() + "\"";
+            if (in.dtype() != out.dtype() || in.shape().size() != out.shape().size()) {
+                throw new IllegalArgumentException("cannot write output " + o + " " + out.dtype().label() + out.shape() + " into input "
+                        + label + " " + in.dtype().label() + in.shape() + ": types or sizes differ");
+            }
+            for (int k : donatedInput) if (k == i) throw new IllegalArgumentException("input " + label + " is donated to two outputs");
+            String problem = Lowering.donationProblem(lowered, o, i);
+            if (problem != null) {
+                throw new IllegalArgumentException("cannot write output " + o + " into the buffer of input " + label + ": " + problem
+                        + " (input declared at " + in.node().where() + ")");
+            }
+            donatedInput[o] = i;
+        }
+    }
+
+    /** The input whose array output {@code o} is written into, or -1 (no donation). */
+    public int donatedInput(int o) { return donatedInput[o]; }
 
     /** The inputs the plan reads, in the order {@link #run(Object...)} takes them. */
     public List<Tensor> inputs() { return inputs; }
@@ -121,7 +153,10 @@ public final class Plan {
     public Plan copy() {
         Lowering.Result l = Lowering.lower(source.graph(), source.loweredOutputs(), source.loweredInputs(),
                 splitter.threads(), buffers);
-        return new Plan(l, inputs, outputs, options, source);
+        Plan p = new Plan(l, inputs, outputs, options, source);
+        // The same lowering gives the same schedule, so the donations checked for this plan hold for the copy.
+        System.arraycopy(donatedInput, 0, p.donatedInput, 0, donatedInput.length);
+        return p;
     }
 
     /** Whether {@code array} is one of this plan's constant arrays (shared with its copies). */
@@ -153,7 +188,8 @@ public final class Plan {
     /** The feed to bind for input {@code i}: the fed array, or a copy of it if it is one of this plan's output arrays. */
     private Object unaliased(int i, Object feed) {
         for (int o = 0; o < outputBuffers.length; o++) {
-            if (buffers[outputBuffers[o]] == feed) {
+            // A donated output's slot is rebound to this run's fed array below: its last array is no hazard.
+            if (donatedInput[o] < 0 && buffers[outputBuffers[o]] == feed) {
                 Object c = aliasCopies[i];
                 if (c == null) aliasCopies[i] = c = Storage.allocate(inputs.get(i).dtype(), inputSizes[i]);
                 System.arraycopy(feed, 0, c, 0, inputSizes[i]);
@@ -173,6 +209,17 @@ public final class Plan {
                 float[] f = (float[]) buffers[inputBuffers[i]];
                 for (int j = 0; j < b.length; j++) f[j] = b[j] ? 1f : 0f;
             } else buffers[inputBuffers[i]] = unaliased(i, feeds[i]);
+        }
+        for (int o = 0; o < donatedInput.length; o++) {
+            if (donatedInput[o] < 0) continue;
+            Object target = feeds[donatedInput[o]];
+            for (int i = 0; i < feeds.length; i++) {
+                if (i != donatedInput[o] && feeds[i] == target) {
+                    throw new IllegalArgumentException(describeInput(donatedInput[o]) + " is donated to output " + o + " but its array is also fed"
+                            + " as " + describeInput(i) + "; give each its own array");
+                }
+            }
+            buffers[outputBuffers[o]] = target;
         }
         for (int s = 0; s < steps.length; s++) {
             try {

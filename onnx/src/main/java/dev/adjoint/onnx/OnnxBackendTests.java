@@ -148,7 +148,7 @@ public final class OnnxBackendTests {
                 }
             } catch (OnnxException e) {
                 return new Result(dir, Status.UNSUPPORTED, e.missing() + " [" + e.getMessage() + "]");
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) {
                 return new Result(dir, Status.FAILED, set.getFileName() + ": " + e);
             }
         }

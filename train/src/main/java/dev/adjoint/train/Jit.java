@@ -33,11 +33,13 @@ public final class Jit {
     private final List<String> names;
     private final int capacity;
     private final CompileOptions options;
+    private final Map<Integer, Integer> donations;
     private final LinkedHashMap<String, Compiled> cache;
     private int traces;
 
-    private Jit(Fn fn, List<String> names, int capacity, CompileOptions options) {
+    private Jit(Fn fn, List<String> names, int capacity, CompileOptions options, Map<Integer, Integer> donations) {
         if (capacity < 1) throw new IllegalArgumentException("the cache capacity must be >= 1, got " + capacity);
+        this.donations = Map.copyOf(donations);
         this.fn = fn;
         this.names = names;
         this.capacity = capacity;
@@ -48,16 +50,23 @@ public final class Jit {
     }
 
     /** {@code fn} with a cache of 8 signatures and the default compile options. */
-    public static Jit of(Fn fn) { return new Jit(fn, null, 8, CompileOptions.defaults()); }
+    public static Jit of(Fn fn) { return new Jit(fn, null, 8, CompileOptions.defaults(), Map.of()); }
 
     /** The same function with argument names (used for the graph inputs, so errors name them). */
-    public Jit named(List<String> argNames) { return new Jit(fn, List.copyOf(argNames), capacity, options); }
+    public Jit named(List<String> argNames) { return new Jit(fn, List.copyOf(argNames), capacity, options, donations); }
 
     /** The same function keeping at most {@code n} plans. */
-    public Jit capacity(int n) { return new Jit(fn, names, n, options); }
+    public Jit capacity(int n) { return new Jit(fn, names, n, options, donations); }
 
     /** The same function compiled with {@code o}. */
-    public Jit options(CompileOptions o) { return new Jit(fn, names, capacity, o); }
+    public Jit options(CompileOptions o) { return new Jit(fn, names, capacity, o, donations); }
+
+    /**
+     * The same function with buffer donation: output {@code o} is written into the array passed as
+     * argument {@code d.get(o)} (see {@code Cpu.compile(outputs, options, donations)}), which then
+     * holds the new value; the compile refuses if a later step would read the old one.
+     */
+    public Jit donating(Map<Integer, Integer> d) { return new Jit(fn, names, capacity, options, d); }
 
     /** Number of plans cached now. */
     public int cacheSize() { return cache.size(); }
@@ -84,7 +93,9 @@ public final class Jit {
         }
         List<Tensor> out = List.copyOf(fn.apply(in));
         traces++;
-        c = new Compiled(Cpu.compile(out, options), in, out);
+        Map<Integer, Tensor> donate = new HashMap<>();
+        for (var e : donations.entrySet()) donate.put(e.getKey(), in.get(e.getValue()));
+        c = new Compiled(donate.isEmpty() ? Cpu.compile(out, options) : Cpu.compile(out, options, donate), in, out);
         cache.put(key, c);
         return c;
     }
@@ -101,6 +112,7 @@ public final class Jit {
     static HostArray read(Compiled c, int i) {
         Tensor t = c.outputs().get(i);
         Plan p = c.plan();
+        if (p.donatedInput(i) >= 0) return new HostArray(t.dtype(), t.shape(), outputArray(p, t, i));  // the caller's array, in place
         Object data = switch (t.dtype()) {
             case F32 -> p.output(i).clone();
             case F64 -> p.outputF64(i).clone();
@@ -109,6 +121,16 @@ public final class Jit {
             case BOOL -> p.outputBool(i).clone();
         };
         return new HostArray(t.dtype(), t.shape(), data);
+    }
+
+    private static Object outputArray(Plan p, Tensor t, int i) {
+        return switch (t.dtype()) {
+            case F32 -> p.output(i);
+            case F64 -> p.outputF64(i);
+            case I32 -> p.outputI32(i);
+            case I64 -> p.outputI64(i);
+            case BOOL -> p.outputBool(i);
+        };
     }
 
     /** Calls the function: traces and compiles on a new signature, then runs; the outputs are copies. */

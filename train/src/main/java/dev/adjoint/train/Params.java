@@ -5,14 +5,12 @@ import dev.adjoint.cpu.Plan;
 import dev.adjoint.graph.CallSite;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Random;
-import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Named, ordered values of a model's variables (trainable parameters and state such as running
@@ -22,6 +20,8 @@ import java.util.Objects;
 public final class Params {
     private final Map<String, ParamSpec> specs;
     private final Map<String, HostArray> values;
+    /** Set when a donating step took these arrays: they hold a newer state's values now. */
+    private volatile boolean donated;
 
     private Params(Map<String, ParamSpec> specs, Map<String, HostArray> values) {
         this.specs = Collections.unmodifiableMap(specs);
@@ -85,6 +85,7 @@ public final class Params {
 
     /** The value of {@code name}. */
     public HostArray get(String name) {
+        checkLive();
         HostArray a = values.get(name);
         if (a == null) throw new IllegalArgumentException("no variable is named " + name + "; the variables are " + specs.keySet());
         return a;
@@ -97,7 +98,20 @@ public final class Params {
     }
 
     /** Every value by name, in order. */
-    public Map<String, HostArray> values() { return values; }
+    public Map<String, HostArray> values() {
+        checkLive();
+        return values;
+    }
+
+    /** Marks these values as taken by a donating step. */
+    void markDonated() { donated = true; }
+
+    private void checkLive() {
+        if (donated) {
+            throw new IllegalStateException("these values were donated to a training step, which wrote the next state into their arrays;"
+                    + " use the state the step returned (at " + CallSite.describe(CallSite.capture()) + ")");
+        }
+    }
 
     /** The trainable variables only. */
     public Params trainable() { return filter(true); }
@@ -153,6 +167,4 @@ public final class Params {
         }
         return sb.toString();
     }
-
-    static Shape shapeOf(ParamSpec p) { return Objects.requireNonNull(p.shape()); }
 }

@@ -33,7 +33,14 @@ public final class TrainStep {
     private final List<ParamSpec> slotSpecs;
     private final Jit step, eval, predict;
 
-    private TrainStep(Layer model, Optimizer optimizer, Loss loss, int capacity, CompileOptions options) {
+    private final boolean donate;
+    private final int capacity;
+    private final CompileOptions options;
+
+    private TrainStep(Layer model, Optimizer optimizer, Loss loss, int capacity, CompileOptions options, boolean donate) {
+        this.donate = donate;
+        this.capacity = capacity;
+        this.options = options;
         this.model = model;
         this.optimizer = optimizer;
         this.loss = loss;
@@ -49,18 +56,28 @@ public final class TrainStep {
         evalNames.add("y");
         for (ParamSpec p : slotSpecs) names.add(p.name());
         names.addAll(List.of("step", "key", "x", "y"));
-        this.step = Jit.of(this::traceStep).named(names).capacity(capacity).options(options);
+        // Outputs are laid out as the inputs: variables then slots, so output k replaces argument k.
+        Map<Integer, Integer> donations = new java.util.HashMap<>();
+        if (donate) for (int k = 0; k < vars.size() + slotSpecs.size(); k++) donations.put(k, k);
+        this.step = Jit.of(this::traceStep).named(names).capacity(capacity).options(options).donating(donations);
         this.eval = Jit.of(this::traceEval).named(evalNames).capacity(capacity).options(options);
         this.predict = Jit.of(this::tracePredict).named(evalNames.subList(0, evalNames.size() - 1)).capacity(capacity).options(options);
     }
 
     /** The step of {@code model} trained by {@code optimizer} on {@code loss}; 8 signatures cached, default compile options. */
     public static TrainStep of(Layer model, Optimizer optimizer, Loss loss) {
-        return new TrainStep(model, optimizer, loss, 8, CompileOptions.defaults());
+        return new TrainStep(model, optimizer, loss, 8, CompileOptions.defaults(), false);
     }
 
+    /**
+     * The same step with buffer donation: each new variable and slot is written into the array of
+     * the one it replaces, so nothing is copied. The state passed to {@link #run} is consumed:
+     * its arrays hold the returned state's values, and reading it afterwards is an error.
+     */
+    public TrainStep withDonation() { return new TrainStep(model, optimizer, loss, capacity, options, true); }
+
     /** The same step with a cache of {@code n} signatures per function and compile options {@code o}. */
-    public TrainStep with(int n, CompileOptions o) { return new TrainStep(model, optimizer, loss, n, o); }
+    public TrainStep with(int n, CompileOptions o) { return new TrainStep(model, optimizer, loss, n, o, donate); }
 
     /** A fresh state for this step: the model's variables from {@code seed}, zero optimizer slots. */
     public TrainState init(long seed) { return TrainState.of(model.init(seed), optimizer).withSeed(seed); }
@@ -207,6 +224,16 @@ public final class TrainStep {
         args.add(batch.x());
         args.add(batch.y());
         Jit.Compiled c = step.compiled(args);
+        if (donate) {
+            // Two arguments sharing one array would both be written: refuse rather than corrupt.
+            java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (int k = 0; k < vars.size() + slotSpecs.size(); k++) {
+                if (!seen.add(args.get(k).data())) {
+                    throw new IllegalArgumentException("variable " + (k < vars.size() ? vars.get(k).name() : slotSpecs.get(k - vars.size()).name())
+                            + " shares its array with another; a donating step writes into each, so give each its own array");
+                }
+            }
+        }
         step.run(args, c);
         Map<String, HostArray> nv = new LinkedHashMap<>(), ns = new LinkedHashMap<>();
         int o = 0;
@@ -215,6 +242,10 @@ public final class TrainStep {
         double l = Jit.read(c, o++).floats()[0];
         long correct = Math.round(Jit.read(c, o).floats()[0]);
         TrainState next = new TrainState(s.variables().with(nv), s.optimizerState().with(ns), s.step() + 1, s.seed());
+        if (donate) {
+            s.variables().markDonated();
+            s.optimizerState().markDonated();
+        }
         return new Result(next, new Metrics(l, correct, batch.x().shape().dim(0)));
     }
 

@@ -38,7 +38,17 @@ class TorchAgreementTest {
     static Map<String, Object> ref;
     static List<Batch> batches = new ArrayList<>();
     static Params init;
-    static float[] bnX;
+    static float[] bnX, rnnX;
+
+    @Test
+    void lstmAndGruMatchTorch() {
+        for (Recurrent r : new Recurrent[] {Recurrent.lstm(3, 4), Recurrent.gru(3, 4)}) {
+            float[] got = TrainStep.of(r, Sgd.of(0.1), Nn::mse).predict(r.init(r.gru() ? 12 : 11), HostArray.f32(rnnX, 2, 5, 3)).floats();
+            double[] want = doubles(ref.get(r.gru() ? "gru" : "lstm"));
+            assertEquals(want.length, got.length);
+            for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 1e-5, r.describe() + " output " + i);
+        }
+    }
     static Params mlpInit;
     static Batch mlpBatch;
 
@@ -98,6 +108,12 @@ class TorchAgreementTest {
         mlpBatch = new Batch(HostArray.f32(mx, 32, 20), HostArray.i32(my, 32));
         data.put("mx", mlpBatch.x());
         data.put("my", mlpBatch.y());
+        for (Recurrent r : new Recurrent[] {Recurrent.lstm(3, 4), Recurrent.gru(3, 4)}) {
+            Checkpoint.saveVariables(r.init(r.gru() ? 12 : 11), dir.resolve((r.gru() ? "gru" : "lstm") + ".safetensors"));
+        }
+        rnnX = new float[2 * 5 * 3];
+        for (int i = 0; i < rnnX.length; i++) rnnX[i] = (float) rnd.nextGaussian();
+        data.put("rnn_x", HostArray.f32(rnnX, 2, 5, 3));
         bnX = new float[8 * 3 * 5 * 5];
         for (int i = 0; i < bnX.length; i++) bnX[i] = (float) rnd.nextGaussian() * 2 + 0.5f;
         data.put("bn_x", HostArray.f32(bnX, 8, 3, 5, 5));

@@ -3,6 +3,7 @@ package dev.adjoint.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,30 @@ class TrainStepTest {
     }
 
     @Test
+    void donationWritesTheNewStateIntoTheOldArraysAndGivesTheSameNumbers() {
+        Layer net = Sequential.of(Linear.of(6, 8), BatchNorm.of(8), Activation.RELU, Linear.of(8, 3));
+        TrainStep plain = TrainStep.of(net, Adam.adamW(1e-2), Nn::crossEntropy), donating = plain.withDonation();
+        TrainState a = plain.init(3), b = donating.init(3);
+        for (int i = 0; i < 5; i++) {
+            Batch batch = batch(i == 4 ? 3 : 8, 6, 3, i);   // the last batch is partial: a second donating plan
+            float[] weight = b.variables().get("0.weight").floats(), slot = b.optimizerState().get("exp_avg.0.weight").floats();
+            TrainStep.Result ra = plain.run(a, batch), rb = donating.run(b, batch);
+            assertEquals(ra.metrics().loss(), rb.metrics().loss());
+            assertSame(weight, rb.state().variables().get("0.weight").floats(), "the new weight is in the old array: nothing copied");
+            assertSame(slot, rb.state().optimizerState().get("exp_avg.0.weight").floats());
+            for (String n : ra.state().variables().names()) {
+                assertArrayEquals(ra.state().variables().get(n).floats(), rb.state().variables().get(n).floats(), n);
+            }
+            TrainState consumed = b;
+            var e = assertThrows(IllegalStateException.class, () -> consumed.variables().get("0.weight"));
+            assertTrue(e.getMessage().contains("donated to a training step"), e.getMessage());
+            a = ra.state();
+            b = rb.state();
+        }
+        assertEquals(2, donating.cacheSize());
+    }
+
+    @Test
     void batchNormTrainsOnBatchStatisticsAndEvaluatesOnRunningOnes() {
         Layer net = Sequential.of(Linear.of(5, 4), BatchNorm.of(4), Activation.RELU, Linear.of(4, 2));
         TrainStep step = TrainStep.of(net, Sgd.of(0.05), Nn::crossEntropy);
@@ -113,6 +138,34 @@ class TrainStepTest {
         float[] b = TrainStep.of(nhwc, Sgd.of(0.1), Nn::mse).predict(pl, HostArray.f32(xl, 2, 5, 5, 3)).floats();
         for (int n = 0; n < 2; n++) for (int c = 0; c < 4; c++) for (int s = 0; s < 25; s++) {
             assertEquals(a[(n * 4 + c) * 25 + s], b[(n * 25 + s) * 4 + c], 1e-5);
+        }
+    }
+
+    @Test
+    void recurrentLayersTrainThroughTime() {
+        for (Recurrent r : new Recurrent[] {Recurrent.lstm(2, 8), Recurrent.gru(2, 8)}) {
+            // Predict the running sum of the first input feature: needs memory across steps.
+            Layer net = Sequential.of(r, Linear.of(8, 1));
+            TrainStep step = TrainStep.of(net, Adam.adam(2e-2), Nn::mse);
+            TrainState s = step.init(1);
+            SplittableRandom rnd = new SplittableRandom(2);
+            double first = 0, last = 0;
+            for (int i = 0; i < 60; i++) {
+                float[] x = new float[4 * 6 * 2], y = new float[4 * 6];
+                for (int b = 0; b < 4; b++) {
+                    float sum = 0;
+                    for (int t = 0; t < 6; t++) {
+                        x[(b * 6 + t) * 2] = (float) rnd.nextGaussian() * 0.5f;
+                        sum += x[(b * 6 + t) * 2];
+                        y[b * 6 + t] = sum;
+                    }
+                }
+                TrainStep.Result res = step.run(s, new Batch(HostArray.f32(x, 4, 6, 2), HostArray.f32(y, 4, 6, 1)));
+                if (i == 0) first = res.metrics().loss();
+                last = res.metrics().loss();
+                s = res.state();
+            }
+            assertTrue(last < first / 3, r.describe() + ": loss " + first + " -> " + last);
         }
     }
 

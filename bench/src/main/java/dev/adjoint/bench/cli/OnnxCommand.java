@@ -5,10 +5,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code adjoint onnx ...}: the ONNX commands (test here; bench and convert join as subcommands). */
+/** {@code adjoint onnx ...}: the ONNX commands: test, bench, convert. */
 @Command(name = "onnx", mixinStandardHelpOptions = true, versionProvider = dev.adjoint.bench.Main.Version.class,
-        description = {"ONNX models: run ONNX's backend tests.", "Run 'adjoint onnx COMMAND --help' for a command's flags."},
-        subcommands = {OnnxTestCommand.class})
+        description = {"ONNX models: run ONNX's backend tests, time a model against ONNX Runtime, convert (import, optimize, export).", "Run 'adjoint onnx COMMAND --help' for a command's flags."},
+        subcommands = {OnnxTestCommand.class, OnnxBenchCommand.class, OnnxConvertCommand.class})
 public final class OnnxCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -1,10 +1,5 @@
 package dev.adjoint.bench.cli;
 
-import dev.adjoint.graph.Nn;
-import dev.adjoint.train.Batch;
-import dev.adjoint.train.HostArray;
-import dev.adjoint.train.Sgd;
-import dev.adjoint.train.TrainStep;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
@@ -40,12 +35,12 @@ import picocli.CommandLine.Spec;
 /** {@code adjoint optimize}: runs a pass pipeline over a model's graph and prints what each pass did. */
 @Command(name = "optimize", mixinStandardHelpOptions = true, versionProvider = dev.adjoint.bench.Main.Version.class, sortOptions = false,
         description = {"Run a graph pass pipeline (O0, O1, O2) and print the per-pass table.",
-                "MODEL is an Adjoint graph file (.adj, as train --save writes); without it, --model builds a built-in model"
+                "MODEL is an ONNX model (.onnx) or an Adjoint graph file (.adj, as train --save writes); without it, --model builds a built-in model"
                         + " (--grad: its training step). Every pass is verified (structure; with --verify-numerics, values too)."})
 public final class OptimizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "An Adjoint graph file (.adj).")
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "An ONNX model (.onnx, batch --batch) or an Adjoint graph file (.adj).")
     Path modelFile;
 
     @Option(names = "--model", paramLabel = "mlp|cnn", description = "Built-in model when no MODEL is given. Default: ${DEFAULT-VALUE}.")
@@ -152,18 +147,29 @@ public final class OptimizeCommand implements Callable<Integer> {
     private Map<String, Tensor> load() throws IOException {
         if (modelFile != null) {
             String name = modelFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-            if (name.endsWith(".onnx")) throw Flags.error(spec, "MODEL " + modelFile + ": ONNX models need the onnx module, which is not in this build yet");
             if (!Files.isRegularFile(modelFile)) throw Flags.error(spec, "MODEL " + modelFile + ": no such file");
+            if (name.endsWith(".onnx")) {
+                // initializers as constants: an inference graph, so batch norms fold and weights' transposes fold
+                dev.adjoint.onnx.OnnxModel m = dev.adjoint.onnx.Onnx.load(modelFile, dev.adjoint.onnx.LoadOptions.defaults().withBatch(batch));
+                return m.outputs();
+            }
             SavedGraph s = GraphFile.readSaved(modelFile);
             if (s.outputs().isEmpty()) throw Flags.error(spec, "MODEL " + modelFile + ": the graph file names no outputs");
             return s.outputs();
         }
-        TrainStep step = TrainStep.of(model.build(null), Sgd.of(0.05, 0.9), Nn::crossEntropy);
+        // The built-in models are dev.adjoint.train layers; their graphs come from the library's tracer.
+        var step = dev.adjoint.train.TrainStep.of(model.build(null), dev.adjoint.train.Sgd.of(0.05, 0.9), dev.adjoint.graph.Nn::crossEntropy);
         int[] dims = model.inputDims(batch);
-        HostArray x = HostArray.f32(new float[Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
-        TrainStep.Trace t = grad ? step.trace(new Batch(x, HostArray.i32(new int[batch], batch))) : step.traceForward(x);
+        var x = dev.adjoint.train.HostArray.f32(new float[java.util.Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
         Map<String, Tensor> named = new LinkedHashMap<>();
-        for (int i = 0; i < t.outputs().size(); i++) named.put(grad ? (i == 0 ? "loss" : "out" + i) : (i == 0 ? "logits" : "out" + i), t.outputs().get(i));
+        if (grad) {
+            var t = step.trace(new dev.adjoint.train.Batch(x, dev.adjoint.train.HostArray.i32(new int[batch], batch)));
+            int n = t.outputs().size();  // new variables, new momenta, loss, correct count
+            named.put("loss", t.outputs().get(n - 2));
+            for (int i = 0; i < n - 2; i++) named.put("out" + (i + 1), t.outputs().get(i));
+        } else {
+            named.put("logits", step.traceForward(x).outputs().get(0));
+        }
         return named;
     }
 

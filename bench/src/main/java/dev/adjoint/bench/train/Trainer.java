@@ -81,7 +81,9 @@ public final class Trainer {
 
     /** The step the trainer runs for {@code cfg}. */
     public static TrainStep step(Config cfg) {
-        return TrainStep.of(cfg.model(), cfg.optimizer(), Nn::crossEntropy).with(4, CompileOptions.defaults().withSplitter(cfg.splitter()));
+        // Donating: each step writes the new weights and momenta into the arrays of the old ones (no copies).
+        return TrainStep.of(cfg.model(), cfg.optimizer(), Nn::crossEntropy).with(4, CompileOptions.defaults().withSplitter(cfg.splitter()))
+                .withDonation();
     }
 
     /** A batch of the examples {@code order[from .. from + n)} of {@code data}. */

@@ -42,7 +42,7 @@ class CliTest {
     @Test void helpListsEveryCommand() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String c : new String[] {"train", "bench", "graph", "conformance", "demo"}) assertTrue(r.out().contains("  " + c + " "), r.out());
+        for (String c : new String[] {"train", "bench", "graph", "optimize", "conformance", "demo"}) assertTrue(r.out().contains("  " + c + " "), r.out());
         assertEquals(0, run().code(), "no command prints the usage");
     }
 

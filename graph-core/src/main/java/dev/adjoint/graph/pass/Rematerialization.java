@@ -21,13 +21,16 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Rematerialization under a memory budget, at graph level: a value computed by cheap elementwise
- * ops that stays alive across the liveness peak only for readers after it (typically a forward
- * activation kept for the backward pass) is recomputed right before those late readers instead,
- * so it dies early. The recomputed part is the value's elementwise cone down to values that are
- * alive across the peak anyway, or inputs and constants (Chen et al.'s segments between
- * checkpoints, with only elementwise work recomputed: it costs a pass over memory, not FLOPs of
- * a contraction; the executor fuses the copy into its reader's elementwise chain).
+ * Rematerialization under a memory budget, at graph level: a value that stays alive across the
+ * liveness peak only for readers after it (typically a forward activation or mask kept for the
+ * backward pass) is recomputed right before those late readers instead, so it dies early. The
+ * recomputed part is the value's cone down to values that are alive across the peak anyway, or
+ * inputs and constants (Chen et al.'s segments between checkpoints), at most {@value #MAX_DEPTH}
+ * deep. Choice by cost: every rewrite must lower the peak (or the live-bytes area), and all
+ * rewrites together may add at most {@link #MAX_EXTRA_FLOPS} of the graph's FLOPs
+ * ({@link Cost#flops}), so cheap elementwise values and small convolutions are recomputed first
+ * and large contractions effectively never; the executor fuses recomputed elementwise nodes into
+ * their reader's chain.
  *
  * <p>Greedy: while {@link Cost#peakBytes} exceeds the budget, try the candidates live across the
  * peak, largest first, and keep the first rewrite that lowers the peak, or keeps it and lowers the
@@ -39,22 +42,31 @@ import java.util.function.Consumer;
 public final class Rematerialization {
     private Rematerialization() {}
 
-    /** Depth bound of a recomputed elementwise cone. */
-    static final int MAX_DEPTH = 4;
+    /** Depth bound of a recomputed cone. */
+    static final int MAX_DEPTH = 8;
 
-    /** Whether {@code op} is cheap enough to recompute: elementwise. */
+    /** Recomputation may add at most this fraction of the graph's FLOPs (the step-time bound). */
+    public static final double MAX_EXTRA_FLOPS = 0.2;
+
+    /** Whether {@code op} is elementwise: always cheap to recompute (one pass over memory, fused by the executor). */
     static boolean cheap(Op op) {
         return op instanceof Unary || op instanceof Binary || op instanceof Compare || op instanceof Select || op instanceof Convert;
     }
 
+    /** Whether {@code op} may be recomputed at all (inputs, constants and random bits are not). */
+    static boolean recomputable(Op op) {
+        return !(op instanceof Input || op instanceof Constant || op instanceof dev.adjoint.graph.op.RandomBits);
+    }
+
     static Rewritten apply(List<Tensor> outputs, long budget, Consumer<String> warnings) {
         Rewritten current = Rebuild.run(outputs, Rebuild.COPY);
+        long flopBudget = (long) (MAX_EXTRA_FLOPS * Cost.flops(current.outputs())), base = Cost.flops(current.outputs());
         int kept = 0;
         for (int iteration = 0; iteration < 256; iteration++) {
             long[] cost = Cost.sweep(current.outputs());
             long peak = cost[0];
             if (peak <= budget) return current;
-            Rewritten better = step(current, cost);
+            Rewritten better = step(current, cost, base + flopBudget);
             if (better == null) {
                 warnings.accept("remat: budget " + budget + " B not reached; liveness peak " + peak + " B after " + kept
                         + " recomputed values (no further cheap value lowers it)");
@@ -67,7 +79,7 @@ public final class Rematerialization {
     }
 
     /** One greedy step: a rewrite of {@code r} with a lower (peak, live-bytes area), or null. */
-    private static Rewritten step(Rewritten r, long[] cost) {
+    private static Rewritten step(Rewritten r, long[] cost, long maxFlops) {
         Graph g = r.graph();
         int n = g.size();
         int[] root = new int[n], last = new int[n];
@@ -87,13 +99,14 @@ public final class Rematerialization {
         List<Integer> candidates = new ArrayList<>();
         for (Node node : g.nodes()) {
             int v = node.id();
-            if (root[v] == v && v < at && last[v] > at && last[v] < n && cheap(node.op())) candidates.add(v);
+            if (root[v] == v && v < at && last[v] > at && last[v] < n && recomputable(node.op())) candidates.add(v);
         }
         candidates.sort((a, b) -> Long.compare(bytes(g.node(b)), bytes(g.node(a))));
         for (int tries = 0; tries < Math.min(candidates.size(), 16); tries++) {
             Rewritten next = recompute(r, candidates.get(tries), at, root, last);
             if (next == null) continue;
             long[] c = Cost.sweep(next.outputs());
+            if (Cost.flops(next.outputs()) > maxFlops) continue;
             if (c[0] < cost[0] || c[0] == cost[0] && c[1] < cost[1]) return next;
         }
         return null;
@@ -171,7 +184,7 @@ public final class Rematerialization {
             int w = node.inputs().get(k);
             Node wn = g.node(w);
             boolean alive = last[root[w]] > at || wn.op() instanceof Input || wn.op() instanceof Constant;
-            ins[k] = alive || depth + 1 >= MAX_DEPTH || !cheap(wn.op()) ? map[w] : clone(g, w, at, root, last, map, dst, done, depth + 1);
+            ins[k] = alive || depth + 1 >= MAX_DEPTH || !recomputable(wn.op()) ? map[w] : clone(g, w, at, root, last, map, dst, done, depth + 1);
         }
         Tensor t = dst.add(node.op(), ins);
         done.put(u, t);

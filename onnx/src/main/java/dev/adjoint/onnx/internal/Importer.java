@@ -39,8 +39,8 @@ public final class Importer {
                 // Other domains only matter if a node uses them; that node is rejected by its domain below.
             }
         }
-        if (opset < 0) opset = 1;
-        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+        // No default-domain import (a model of other domains only): each node is then checked by its domain.
+        if (opset >= 0 && (opset < MIN_OPSET || opset > MAX_OPSET)) {
             throw new OnnxException("onnx: " + source + " imports opset " + opset + " of the default domain; the importer maps opsets "
                     + MIN_OPSET + " to " + MAX_OPSET, "opset " + opset);
         }
@@ -122,6 +122,7 @@ public final class Importer {
         }
         OpSpec spec = OpRegistry.get(n.getOpType());
         if (spec == null) throw info.unsupported("op " + n.getOpType() + " is not supported", "op " + n.getOpType());
+        if (opset < 0) throw info.unsupported("the model imports no opset of the default domain", "a default-domain opset");
         if (opset < spec.minOpset() || opset > spec.maxOpset()) {
             throw info.unsupported("op " + n.getOpType() + " is mapped for opsets " + spec.minOpset() + " to " + spec.maxOpset(),
                     "op " + n.getOpType() + " at opset " + opset);

@@ -294,26 +294,66 @@ final class NnOps {
         if (ks == null || ks.length != r) throw c.attrs.badValue("kernel_shape", ks == null ? "missing" : Arrays.toString(ks));
         int[] k = ShapeOps.toInts(ks);
         int[] s = ints(c, "strides", r, 1), d = ints(c, "dilations", r, 1);
-        for (int v : d) if (v != 1) throw c.attrs.badValue("dilations", Arrays.toString(d));
+        boolean dilated = false;
+        for (int v : d) dilated |= v != 1;
+        if (dilated && !max) throw c.attrs.badValue("dilations", Arrays.toString(d));
         int[] in = spatialSizes(x);
         Padding p = padding(c, in, k, s, d);
         int[] lo = p.lo(), hi = p.hi().clone();
         boolean includePad = c.attrs.i("count_include_pad", 0) == 1;
         if (c.attrs.i("ceil_mode", 0) == 1) {
             for (int a = 0; a < r; a++) {
-                int span = in[a] + lo[a] + hi[a] - k[a];
+                int ke = (k[a] - 1) * d[a] + 1;
+                int span = in[a] + lo[a] + hi[a] - ke;
                 int out = (span + s[a] - 1) / s[a] + 1;
                 if ((out - 1) * s[a] >= in[a] + lo[a]) out--; // the last window must start inside the input or its left padding
-                int extra = (out - 1) * s[a] + k[a] - (in[a] + lo[a] + hi[a]);
+                int extra = (out - 1) * s[a] + ke - (in[a] + lo[a] + hi[a]);
                 if (extra > 0) {
                     if (!max && includePad) throw c.attrs.badValue("ceil_mode", "1 with count_include_pad 1");
                     hi[a] += extra;
                 }
             }
         }
+        if (dilated) return List.of(dilatedMaxPool(x, k, s, d, lo, hi));
         Tensor xl = Nn.toChannelsLast(x);
         Tensor y = max ? Nn.maxPool(xl, k, s, lo, hi) : Nn.avgPool(xl, k, s, lo, hi, includePad);
         return List.of(Nn.toChannelsFirst(y));
+    }
+
+    /**
+     * Max pooling with dilated windows on {@code x [N, C, S..]}: the input padded with -inf (a
+     * select on a padded mask, as in Nn.maxPool), then, axis by axis (a box maximum is separable),
+     * one gather of the window positions {@code o * stride + t * dilation} as a constant index
+     * vector {@code [out * k]}, split into {@code [out, k]} and reduced by max over k: one node per
+     * axis whatever the window size.
+     */
+    private static Tensor dilatedMaxPool(Tensor x, int[] k, int[] s, int[] d, int[] lo, int[] hi) {
+        int r = k.length, rank = x.rank();
+        int[] plo = new int[rank], phi = new int[rank];
+        for (int a = 0; a < r; a++) {
+            plo[a + 2] = lo[a];
+            phi[a + 2] = hi[a];
+        }
+        Tensor mask = x.graph().fill(1.0, DType.BOOL, x.shape().dims()).pad(plo, phi);
+        Tensor y = mask.select(x.pad(plo, phi), x.graph().constant(Double.NEGATIVE_INFINITY, x.dtype()));
+        for (int a = 0; a < r; a++) {
+            int ax = a + 2;
+            int out = (y.dim(ax) - ((k[a] - 1) * d[a] + 1)) / s[a] + 1;
+            double[] idx = new double[out * k[a]];
+            for (int o = 0; o < out; o++) for (int t = 0; t < k[a]; t++) idx[o * k[a] + t] = o * s[a] + t * d[a];
+            Tensor g = y.gather(x.graph().constant(DType.I64, dev.adjoint.graph.Shape.of(idx.length), idx), ax);
+            int[] dims = new int[rank + 1];
+            for (int i = 0, j = 0; i < rank; i++) {
+                if (i == ax) {
+                    dims[j++] = out;
+                    dims[j++] = k[a];
+                } else {
+                    dims[j++] = g.dim(i);
+                }
+            }
+            y = g.reshape(dims).reduceMax(ax + 1);
+        }
+        return y;
     }
 
     private static int[] spatialSizes(Tensor x) {

@@ -17,6 +17,7 @@ public final class OpRegistry {
         NnOps.register(m);
         LossOps.register(m);
         ResizeOps.register(m);
+        NdIndexOps.register(m);
         OPS = Collections.unmodifiableMap(m);
     }
 

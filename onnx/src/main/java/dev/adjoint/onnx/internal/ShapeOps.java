@@ -212,6 +212,23 @@ final class ShapeOps {
             return List.of(x.broadcastTo(target));
         });
         put(m, "Tile", Set.of(), c -> List.of(c.in(0).tile(toInts(c.longs(1, "repeats")))));
+        put(m, "ReverseSequence", Set.of("batch_axis", "time_axis"), c -> {
+            // Per batch entry b, the first lens[b] steps reversed: a take_along_axis with constant indices.
+            Tensor x = c.in(0);
+            long[] lens = c.longs(1, "sequence_lens");
+            int ba = c.axis(c.attrs.i("batch_axis", 1), x.rank(), "batch_axis"), ta = c.axis(c.attrs.i("time_axis", 0), x.rank(), "time_axis");
+            int nb = x.dim(ba), nt = x.dim(ta);
+            double[] idx = new double[nb * nt];
+            for (int b = 0; b < nb; b++) {
+                for (int t = 0; t < nt; t++) idx[ta < ba ? t * nb + b : b * nt + t] = t < lens[b] ? lens[b] - 1 - t : t;
+            }
+            int[] dims = new int[x.rank()];
+            Arrays.fill(dims, 1);
+            dims[ba] = nb;
+            dims[ta] = nt;
+            Tensor i = c.g.constant(DType.I64, Shape.of(dims), idx).broadcastTo(x.shape());
+            return List.of(x.takeAlongAxis(i, ta));
+        });
         put(m, "EyeLike", Set.of("dtype", "k"), c -> {
             Tensor x = c.in(0);
             DType t = c.attrs.has("dtype") ? TensorData.dtype((int) c.attrs.i("dtype", 1), "attribute dtype of " + c.node.describe()) : x.dtype();
