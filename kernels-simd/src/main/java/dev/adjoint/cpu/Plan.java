@@ -169,6 +169,9 @@ public final class Plan {
         return false;
     }
 
+    /** The plan's steps, for tests. */
+    Step[] stepsForTest() { return steps; }
+
     /** The plan's buffer table, for tests. */
     Object[] buffersForTest() { return buffers; }
 

@@ -29,6 +29,18 @@ class ReliabilityTest {
         return used;
     }
 
+    /** A weak reference to the fused program of a plan that was compiled, run on the pool and dropped. */
+    private static WeakReference<Object> programOfADroppedPlan(int n) {
+        Graph g = new Graph();
+        Tensor x = g.input("x", n);
+        Plan p = Cpu.compile(List.of(x.tanh().mul(2).add(1).sum()));
+        p.run(Map.of(x, new float[n]));
+        Object program = null;
+        for (Step s : p.stepsForTest()) if (s instanceof Steps.Fused f) program = f.program();
+        assertTrue(program != null, p.describe());
+        return new WeakReference<>(program);
+    }
+
     private static WeakReference<Plan> runAndDrop(int n) {
         Graph g = new Graph();
         Tensor x = g.input("x", n);
@@ -41,8 +53,11 @@ class ReliabilityTest {
     /** Issue 11 #1: a dropped plan, run on the pool's worker threads, is collected; its scratch is not kept per thread. */
     @Test void aDroppedPlanIsCollected() {
         WeakReference<Plan> ref = runAndDrop(1 << 18); // large enough to split over the pool's workers
-        for (int i = 0; i < 50 && ref.get() != null; i++) System.gc();
+        // The leak kept the fused program (and its scratch) reachable from every thread that ran it.
+        WeakReference<Object> program = programOfADroppedPlan(1 << 18);
+        for (int i = 0; i < 50 && (ref.get() != null || program.get() != null); i++) System.gc();
         assertNull(ref.get(), "a plan nobody refers to stayed reachable");
+        assertNull(program.get(), "the fused program of a dropped plan stayed reachable (a thread-local workspace?)");
     }
 
     /** Issue 11 #1: thousands of compiled, run and dropped plans hold no memory (each used to keep 32 KiB per thread). */
