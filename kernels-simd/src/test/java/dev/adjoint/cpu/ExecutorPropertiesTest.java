@@ -1,32 +1,28 @@
 package dev.adjoint.cpu;
 
 import dev.adjoint.graph.testing.RecipeGraphs;
+import dev.adjoint.graph.testing.RecipeProperty;
 import dev.adjoint.kernels.WorkSplitter;
-import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
- * Property test (jqwik): random graphs through the executor equal the interpreter. Graphs come
- * from recipes of small integers ({@link RecipeGraphs}), so a failing graph shrinks to a minimal
- * one; the counterexample is printed as the recipe and the ops it built.
+ * Property test ({@link RecipeProperty}, our own runner): random graphs through the executor equal
+ * the interpreter. Graphs come from recipes of small integers ({@link RecipeGraphs}), so a failing
+ * graph shrinks to a minimal one; the failure prints the seed, the minimal recipe and its graph.
  */
 class ExecutorPropertiesTest {
 
-    @Provide Arbitrary<List<Integer>> recipes() {
-        return Arbitraries.integers().between(0, 4000).list().ofMinSize(1).ofMaxSize(12);
-    }
-
-    @Property(tries = 120)
-    void executorEqualsTheInterpreter(@ForAll("recipes") List<Integer> recipe, @ForAll boolean pooled) {
-        RecipeGraphs.Built b = RecipeGraphs.build(recipe);
-        try {
-            Oracle.check(b.outputs(), b.feeds(), 2e-5, pooled ? Cpu.defaultPool() : WorkSplitter.SERIAL);
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(e.getMessage() + "\n" + b.description(), e);
-        }
+    /**
+     * Recipe layout: entry 0 picks the splitter (odd: the default pool, even: serial), the rest
+     * build the graph (1 to 12 ops).
+     */
+    @Test void executorEqualsTheInterpreter() {
+        new RecipeProperty("executorEqualsTheInterpreter", 120, 2, 13, 4000).assertHolds(r -> {
+            RecipeGraphs.Built b = RecipeGraphs.build(java.util.Arrays.copyOfRange(r, 1, r.length));
+            return (r[0] % 2 == 1 ? "pooled\n" : "serial\n") + b.description() + b.graph();
+        }, r -> {
+            RecipeGraphs.Built b = RecipeGraphs.build(java.util.Arrays.copyOfRange(r, 1, r.length));
+            Oracle.check(b.outputs(), b.feeds(), 2e-5, r[0] % 2 == 1 ? Cpu.defaultPool() : WorkSplitter.SERIAL);
+        });
     }
 }

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Graphs built from a "recipe", a list of small non-negative integers, for property tests that
  * shrink: each integer appends one op to a pool of values (its low digits pick the op, the rest
- * pick the operands), so a property-testing library that shrinks the list (fewer entries, smaller
- * entries) shrinks the graph to a minimal one that still fails. Every recipe builds a valid graph
+ * pick the operands), so a property runner that shrinks the list (fewer entries, smaller
+ * entries; {@link RecipeProperty}) shrinks the graph to a minimal one that still fails. Every recipe builds a valid graph
  * over two inputs {@code x, y} of shape [2, 3]; values stay in safe domains (log and sqrt of
  * positive arguments, division by values >= 1, exp of bounded ones).
  */
@@ -33,6 +33,13 @@ public final class RecipeGraphs {
      * @param description one line per op, for a shrunk counterexample
      */
     public record Built(Graph graph, Map<Tensor, NdArray> feeds, List<Tensor> outputs, String description) {}
+
+    /** Builds the graph of {@code recipe} (as {@link #build(List)}). */
+    public static Built build(int[] recipe) {
+        List<Integer> r = new ArrayList<>(recipe.length);
+        for (int c : recipe) r.add(c);
+        return build(r);
+    }
 
     /** Builds the graph of {@code recipe}; entries are taken modulo what they index. */
     public static Built build(List<Integer> recipe) {

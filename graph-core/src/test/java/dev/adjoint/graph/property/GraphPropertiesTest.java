@@ -17,25 +17,32 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.adjoint.graph.testing.RecipeProperty;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 
 /**
- * Property tests (jqwik) over graphs built from recipes of small integers ({@link RecipeGraphs}),
- * so a failure shrinks to a minimal graph: optimized graphs compute what the originals do, and
- * mutated graph files give a valid graph or a {@link GraphFormatException}, nothing else.
+ * Property tests ({@link RecipeProperty}, our own runner) over graphs built from recipes of small
+ * integers ({@link RecipeGraphs}), so a failure shrinks to a minimal graph: optimized graphs compute
+ * what the originals do, and mutated graph files give a valid graph or a {@link GraphFormatException},
+ * nothing else.
  */
 class GraphPropertiesTest {
 
-    @Provide Arbitrary<List<Integer>> recipes() {
-        return Arbitraries.integers().between(0, 4000).list().ofMinSize(1).ofMaxSize(12);
+    /** Entries pick an op and its operands (see {@link RecipeGraphs}); 1 to 12 ops. */
+    static final int MAX_ENTRY = 4000;
+
+    static String graphText(int[] recipe) {
+        RecipeGraphs.Built b = RecipeGraphs.build(recipe);
+        return b.description() + b.graph();
     }
 
-    @Property(tries = 150)
-    boolean optimizedGraphsEqualTheOriginals(@ForAll("recipes") List<Integer> recipe) {
+    @Test void optimizedGraphsEqualTheOriginals() {
+        new RecipeProperty("optimizedGraphsEqualTheOriginals", 150, 1, 12, MAX_ENTRY)
+                .assertHolds(GraphPropertiesTest::graphText, GraphPropertiesTest::optimizedEqualsOriginal);
+    }
+
+    static void optimizedEqualsOriginal(int[] recipe) {
         RecipeGraphs.Built b = RecipeGraphs.build(recipe);
         List<NdArray> expected = Interpreter.run(b.graph(), b.feeds(), b.outputs());
         Rewritten r = Optimizer.optimize(b.outputs());
@@ -44,38 +51,42 @@ class GraphPropertiesTest {
         List<NdArray> actual = Interpreter.run(r.graph(), feeds, r.outputs());
         for (int o = 0; o < expected.size(); o++) {
             double[] e = expected.get(o).data(), a = actual.get(o).data();
-            if (e.length != a.length) return false;
+            if (e.length != a.length) throw new AssertionError("output " + o + ": " + e.length + " elements became " + a.length);
             for (int i = 0; i < e.length; i++) {
-                if (Double.isNaN(e[i]) != Double.isNaN(a[i])) return false;
-                if (e[i] != a[i] && Math.abs(e[i] - a[i]) > 1e-9 * (1 + Math.abs(e[i]))) {
-                    throw new AssertionError("output " + o + " element " + i + ": " + e[i] + " became " + a[i] + "\n" + b.description());
+                if (Double.isNaN(e[i]) != Double.isNaN(a[i])
+                        || (e[i] != a[i] && Math.abs(e[i] - a[i]) > 1e-9 * (1 + Math.abs(e[i])))) {
+                    throw new AssertionError("output " + o + " element " + i + ": " + e[i] + " became " + a[i]);
                 }
             }
         }
-        return true;
     }
 
-    @Provide Arbitrary<int[]> mutations() {
-        // kind (0 flip a byte, 1 set a byte, 2 truncate, 3 insert), position (scaled to the file), value
-        return Arbitraries.integers().between(0, 1 << 20).array(int[].class).ofSize(3);
+    /**
+     * Recipe layout: mutation kind (0 flip a bit, 1 set a byte, 2 truncate, 3 insert a byte),
+     * position (scaled to the file), value, reseal (odd: recompute the checksum), then the graph.
+     */
+    @Test void mutatedFilesGiveAGraphOrAFormatError() {
+        new RecipeProperty("mutatedFilesGiveAGraphOrAFormatError", 300, 5, 16, MAX_ENTRY).assertHolds(
+                r -> "mutation " + Arrays.toString(Arrays.copyOf(r, 4)) + " of\n" + graphText(Arrays.copyOfRange(r, 4, r.length)),
+                GraphPropertiesTest::mutatedFileReadsOrFails);
     }
 
-    @Property(tries = 300)
-    void mutatedFilesGiveAGraphOrAFormatError(@ForAll("recipes") List<Integer> recipe, @ForAll("mutations") int[] m,
-                                             @ForAll boolean reseal) throws IOException {
-        RecipeGraphs.Built b = RecipeGraphs.build(recipe);
+    static void mutatedFileReadsOrFails(int[] recipe) throws IOException {
+        int kind = recipe[0] % 4, value = recipe[2];
+        boolean reseal = recipe[3] % 2 == 1;
+        RecipeGraphs.Built b = RecipeGraphs.build(Arrays.copyOfRange(recipe, 4, recipe.length));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         GraphFile.write(b.graph(), out);
         byte[] file = out.toByteArray();
-        int pos = m[1] % file.length;
-        byte[] bad = switch (m[0] % 4) {
-            case 0 -> { byte[] f = file.clone(); f[pos] ^= (byte) (1 << (m[2] % 8)); yield f; }
-            case 1 -> { byte[] f = file.clone(); f[pos] = (byte) m[2]; yield f; }
-            case 2 -> java.util.Arrays.copyOf(file, pos);
+        int pos = (int) ((long) recipe[1] * file.length / (MAX_ENTRY + 1));
+        byte[] bad = switch (kind) {
+            case 0 -> { byte[] f = file.clone(); f[pos] ^= (byte) (1 << (value % 8)); yield f; }
+            case 1 -> { byte[] f = file.clone(); f[pos] = (byte) value; yield f; }
+            case 2 -> Arrays.copyOf(file, pos);
             default -> {
                 byte[] f = new byte[file.length + 1];
                 System.arraycopy(file, 0, f, 0, pos);
-                f[pos] = (byte) m[2];
+                f[pos] = (byte) value;
                 System.arraycopy(file, pos, f, pos + 1, file.length - pos);
                 yield f;
             }
@@ -88,11 +99,11 @@ class GraphPropertiesTest {
         }
         try {
             Graph g = GraphFile.read(new ByteArrayInputStream(bad));
-            if (g.size() < 0) throw new AssertionError();
+            if (g.size() < 0) throw new AssertionError("a graph of negative size");
         } catch (GraphFormatException expected) {
             if (expected.getMessage() == null || expected.getMessage().isBlank()) throw new AssertionError("a format error with no message");
         } catch (Throwable other) {
-            throw new AssertionError("mutation " + java.util.Arrays.toString(m) + " reseal=" + reseal + " gave " + other + "\n" + b.description(), other);
+            throw new AssertionError("mutated file (" + bad.length + " bytes) gave " + other, other);
         }
     }
 }
