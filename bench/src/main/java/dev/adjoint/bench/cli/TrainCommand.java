@@ -46,10 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
     OptimizerChoice optimizer = OptimizerChoice.sgd;
 
     @Option(names = "--lr", paramLabel = "R", description = "Learning rate. Default: 0.05 for sgd, 0.001 for adam.")
-    Float lr;
+    Double lr;
 
     @Option(names = "--momentum", paramLabel = "M", description = "SGD's momentum, or Adam's beta1; in [0, 1). Default: ${DEFAULT-VALUE}.")
-    float momentum = 0.9f;
+    double momentum = 0.9;
 
     @Option(names = "--hidden", paramLabel = "W", split = ",", description = "Hidden dense layer widths. Default: 256,128 (mlp), 120,84 (cnn).")
     int[] hidden;
@@ -81,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Every flag is checked before any data loads.
         Flags.atLeast(spec, "--epochs", epochs, 1);
         Flags.atLeast(spec, "--batch", batch, 1);
-        float rate = lr != null ? lr : optimizer == OptimizerChoice.sgd ? 0.05f : 0.001f;
+        double rate = lr != null ? lr : optimizer == OptimizerChoice.sgd ? 0.05 : 0.001;
         Flags.positiveFinite(spec, "--lr", rate);
         Flags.unitInterval(spec, "--momentum", momentum);
         Flags.atLeast(spec, "--threads", threads, 1);
