@@ -1,5 +1,7 @@
 package dev.adjoint.bench.cli;
 
+import static dev.adjoint.graph.io.DotExport.quote;
+
 import dev.adjoint.bench.train.Scopes;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Node;
@@ -80,21 +82,5 @@ public final class ClusteredDot {
         }
         if (output) sb.append(", penwidth=2.5");
         sb.append(", tooltip=").append(quote(node.where())).append("];\n");
-    }
-
-    /** A DOT double-quoted string (backslashes doubled, quotes escaped, line breaks as {@code \n}). */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\\' -> sb.append("\\\\");
-                case '"' -> sb.append("\\\"");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> { }
-                default -> sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
     }
 }

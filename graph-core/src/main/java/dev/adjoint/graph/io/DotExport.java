@@ -93,9 +93,13 @@ public final class DotExport {
     /**
      * A DOT double-quoted string. Backslashes are doubled so that user text (input names) cannot
      * form DOT escapes such as {@code \N} or {@code \l}; quotes are escaped; line breaks become
-     * {@code \n}, which DOT renders as a centred line break.
+     * {@code \n}, which DOT renders as a centred line break. Public so that tools drawing their own
+     * DOT (the command line's clustered graphs) quote exactly as this class does.
+     *
+     * @param s the text
+     * @return {@code s} as a DOT string literal, quotes included
      */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

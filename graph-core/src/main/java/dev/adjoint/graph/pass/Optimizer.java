@@ -86,16 +86,7 @@ public final class Optimizer {
     private static Rewritten rebuild(List<Tensor> outputs, boolean optimize) {
         if (outputs.isEmpty()) throw new IllegalArgumentException("optimize: no outputs given");
         Graph src = outputs.get(0).graph();
-        boolean[] needed = new boolean[src.size()];
-        for (Tensor t : outputs) {
-            if (t.graph() != src) throw new IllegalArgumentException("optimize: outputs belong to different graphs");
-            needed[t.id()] = true;
-        }
-        for (int id = src.size() - 1; id >= 0; id--) {
-            if (!needed[id]) continue;
-            Ints in = src.node(id).inputs();
-            for (int i = 0; i < in.size(); i++) needed[in.get(i)] = true;
-        }
+        boolean[] needed = Rebuild.needed(src, outputs);
         Graph dst = new Graph();
         Tensor[] map = new Tensor[src.size()];
         Map<Key, Tensor> seen = new HashMap<>();
