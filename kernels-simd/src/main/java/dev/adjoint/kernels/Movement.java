@@ -27,10 +27,9 @@ public final class Movement {
         return p;
     }
 
-    private static int chunks(long work, WorkSplitter splitter, long maxItems) {
-        int t = splitter.threads();
-        if (t <= 1 || work < FusedProgram.MIN_PARALLEL || maxItems <= 1) return 1;
-        return (int) Math.max(1, Math.min(maxItems, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
+    /** Chunks for moving {@code elements} floats (each read once and written once). */
+    private static int chunks(long elements, WorkSplitter splitter, long maxItems) {
+        return Parallelism.chunks(splitter, 8.0 * elements, 0, maxItems);
     }
 
     private static void checkOut(String op, float[] out, int outOff, long n) {

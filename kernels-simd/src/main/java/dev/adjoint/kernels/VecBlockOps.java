@@ -49,7 +49,6 @@ final class VecBlockOps {
             case RSQRT -> uRsqrt(x, xo, d, dO, n);
             case ABS -> uAbs(x, xo, d, dO, n);
             case SIGN -> uSign(x, xo, d, dO, n);
-            case RELU -> uRelu(x, xo, d, dO, n);
             // Scalar float64 definitions, rounded: exact to the last bit and the same in every JIT tier.
             case ERF, SIN, COS, ATAN, LOG1P, EXPM1, FLOOR, CEIL, ROUND -> {
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(x[xo + i]);
@@ -171,14 +170,6 @@ final class VecBlockOps {
             VecMath.sign(FloatVector.fromArray(S, x, xo + i)).intoArray(d, dO + i);
         }
         for (; i < n; i++) d[dO + i] = UnaryKernelOp.SIGN.apply(x[xo + i]);
-    }
-
-    private static void uRelu(float[] x, int xo, float[] d, int dO, int n) {
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector.fromArray(S, x, xo + i).max(0f).intoArray(d, dO + i);
-        }
-        for (; i < n; i++) d[dO + i] = UnaryKernelOp.RELU.apply(x[xo + i]);
     }
 
     static void binaryVV(BinaryKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
