@@ -10,6 +10,8 @@ final class BlockOps {
     private BlockOps() {}
 
     static final boolean SIMD = Simd.ENABLED;
+    /** Side of the square tile {@link #transposeTile} moves: one vector (the scalar code uses 8). */
+    static final int TILE = SIMD ? VecBlockOps.L : 8;
 
     static void unary(UnaryKernelOp op, float[] x, int xo, float[] d, int dO, int n) {
         if (SIMD) { VecBlockOps.unary(op, x, xo, d, dO, n); return; }
@@ -88,5 +90,11 @@ final class BlockOps {
         if (ss == 1) { System.arraycopy(s, so, d, dO, n); return; }
         if (ss == -1) { reverse(s, so, d, dO, n); return; }
         for (int i = 0; i < n; i++) d[dO + i] = s[so + i * ss];
+    }
+
+    /** Transposes one {@link #TILE} x {@link #TILE} tile: {@code d[dO + c*ds + r] = x[xo + r*xs + c]}. */
+    static void transposeTile(float[] x, int xo, int xs, float[] d, int dO, int ds) {
+        if (SIMD) { VecBlockOps.transposeTile(x, xo, xs, d, dO, ds); return; }
+        for (int r = 0; r < TILE; r++) for (int c = 0; c < TILE; c++) d[dO + c * ds + r] = x[xo + r * xs + c];
     }
 }
