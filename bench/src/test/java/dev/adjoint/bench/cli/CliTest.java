@@ -213,6 +213,9 @@ class CliTest {
         assertTrue(bw.find() && Double.parseDouble(bw.group(1)) > 0.1, json);
         assertUsageError(run("bench", "fft"), "KERNEL must be one of");
         assertUsageError(run("bench", "gemm", "--plot", "r.svg"), "--plot");
+        assertUsageError(run("bench", "gemm", "--update", "README.md"), "--update goes with KERNEL headline");
+        assertUsageError(run("bench", "headline", "--json"), "headline prints Markdown");
+        assertUsageError(run("bench", "headline", "--update", "no/such.md"), "--update: no such file no/such.md");
     }
 
     @Test void demoEvaluates() {
