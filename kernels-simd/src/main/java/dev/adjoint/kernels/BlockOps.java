@@ -28,7 +28,9 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
     }
 
+    /** {@code s op b}: commutative ops become {@code b op s}, so only sub, div (and the scalar pow, rem) need this form. */
     static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        if (op.commutative()) { binaryVS(op, b, bo, s, d, dO, n); return; }
         if (SIMD) { VecBlockOps.binarySV(op, s, b, bo, d, dO, n); return; }
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
     }
@@ -43,9 +45,9 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
     }
 
+    /** {@code s op b} is {@code b op' s} with the comparison mirrored (lt/gt, le/ge), so there is no scalar-vector loop. */
     static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
-        if (SIMD) { VecBlockOps.compareSV(op, s, b, bo, d, dO, n); return; }
-        for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+        compareVS(op.mirrored(), b, bo, s, d, dO, n);
     }
 
     static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {

@@ -73,7 +73,7 @@ public final class Reduce {
     public static final class Prepared implements WorkSplitter.Chunk {
         private final ReduceKernelOp op;
         private final int reducedAxes;
-        // Reduced innermost axis: the reduced axes moved last, for FusedProgram.runReduce.
+        // Reduced innermost axis: the reduced axes moved last, for the reduction path of FusedRun.
         private final int[] pShape, pStr;
         // Kept innermost axis: rows added into output rows.
         private final int[] kShape, kStr, rShape, rStr;

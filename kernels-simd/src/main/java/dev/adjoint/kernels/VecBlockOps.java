@@ -396,26 +396,22 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(a[ao + i], s);
     }
 
+    /**
+     * Scalar-vector forms exist only for the ops that are not commutative ({@link BlockOps}
+     * turns {@code s op b} into {@code b op s} for the others, and a scalar-vector compare into
+     * the vector-scalar one with the comparison mirrored).
+     */
     static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
         switch (op) {
-            case ADD -> bAddSV(s, b, bo, d, dO, n);
             case SUB -> bSubSV(s, b, bo, d, dO, n);
-            case MUL -> bMulSV(s, b, bo, d, dO, n);
             case DIV -> bDivSV(s, b, bo, d, dO, n);
-            case MAX -> bMaxSV(s, b, bo, d, dO, n);
-            case MIN -> bMinSV(s, b, bo, d, dO, n);
+            case ADD, MUL, MAX, MIN -> binaryVS(op, b, bo, s, d, dO, n); // commutative: BlockOps swaps these already
             case POW, REM -> { // Math.pow is the same in every JIT tier; a vector pow is not. rem is rare.
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
             }
         }
     }
 
-    private static void bAddSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.add(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.ADD.apply(s, b[bo + i]);
-    }
 
     private static void bSubSV(float s, float[] b, int bo, float[] d, int dO, int n) {
         FloatVector vs = FloatVector.broadcast(S, s);
@@ -424,12 +420,6 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = BinaryKernelOp.SUB.apply(s, b[bo + i]);
     }
 
-    private static void bMulSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.mul(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MUL.apply(s, b[bo + i]);
-    }
 
     private static void bDivSV(float s, float[] b, int bo, float[] d, int dO, int n) {
         FloatVector vs = FloatVector.broadcast(S, s);
@@ -438,70 +428,13 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = BinaryKernelOp.DIV.apply(s, b[bo + i]);
     }
 
-    private static void bMaxSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.max(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MAX.apply(s, b[bo + i]);
-    }
 
-    private static void bMinSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.min(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MIN.apply(s, b[bo + i]);
-    }
 
-    static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
-        switch (op) {
-            case LT -> cLtSV(s, b, bo, d, dO, n);
-            case LE -> cLeSV(s, b, bo, d, dO, n);
-            case GT -> cGtSV(s, b, bo, d, dO, n);
-            case GE -> cGeSV(s, b, bo, d, dO, n);
-            case EQ -> cEqSV(s, b, bo, d, dO, n);
-            case NE -> { for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]); }
-        }
-    }
 
-    private static void cLtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.LT.apply(s, b[bo + i]);
-    }
 
-    private static void cLeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.LE.apply(s, b[bo + i]);
-    }
 
-    private static void cGtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.GT.apply(s, b[bo + i]);
-    }
 
-    private static void cGeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.GE.apply(s, b[bo + i]);
-    }
 
-    private static void cEqSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.EQ, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(s, b[bo + i]);
-    }
 
     static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
         int i = 0;
