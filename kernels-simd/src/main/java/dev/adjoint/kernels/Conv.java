@@ -34,11 +34,6 @@ public final class Conv {
     static final int JOB_FIELDS = 8;
     /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
     static final int PATCH_MAX = 96;
-    /**
-     * Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us.
-     * Not final so that tests can force splitting of small problems.
-     */
-    static double parallelFlops = 4e6;
     /** Whether the GEMM paths stage padded input rows (see ConvSimd.stagedRow); tests turn it off to reach the border-list code. */
     static boolean staging = true;
 

@@ -36,11 +36,6 @@ public final class Gemm {
      * vs packed): 33^3 24 vs 20, 48^3 48 vs 43, 64^3 50 vs 52, 128^3 55 vs 65-70.
      */
     static final long SMALL_VOLUME = 64L * 64 * 64;
-    /**
-     * Below this many flops the work is not split: waking a parked thread costs 3-50 us, and at
-     * ~80 GFLOP/s a single core does 2 MFLOP in ~25 us.
-     */
-    static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
     private static final int MODE_WHOLE = 0, MODE_BATCH = 1, MODE_SPLIT_N = 2, MODE_SPLIT_M = 3;
 
@@ -147,7 +142,7 @@ public final class Gemm {
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;
         int mode = MODE_WHOLE, chunks = 1;
-        if (threads > 1 && flops >= PARALLEL_MIN_FLOPS) {
+        if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
             int nSlivers = (n + NR - 1) / NR, mSlivers = (m + mr - 1) / mr;
             if (batch % threads == 0 || batch >= 4 * threads || small) {
                 mode = MODE_BATCH; chunks = Math.min(threads, batch);
