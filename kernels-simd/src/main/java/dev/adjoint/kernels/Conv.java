@@ -126,12 +126,14 @@ public final class Conv {
         else checkLayout(g, k, kOff, layout);
         checkRange("x", x, xOff, g.inputLength());
         checkRange("y", y, yOff, g.outputLength());
+        // Resolved (and checked) before the scalar fallback too, so both reject a path that does not apply.
+        Path resolved = resolve(ws, path);
         if (g.outputLength() == 0) return;
         if (!Simd.ENABLED) {
             ConvScalar.forward(g, x, xOff, k, kOff, standard ? ConvKernelLayout.standard(g) : layout, y, yOff);
             return;
         }
-        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolve(ws, path));
+        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolved);
     }
 
     /**
@@ -141,6 +143,18 @@ public final class Conv {
      * @return the path (never AUTO)
      */
     public static Path chosenPath(ConvWorkspace ws) { return resolve(ws, Path.AUTO); }
+
+    /**
+     * Tells which path {@link Path#AUTO} would run for this geometry with the kernel read through {@code layout}.
+     *
+     * @param ws     workspace of the geometry
+     * @param layout the kernel layout
+     * @return the path (never AUTO)
+     */
+    public static Path chosenPath(ConvWorkspace ws, ConvKernelLayout layout) {
+        Path p = resolve(ws, Path.AUTO);
+        return p == Path.DEPTHWISE && !(layout == ws.standardLayout || layout.isStandard(ws.geometry)) ? Path.GENERAL : p;
+    }
 
     private static Path resolve(ConvWorkspace ws, Path path) {
         ConvGeometry g = ws.geometry;

@@ -59,6 +59,13 @@ public final class ConvWorkspace {
     final float[][] patch;
     final int[] tapAxis;
 
+    /**
+     * The standard kernel layout of the geometry ({@link ConvKernelLayout#standard}), one instance per workspace.
+     *
+     * @return the layout
+     */
+    public ConvKernelLayout standardLayout() { return standardLayout; }
+
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
     int xOff, kOff, yOff;
