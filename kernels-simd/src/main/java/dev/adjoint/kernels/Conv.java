@@ -39,11 +39,25 @@ public final class Conv {
      * Not final so that tests can force splitting of small problems.
      */
     static double parallelFlops = 4e6;
+    /**
+     * Floats of packed panel per contraction segment: a panel bigger than this (the kernel-gradient
+     * conv's "kernel" is dy, megabytes) is walked one segment at a time across all recorded jobs,
+     * each job continuing its accumulators from y, so the segment is read from L2 by every job
+     * instead of the whole panel streaming from memory once per job. 64K floats = 256 KB, a
+     * quarter of Zen 4/5's L2. Each element's sum keeps its order (one chain, taps then channels,
+     * stored and reloaded exactly), so results do not depend on the segmentation. Not final so
+     * that tests can segment small problems.
+     */
+    static int segmentFloats = 1 << 16;
+
     /** Whether the GEMM paths stage padded input rows (see ConvSimd.stagedRow); tests turn it off to reach the border-list code. */
     static boolean staging = true;
 
     /** Output channels per micro-kernel block: the vector code's, or a nominal 16 when it is off (sizes workspaces only). */
     static int block() { return Simd.ENABLED ? ConvSimd.BLOCK : 16; }
+
+    /** Output rows per micro-kernel block (sizes the channel-tail tiles). */
+    static int rows() { return Simd.ENABLED ? ConvSimd.ROWS : 4; }
 
     /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
     public enum Path {

@@ -46,7 +46,6 @@ public final class ConvWorkspace {
     final int[][] axisOff;
     /** Per chunk: a micro-kernel-sized output tile for channel tails. */
     final float[][] tile;
-    private static final int ROWS_TILE = 4;
     /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
     final int stageWidth;
     final float[][] stage;
@@ -127,9 +126,11 @@ public final class ConvWorkspace {
         // geometry flushes more often instead of allocating without bound.
         int innerO = outS[rr - 1];
         int q = a[rr - 1] / Conv.gcd(str[rr - 1], a[rr - 1]);
-        int listCap = (int) Math.max(2L * taps, Math.min((long) (innerO + q) * taps, 1 << 18));
+        // Batch-blocked calls (short innermost output, e.g. the kernel-gradient conv) keep the jobs
+        // of many rows before a flush, so that a segment of a huge panel is reused by all of them.
+        int jobCap = Math.max(64, innerO + q);
+        int listCap = (int) Math.max(2L * taps, Math.min((long) jobCap * taps, 1 << 18));
         jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
-        int jobCap = Math.max(4, innerO + q);
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
         // One small array per chunk rather than one int per chunk in a shared array: these are
         // written on every job, and neighbouring chunks' counters would share a cache line.
@@ -142,7 +143,7 @@ public final class ConvWorkspace {
         boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
         stageWidth = stageable ? (int) sw : 0;
         stage = new float[maxChunks][stageable ? (int) stageLen : 0];
-        tile = new float[maxChunks][ROWS_TILE * Conv.block()];
+        tile = new float[maxChunks][Conv.rows() * Conv.block()];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
         patch = new float[maxChunks][small ? innerO * patchWidth : 0];
