@@ -311,6 +311,8 @@ final class Lowering {
                 if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
                 else {
                     ConvWorkspace ws = new ConvWorkspace(geometry, threads);
+                    // A model's weights (plan constants) are packed into the kernel's panels once, not per run.
+                    if (kinds.get(k.buffer()) == Kind.CONSTANT) ws.assumeConstantKernel();
                     add(new Steps.Convolution(ws, x, k, layout != null ? layout : ws.standardLayout(), out), x, k);
                 }
             }

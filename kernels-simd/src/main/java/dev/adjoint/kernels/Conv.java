@@ -127,15 +127,13 @@ public final class Conv {
      * @param y      output, overwritten
      * @param yOff   offset of y
      * @param split  how to split the work over threads
-     * @param path   the kernel to use (a depthwise geometry with a non-standard layout runs GENERAL under AUTO)
+     * @param path   the kernel to use (the depthwise path repacks a non-standard layout into its own order)
      * @throws IllegalArgumentException if an array is too short or the path does not apply
      */
     public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
                                float[] y, int yOff, WorkSplitter split, Path path) {
         ConvGeometry g = ws.geometry;
         boolean standard = layout == ws.standardLayout || layout.isStandard(g);
-        if (!standard && path == Path.DEPTHWISE)
-            throw new IllegalArgumentException("conv: depthwise path needs the standard kernel layout: " + g);
         if (standard) checkRange("k", k, kOff, g.kernelLength());
         else checkLayout(g, k, kOff, layout);
         checkRange("x", x, xOff, g.inputLength());
@@ -165,10 +163,7 @@ public final class Conv {
      * @param layout the kernel layout
      * @return the path (never AUTO)
      */
-    public static Path chosenPath(ConvWorkspace ws, ConvKernelLayout layout) {
-        Path p = resolve(ws, Path.AUTO);
-        return p == Path.DEPTHWISE && !(layout == ws.standardLayout || layout.isStandard(ws.geometry)) ? Path.GENERAL : p;
-    }
+    public static Path chosenPath(ConvWorkspace ws, ConvKernelLayout layout) { return resolve(ws, Path.AUTO); }
 
     private static Path resolve(ConvWorkspace ws, Path path) {
         ConvGeometry g = ws.geometry;

@@ -7,7 +7,6 @@ import static dev.adjoint.kernels.Conv.staging;
 
 import dev.adjoint.kernels.Conv.Path;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,7 +40,6 @@ final class ConvSimd {
     static void run(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, boolean standard,
                     float[] y, int yOff, WorkSplitter split, Path p) {
         ConvGeometry g = ws.geometry;
-        if (p == Path.DEPTHWISE && !standard) p = Path.GENERAL;
         int units;
         boolean batchBlocked = false;
         double work = g.flops();
@@ -62,7 +60,19 @@ final class ConvSimd {
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
-        if (p != Path.DEPTHWISE) pack(ws, k, kOff, layout);
+        // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
+        // on the first call only; the packed copy is keyed by the array, offset and layout.
+        boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
+        if (p != Path.DEPTHWISE) {
+            if (fresh) pack(ws, k, kOff, layout);
+        } else if (!standard) {
+            // Depthwise reads k[taps][C] contiguously over channels: repack other layouts (an
+            // imported [C, 1, K..] weight seen through a transpose) into that order.
+            if (fresh) packDepthwise(ws, k, kOff, layout);
+            ws.k = ws.packed;
+            ws.kOff = 0;
+        }
+        if (ws.constantKernel) { ws.packedFrom = k; ws.packedOff = kOff; ws.packedLayout = layout; ws.packedPath = p; }
         try {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
@@ -98,6 +108,17 @@ final class ConvSimd {
 
     /** Rows of the next block with {@code left} rows to go: at most ROWS, and never leaving a lone last row (1-row blocks are latency-bound). */
     private static int rowsFor(int left) { return left <= ROWS ? left : left == ROWS + 1 ? ROWS - 1 : ROWS; }
+
+    /** Repacks a depthwise kernel (one input channel per group) into the standard [taps][C] order. */
+    private static void packDepthwise(ConvWorkspace w, float[] k, int kOff, ConvKernelLayout kl) {
+        ConvGeometry g = w.geometry;
+        int taps = (int) g.taps(), C = g.cout;
+        float[] kp = w.packed;
+        for (int t = 0; t < taps; t++) {
+            int src = kOff + kl.offset + t * kl.tapStride;
+            for (int c = 0; c < C; c++) kp[t * C + c] = k[src + c * kl.groupStride];
+        }
+    }
 
     /** Runs chunk {@code ci} of the call currently set in {@code w}. */
     static void runChunk(ConvWorkspace w, int ci) {
@@ -530,37 +551,45 @@ final class ConvSimd {
         a0.intoArray(y, yb); a1.intoArray(y, yb + L);
     }
 
-    /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */
+    /**
+     * Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c.
+     * Whole vectors only (no masks: masked loads were neither scalar-replaced nor fast); the last
+     * C mod L channels run as scalar FMAs in the same order (tap by tap).
+     */
     private static void dwRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
         float[] x = w.x, k = w.k, y = w.y;
-        int C = w.geometry.cout, kb = w.kOff;
-        for (int c = 0; c < C; c += L) {
-            VectorMask<Float> mask = SP.indexInRange(c, C);
+        int C = w.geometry.cout, kb = w.kOff, cv = C - C % L;
+        for (int c = 0; c < cv; c += L) {
             int p0 = 0;
             for (; p0 + 4 <= P; p0 += 4) {
-                int xb4 = xb + p0 * xrs, yb4 = yb + p0 * yrs;
+                int xb4 = xb + p0 * xrs + c, yb4 = yb + p0 * yrs + c;
                 FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
                 for (int j = 0; j < nt; j++) {
-                    int xo = xb4 + tx[j] + c;
-                    FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c, mask);
-                    a0 = FloatVector.fromArray(SP, x, xo, mask).fma(kv, a0);
-                    a1 = FloatVector.fromArray(SP, x, xo + xrs, mask).fma(kv, a1);
-                    a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs, mask).fma(kv, a2);
-                    a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs, mask).fma(kv, a3);
+                    int xo = xb4 + tx[j];
+                    FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c);
+                    a0 = FloatVector.fromArray(SP, x, xo).fma(kv, a0);
+                    a1 = FloatVector.fromArray(SP, x, xo + xrs).fma(kv, a1);
+                    a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs).fma(kv, a2);
+                    a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs).fma(kv, a3);
                 }
-                a0.intoArray(y, yb4 + c, mask); a1.intoArray(y, yb4 + yrs + c, mask);
-                a2.intoArray(y, yb4 + 2 * yrs + c, mask); a3.intoArray(y, yb4 + 3 * yrs + c, mask);
+                a0.intoArray(y, yb4); a1.intoArray(y, yb4 + yrs);
+                a2.intoArray(y, yb4 + 2 * yrs); a3.intoArray(y, yb4 + 3 * yrs);
             }
-            {
-                for (int p = p0; p < P; p++) {
-                    FloatVector a0 = FloatVector.zero(SP);
-                    int xp = xb + p * xrs + c;
-                    for (int j = 0; j < nt; j++)
-                        a0 = FloatVector.fromArray(SP, x, xp + tx[j], mask).fma(FloatVector.fromArray(SP, k, kb + tk[j] + c, mask), a0);
-                    a0.intoArray(y, yb + p * yrs + c, mask);
-                }
+            for (int p = p0; p < P; p++) {
+                FloatVector a0 = FloatVector.zero(SP);
+                int xp = xb + p * xrs + c;
+                for (int j = 0; j < nt; j++)
+                    a0 = FloatVector.fromArray(SP, x, xp + tx[j]).fma(FloatVector.fromArray(SP, k, kb + tk[j] + c), a0);
+                a0.intoArray(y, yb + p * yrs + c);
             }
         }
+        for (int c = cv; c < C; c++)
+            for (int p = 0; p < P; p++) {
+                float a = 0f;
+                int xp = xb + p * xrs + c;
+                for (int j = 0; j < nt; j++) a = Math.fma(x[xp + tx[j]], k[kb + tk[j] + c], a);
+                y[yb + p * yrs + c] = a;
+            }
     }
 
 }

@@ -65,6 +65,21 @@ public final class ConvWorkspace {
      */
     public ConvKernelLayout standardLayout() { return standardLayout; }
 
+    /**
+     * Declares that every call through this workspace passes the same kernel contents (a model's
+     * weights, a plan constant): the kernel is then packed on the first call and the packed copy
+     * reused while the array, offset, layout and path are the same ones. Calls with other kernel
+     * arrays still repack; changing the contents of the same array in place is not noticed.
+     */
+    public void assumeConstantKernel() { constantKernel = true; }
+
+    boolean constantKernel;
+    /** What the packed panels were made from, when the kernel is constant. */
+    float[] packedFrom;
+    int packedOff;
+    ConvKernelLayout packedLayout;
+    Conv.Path packedPath;
+
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
     int xOff, kOff, yOff;

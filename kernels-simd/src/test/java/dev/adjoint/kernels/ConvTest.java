@@ -199,6 +199,42 @@ class ConvTest {
         assertTrue(segmented > 100, "geometries with more than one contraction segment: " + segmented);
     }
 
+    /**
+     * A workspace told that its kernel is constant packs it once: repeated calls, calls with
+     * another kernel array (repacked) and with another layout give what a fresh workspace gives,
+     * on every path including depthwise with a non-standard layout (repacked into [taps][C]).
+     */
+    @Test
+    void constantKernelIsPackedOnceAndKeyedByArray() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int depthwise = 0;
+        for (int it = 0; it < 200; it++) {
+            ConvGeometry g = randomGeometry(rnd, 1 + it % 2);
+            if (g.outputLength() == 0) continue;
+            if (g.groups == g.cin && g.cout == g.cin) depthwise++;
+            float[] x = rand(rnd, g.inputLength()), k1 = rand(rnd, g.kernelLength()), k2 = rand(rnd, g.kernelLength());
+            ConvWorkspace ws = new ConvWorkspace(g, 3);
+            ws.assumeConstantKernel();
+            ConvKernelLayout flipped = ConvKernelLayout.flippedForInputGradient(g);
+            // The flipped layout read as a kernel of g itself: legal whenever g's in/out channel counts per group agree.
+            boolean square = g.cinPerGroup == g.coutPerGroup;
+            for (int call = 0; call < 3; call++) {
+                float[] k = call == 1 ? k2 : k1;
+                float[] want = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
+                float[] got = new float[want.length];
+                Conv.forward(ws, x, 0, k, 0, got, 0, threads3);
+                assertArrayEquals(want, got, g + " call " + call + ": constant-kernel workspace differs");
+                if (square) {
+                    float[] wantF = new float[want.length], gotF = new float[want.length];
+                    Conv.forward(new ConvWorkspace(g, 1), x, 0, k, 0, flipped, wantF, 0, WorkSplitter.SERIAL, Conv.Path.GENERAL);
+                    Conv.forward(ws, x, 0, k, 0, flipped, gotF, 0, WorkSplitter.SERIAL, Conv.Path.AUTO);
+                    assertArrayEqualsTol(wantF, gotF);
+                }
+            }
+        }
+        assertTrue(depthwise > 10, "depthwise geometries: " + depthwise);
+    }
+
     /** Without row staging, border positions go through the shortened per-position tap lists. */
     @Test
     void randomGridWithoutStaging() {
