@@ -50,10 +50,11 @@ final class ConvLowering {
      * read only as the kernel of one f32 conv that can read the reversed view in place; else null
      * (the rev is then lowered to a copy as usual).
      */
-    static View foldedRev(Graph graph, Node node, int uses, boolean output, int consumer, View in, int[] axes) {
+    static View foldedRev(Graph graph, Node node, int uses, boolean output, View in, int[] axes) {
         if (uses != 1 || output || node.dtype() != DType.F32) return null;
-        Node user = graph.node(consumer);
-        if (!(user.op() instanceof Conv c) || user.dtype() != DType.F32
+        Node user = null;
+        for (Node n : graph.nodes()) if (n.id() > node.id() && n.inputs().contains(node.id())) { user = n; break; }
+        if (user == null || !(user.op() instanceof Conv c) || user.dtype() != DType.F32
                 || user.inputs().get(1) != node.id() || user.inputs().get(0) == node.id()) return null;
         View v = reversed(in, axes);
         return v.isDense() || layout(c, v) != null ? v : null;
