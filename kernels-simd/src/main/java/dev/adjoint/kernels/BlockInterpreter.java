@@ -28,7 +28,7 @@ final class BlockInterpreter {
     /** The reduction's running value over the range being evaluated. */
     double acc;
     /** Scratch for folding a vector's lanes in a fixed order (16 covers 512-bit vectors). */
-    private final float[] lanes = new float[16];
+    final float[] lanes = new float[16];
 
     /** Points this interpreter at {@code prog}, growing its tables to fit (only the first time a thread meets a larger program). */
     void attach(FusedProgram prog) {

@@ -44,6 +44,9 @@ final class FusedRun implements WorkSplitter.Chunk {
     // Transposed copy (see tryTranspose): the source-contiguous axis q, the inner extents and
     // strides, and the dense output strides of the merged shape.
     private boolean transposed;
+    /** A reduction of contiguous rows of a plain load, one row per output: see {@link #reduceRows}. */
+    private boolean rowsOnly;
+    private int rowStride;
     private int tq, tA, tB, tsB, tdq, aBlocks, aPhase;
     /**
      * Floats before element 0 of a float[] (HotSpot's 16-byte array header). Only used to line
@@ -145,6 +148,7 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
         transposed = reduce == null && tryTranspose();
+        rowsOnly = false;
         if (transposed) {
             items = tot / ((long) tA * tB) * aBlocks;
             chunks = Parallelism.chunks(splitter, bytes, 0, items);
@@ -156,6 +160,10 @@ final class FusedRun implements WorkSplitter.Chunk {
             items = outCount * pieces;
             if (pieces > 1 && partial.length < items) partial = new double[(int) items];
             chunks = Parallelism.chunks(splitter, bytes, flops, items);
+            int k = p.kind[p.result] == FusedProgram.LOAD ? p.a[p.result] : -1;
+            rowsOnly = k >= 0 && pieces == 1 && blockLen == Integer.MAX_VALUE
+                    && (rank == 1 ? st[k][0] == 1 : rank == 2 && shape[1] == redSize && st[k][1] == 1);
+            rowStride = rowsOnly ? (rank == 1 ? (int) redSize : st[k][0]) : 0;
         }
         if (chunks <= 1) run(0);
         else splitter.forEach(chunks, this);
@@ -229,8 +237,27 @@ final class FusedRun implements WorkSplitter.Chunk {
                 for (int b0 = 0; b0 < bFull; b0 += t) BlockOps.transposeTile(x, sBase + a0 + b0 * sB, sB, d, dBase + a0 * dq + b0, dq);
                 for (int a = a0; a < a1; a++) for (int b = bFull; b < B; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
             } else {
-                for (int a = a0; a < a1; a++) for (int b = 0; b < B; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+                // A ragged strip of columns: row by row, so each source line is read once (column by
+                // column, every element was a cache miss: a strip cost as much as 20 full tiles).
+                for (int b = 0; b < B; b++) for (int a = a0; a < a1; a++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
             }
+        }
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of a reduction whose every output reduces one contiguous row of the
+     * operand: the same sums as the general path (one {@link BlockOps#sum} per row, widened to
+     * double), without its per-row index arithmetic (two long divisions per dimension), which
+     * cost about a third of the time on 1024-float rows.
+     */
+    private void reduceRows(BlockInterpreter e, int o0, int o1) {
+        int k = p.a[p.result], n = (int) redSize, stride = rowStride;
+        float[] x = in[k], d = out;
+        int src = inOff[k] + o0 * stride;
+        if (red == ReduceKernelOp.SUM) {
+            for (int o = o0; o < o1; o++, src += stride) d[outOff + o] = (float) (0.0 + BlockOps.sum(x, src, n, e.lanes));
+        } else {
+            for (int o = o0; o < o1; o++, src += stride) d[outOff + o] = (float) Math.max(Double.NEGATIVE_INFINITY, BlockOps.max(x, src, n));
         }
     }
 
@@ -309,6 +336,10 @@ final class FusedRun implements WorkSplitter.Chunk {
             return;
         }
         long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
+        if (rowsOnly) {
+            reduceRows(e, (int) i0, (int) i1);
+            return;
+        }
         for (long it = i0; it < i1; it++) {
             long o = it / pieces, q = it % pieces;
             long s = o * redSize + q * PIECE, t = o * redSize + Math.min((q + 1) * PIECE, redSize);
