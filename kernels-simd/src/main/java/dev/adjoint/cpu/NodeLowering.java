@@ -212,7 +212,14 @@ final class NodeLowering {
             }
             case DotGeneral d -> dotGeneral(node, d);
             case Conv c -> {
-                View x = dense(operand(node, 0)), kv = operand(node, 1);
+                View xv = operand(node, 0), kv = operand(node, 1), x;
+                // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
+                ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
+                        ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
+                if (tc != null) {
+                    add(tc, xv);
+                    x = View.dense(tc.output(), xv.shape());
+                } else x = dense(xv);
                 // The f32 kernels read the kernel operand through strides (ConvKernelLayout), so the
                 // transposed and reversed kernels of the gradient convs are read in place.
                 ConvKernelLayout layout = type == DType.F32 ? ConvLowering.layout(c, kv) : null;
