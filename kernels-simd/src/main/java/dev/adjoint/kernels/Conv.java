@@ -35,11 +35,6 @@ public final class Conv {
     /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
     static final int PATCH_MAX = 96;
     /**
-     * Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us.
-     * Not final so that tests can force splitting of small problems.
-     */
-    static double parallelFlops = 4e6;
-    /**
      * Floats of packed panel per contraction segment: a panel bigger than this (the kernel-gradient
      * conv's "kernel" is dy, megabytes) is walked one segment at a time across all recorded jobs,
      * each job continuing its accumulators from y, so the segment is read from L2 by every job

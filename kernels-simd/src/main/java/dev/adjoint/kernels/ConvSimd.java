@@ -2,7 +2,6 @@ package dev.adjoint.kernels;
 
 import static dev.adjoint.kernels.Conv.JOB_FIELDS;
 import static dev.adjoint.kernels.Conv.gcd;
-import static dev.adjoint.kernels.Conv.parallelFlops;
 import static dev.adjoint.kernels.Conv.staging;
 
 import dev.adjoint.kernels.Conv.Path;
@@ -56,7 +55,7 @@ final class ConvSimd {
             units = nb * ws.outerRows;
         }
         int chunks = 1;
-        if (split.threads() > 1 && work >= parallelFlops)
+        if (Parallelism.worthSplitting(split, 0, work))
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;

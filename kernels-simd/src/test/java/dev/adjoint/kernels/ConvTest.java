@@ -20,7 +20,7 @@ class ConvTest {
 
     @BeforeAll
     static void startPool() {
-        Conv.parallelFlops = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
+        Parallelism.minNanos = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
         pool = Executors.newFixedThreadPool(3);
         threads3 = new WorkSplitter() {
             @Override public int threads() { return 3; }
@@ -33,7 +33,7 @@ class ConvTest {
     }
 
     @AfterAll
-    static void stopPool() { pool.shutdownNow(); Conv.parallelFlops = 4e6; }
+    static void stopPool() { pool.shutdownNow(); Parallelism.minNanos = Parallelism.DEFAULT_MIN_NANOS; }
 
     /** Visits every (x index, k index, y index) product term of the conv that lands on a real input element. */
     interface Term { void at(int xi, int ki, int yi); }
