@@ -33,6 +33,7 @@ import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.kernels.ConvGeometry;
+import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.ConvWorkspace;
 import dev.adjoint.kernels.DConv;
 import dev.adjoint.kernels.DGemm;
@@ -224,13 +225,29 @@ final class NodeLowering {
             }
             case DotGeneral d -> dotGeneral(node, d, node, null);
             case Conv c -> {
-                View x = dense(operand(node, 0)), k = dense(operand(node, 1));
+                View xv = operand(node, 0), kv = operand(node, 1), x;
+                // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
+                ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
+                        ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
+                if (tc != null) {
+                    add(tc, xv);
+                    x = View.dense(tc.output(), xv.shape());
+                } else x = dense(xv);
+                // The f32 kernels read the kernel operand through strides (ConvKernelLayout), so the
+                // transposed and reversed kernels of the gradient convs are read in place.
+                ConvKernelLayout layout = type == DType.F32 ? ConvLowering.layout(c, kv) : null;
+                View k = layout != null ? kv : dense(kv);
                 // Output sizes from the op's own rule (Conv.infer), not re-derived here.
                 int out = output(node);
                 if (node.shape().size() == 0) break; // an empty batch or Cout = 0: nothing to compute
                 ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
                 if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
-                else add(new Steps.Convolution(new ConvWorkspace(geometry, threads), x, k, out), x, k);
+                else {
+                    ConvWorkspace ws = new ConvWorkspace(geometry, threads);
+                    // A model's weights (plan constants) are packed into the kernel's panels once, not per run.
+                    if (table.kind(k.buffer()) == LogicalBuffers.Kind.CONSTANT) ws.assumeConstantKernel();
+                    add(new Steps.Convolution(ws, x, k, layout != null ? layout : ws.standardLayout(), out), x, k);
+                }
             }
             case Pad p -> {
                 View in = dense(operand(node, 0));
@@ -242,6 +259,12 @@ final class NodeLowering {
                 }
             }
             case Rev r -> {
+                // Read only as an f32 conv's kernel: a view with negative strides, which the conv reads in place.
+                View folded = ConvLowering.foldedRev(graph, node, regions.uses(id), regions.isOutput(id), operand(node, 0), r.axes().toArray());
+                if (folded != null) {
+                    views[id] = folded;
+                    break;
+                }
                 View in = dense(operand(node, 0));
                 int out = output(node);
                 if (Storage.isFloatStorage(type)) add(new Steps.Reverse(in, r.axes().toArray(), out), in);

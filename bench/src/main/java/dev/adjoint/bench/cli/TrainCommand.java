@@ -5,9 +5,13 @@ import dev.adjoint.bench.train.EpochLine;
 import dev.adjoint.bench.train.Trainer;
 import dev.adjoint.train.Adam;
 import dev.adjoint.train.Checkpoint;
+import dev.adjoint.train.HostArray;
+import dev.adjoint.train.SavedModel;
+import dev.adjoint.graph.Shape;
 import dev.adjoint.train.Layer;
 import dev.adjoint.train.Optimizer;
 import dev.adjoint.train.Sgd;
+import dev.adjoint.train.TrainStep;
 import dev.adjoint.bench.train.TrainingPlot;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.kernels.ThreadPool;
@@ -66,6 +70,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Write the trained state as safetensors (variables by PyTorch name, optimizer state, step).")
     Path save;
 
+    @Option(names = "--save-model", paramLabel = "DIR", description = "Write the trained model as a directory: the inference graph with a free "
+            + "batch size (model.adjg) and its weights (weights.safetensors, f32); SavedModel.load runs it at any batch without this code.")
+    Path saveModel;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write loss and test accuracy per epoch as a PNG chart.")
     Path plot;
 
@@ -93,30 +101,67 @@ public final class TrainCommand implements Callable<Integer> {
         if (data != null && data.isBlank()) throw Flags.error(spec, "--data needs a directory (or 'sample')");
         Flags.outputFile(spec, "--save", save, null);
         Flags.outputFile(spec, "--plot", plot, ".png");
+        if (saveModel != null) {
+            Path parent = saveModel.toAbsolutePath().getParent();
+            if (parent == null || !java.nio.file.Files.isDirectory(parent)) throw Flags.error(spec, "--save-model " + saveModel + ": directory " + parent + " does not exist");
+            if (java.nio.file.Files.exists(saveModel) && !java.nio.file.Files.isDirectory(saveModel)) {
+                throw Flags.error(spec, "--save-model " + saveModel + ": is a file, not a directory");
+            }
+        }
         Layer m = model.build(hidden);
         Optimizer opt = optimizer == OptimizerChoice.sgd ? Sgd.of(rate, momentum) : Adam.adam(rate).betas(momentum, 0.999);
 
         PrintWriter out = spec.commandLine().getOut();
-        Data.Loaded d = Data.load(data, true, out);
+        WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL
+                : threads == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(threads);
+        Trainer.Config cfg = new Trainer.Config(m, model::inputDims, opt, batch, epochs, seed, splitter);
+        // While the data loads, compile the step and warm its kernels (the JIT compiles a plan's small
+        // kernels only after ~100 steps): the first epoch then costs about a steady one, not 4x.
+        TrainStep step = Trainer.step(cfg);
+        long warmStart = System.nanoTime();
+        RuntimeException[] warmFailed = new RuntimeException[1];
+        Thread warm = Thread.ofPlatform().name("adjoint-warm-up").daemon().start(() -> {
+            try {
+                Trainer.warm(step, cfg, Trainer.WARM_RUNS, batch);
+            } catch (RuntimeException e) {
+                warmFailed[0] = e;
+            }
+        });
+        Data.Loaded d;
+        try {
+            d = Data.load(data, true, out);
+            // A batch larger than the data is refused below: stop warming a plan that will not run.
+            if (batch > d.train().size()) warm.interrupt();
+        } catch (Exception | Error e) {
+            warm.interrupt();
+            throw e;
+        } finally {
+            warm.join();
+        }
         out.flush();
         if (d.test().size() == 0) throw new IllegalArgumentException("the test set of " + d.description() + " is empty");
         if (batch > d.train().size()) {
             throw Flags.error(spec, "--batch " + batch + " is larger than the training set (" + d.train().size() + " images in "
                     + d.description() + ")");
         }
-        WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL
-                : threads == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(threads);
-        out.printf("%s, batch %d, %s, %d thread(s), %d epoch(s)%n", model.describe(hidden), batch, opt.describe(), splitter.threads(), epochs);
+        if (warmFailed[0] != null) throw warmFailed[0];
+        out.printf(Locale.ROOT, "%s, batch %d, %s, %d thread(s), %d epoch(s); step compiled and warmed up (%d runs) while the data loaded, %.1f s%n",
+                model.describe(hidden), batch, opt.describe(), splitter.threads(), epochs, Trainer.WARM_RUNS, (System.nanoTime() - warmStart) / 1e9);
         out.flush();
         boolean terminal = System.console() != null && System.console().isTerminal();
-        Trainer.Result result = Trainer.train(d.train(), d.test(), new Trainer.Config(m, model::inputDims, opt, batch, epochs, seed, splitter),
-                terminal ? new BarListener(out) : new LineListener(out));
+        Trainer.Result result = Trainer.train(d.train(), d.test(), cfg, terminal ? new BarListener(out) : new LineListener(out), step);
         Trainer.Epoch last = result.last();
         out.printf(Locale.ROOT, "final test accuracy %.2f%%%n", 100 * last.testAccuracy());
         if (save != null) {
             Checkpoint.save(result.state(), save);
             out.println("saved the trained state to " + save + " (safetensors: " + result.state().variables().names().size()
                     + " variables by name, optimizer state, step " + result.state().step() + ")");
+        }
+        if (saveModel != null) {
+            SavedModel.save(saveModel, m, result.state().variables(), HostArray.zeros(Shape.of(model.inputDims(1))));
+            SavedModel back = SavedModel.load(saveModel);  // proves the directory loads without the layer code
+            out.println("saved the model to " + saveModel + " (" + SavedModel.GRAPH + ": the inference graph, " + back.input() + "; "
+                    + SavedModel.WEIGHTS + ": " + back.weights().names().size() + " f32 weights)");
         }
         if (plot != null) {
             TrainingPlot.write(model.describe(hidden) + ", " + opt.describe(), d.description() + ", batch " + batch + ", " + splitter.threads() + " thread(s)",
