@@ -3,6 +3,7 @@ package dev.adjoint.cpu;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Threefry;
 import dev.adjoint.kernels.Conv;
+import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.DConv;
 import dev.adjoint.kernels.DGemm;
 import dev.adjoint.kernels.ConvWorkspace;
@@ -62,11 +63,15 @@ final class Steps {
     }
 
     /** An N-d channels-last convolution. */
-    record Convolution(ConvWorkspace workspace, View x, View k, int output) implements Step {
+    record Convolution(ConvWorkspace workspace, View x, View k, ConvKernelLayout layout, int output) implements Step {
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
-            Conv.forward(workspace, (float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[k.buffer()], k.offset(), (float[]) buffers[output], 0, splitter);
+            Conv.forward(workspace, (float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[k.buffer()], k.offset(), layout,
+                    (float[]) buffers[output], 0, splitter, Conv.Path.AUTO);
         }
-        @Override public String kernel() { return "conv (" + Conv.chosenPath(workspace).name().toLowerCase(java.util.Locale.ROOT) + ")"; }
+        @Override public String kernel() {
+            return "conv (" + Conv.chosenPath(workspace, layout).name().toLowerCase(java.util.Locale.ROOT)
+                    + (layout == workspace.standardLayout() ? "" : ", kernel read in place through strides") + ")";
+        }
     }
 
     /** An N-d channels-last convolution in float64. */
