@@ -115,13 +115,12 @@ public final class Trainer {
         TrainState s = step.init(cfg.seed());
         for (int n : sizes) {
             if (n < 1) continue;
-            // Data like the real data (values in [0, 1), all classes): the JIT's profiles of branches
-            // and loop counts then fit the training that follows.
+            // Pixels like the real data (values in [0, 1)): the JIT's profiles of branches then fit the
+            // training that follows. Labels are class 0, the one class every classifier has.
             SplittableRandom rnd = new SplittableRandom(n);
             float[] x = new float[n * size(cfg.inputDims().apply(1))];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();
             int[] y = new int[n];
-            for (int i = 0; i < n; i++) y[i] = i % 10;
             Batch batch = new Batch(HostArray.f32(x, cfg.inputDims().apply(n)), HostArray.i32(y, n));
             for (int r = 0; r < Math.max(1, runs); r++) {
                 if (Thread.currentThread().isInterrupted()) return; // the caller no longer needs the warm-up
