@@ -69,7 +69,8 @@ final class Lowering {
 
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
-                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads) {}
+                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads,
+                  MemoryReport memory) {}
 
     /**
      * Checks that output {@code o} may be written into the array of input {@code i} (buffer
@@ -142,9 +143,12 @@ final class Lowering {
     /** Buffers of a plan lowered from the same graph whose constants this one shares (see {@link Plan#copy}); or null. */
     private final Object[] shared;
     private Node current;
+    /** The memory budget in planned bytes (0: none); see {@link Recompute}. */
+    private final long budget;
 
-    private Lowering(Graph graph, List<Tensor> outputs, int threads, Object[] shared) {
+    private Lowering(Graph graph, List<Tensor> outputs, int threads, Object[] shared, long budget) {
         this.graph = graph;
+        this.budget = budget;
         this.threads = threads;
         this.shared = shared;
         int n = graph.size();
@@ -172,15 +176,17 @@ final class Lowering {
      * @param inputs the graph's input tensors in the order the plan binds them
      */
     static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads) {
-        return lower(graph, outputs, inputs, threads, null);
+        return lower(graph, outputs, inputs, threads, null, 0);
     }
 
     /**
      * Lowers as above; with {@code shared} (the buffers of a plan lowered from the same arguments,
-     * so with the same logical buffer numbers) the constants are that plan's arrays, not new ones.
+     * so with the same logical buffer numbers) the constants are that plan's arrays, not new ones;
+     * with a positive {@code budget} (planned bytes) cheap elementwise steps run again before their
+     * late readers until the plan fits it ({@link Recompute}), or the compile fails saying what it reaches.
      */
-    static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads, Object[] shared) {
-        Lowering l = new Lowering(graph, outputs, threads, shared);
+    static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads, Object[] shared, long budget) {
+        Lowering l = new Lowering(graph, outputs, threads, shared, budget);
         int[] inputBuffers = new int[inputs.size()];
         for (Node node : graph.nodes()) {
             l.current = node;
@@ -917,56 +923,73 @@ final class Lowering {
      */
     private Result assign(int[] inputBuffers, List<Tensor> inputs, int[] outputBuffers) {
         int n = sizes.size();
-        int[] lastRead = new int[n];
-        java.util.Arrays.fill(lastRead, -1);
-        for (int s = 0; s < reads.size(); s++) for (int b : reads.get(s)) lastRead[b] = s;
-        // slot[b]: the physical array of logical buffer b; slotType/slotLength describe each array.
-        int[] slot = new int[n];
-        java.util.Arrays.fill(slot, -1);
-        List<DType> slotType = new ArrayList<>();
-        IntArrayList slotLength = new IntArrayList();
+        int[] size = sizes.toIntArray();
+        DType[] type = types.toArray(new DType[0]);
+        boolean[] pooled = new boolean[n], own = new boolean[n], fed = new boolean[n], out = new boolean[n];
         // Arrays are reused only within one storage type; bytes count each array at its type's width.
-        long bytes = 0;
+        long constantBytes = 0;
         for (var e : constants.int2ObjectEntrySet()) {
-            bytes += (long) Storage.bytes(types.get(e.getIntKey())) * Storage.length(e.getValue());
+            constantBytes += (long) Storage.bytes(types.get(e.getIntKey())) * Storage.length(e.getValue());
         }
         for (int b = 0; b < n; b++) {
             // Outputs own exact-size arrays that later steps never reuse; empty results need no step.
-            if (kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && sizes.getInt(b) == 0)) {
-                slot[b] = newSlot(slotType, slotLength, types.get(b), sizes.getInt(b));
-                bytes += (long) Storage.bytes(types.get(b)) * sizes.getInt(b);
-            }
-        }
-        IntArrayList free = new IntArrayList();
-        for (int s = 0; s < steps.size(); s++) {
-            int out = steps.get(s).output();
-            if (slot[out] < 0 && !constants.containsKey(out)) {
-                Class<?> cls = Storage.arrayClass(types.get(out));
-                int best = -1;
-                for (int f : free) {
-                    if (Storage.arrayClass(slotType.get(f)) == cls && slotLength.getInt(f) >= sizes.getInt(out)
-                            && (best < 0 || slotLength.getInt(f) < slotLength.getInt(best))) best = f;
-                }
-                if (best >= 0) {
-                    free.rem(best);
-                } else {
-                    best = newSlot(slotType, slotLength, types.get(out), sizes.getInt(out));
-                    bytes += (long) Storage.bytes(types.get(out)) * sizes.getInt(out);
-                }
-                slot[out] = best;
-            }
-            for (int b : reads.get(s)) {
-                if (lastRead[b] == s && kinds.get(b) == Kind.SCRATCH && slot[b] >= 0 && !free.contains(slot[b])) free.add(slot[b]);
-            }
+            own[b] = kinds.get(b) == Kind.OUTPUT || (kinds.get(b) == Kind.SCRATCH && size[b] == 0);
+            pooled[b] = !own[b] && kinds.get(b) == Kind.SCRATCH && !constants.containsKey(b);
+            fed[b] = kinds.get(b) == Kind.INPUT;
+            out[b] = kinds.get(b) == Kind.OUTPUT;
         }
         // Scratch the kernels keep beyond the buffers: each thread's fused-program workspace (as
         // large as the largest program it runs) and the f64 GEMM workspaces.
-        long fusedWorkspace = 0;
+        long fusedWorkspace = 0, workspaceBytes = 0;
         for (Step st : steps) {
             if (st instanceof Steps.Fused f) fusedWorkspace = Math.max(fusedWorkspace, f.program().workspaceBytes());
-            if (st instanceof Steps.MatMul m && m.dWorkspace() != null) bytes += 8L * m.dWorkspace().length;
+            if (st instanceof Steps.MatMul m && m.dWorkspace() != null) workspaceBytes += 8L * m.dWorkspace().length;
         }
-        bytes += fusedWorkspace * Math.max(1, threads);
+        workspaceBytes += fusedWorkspace * Math.max(1, threads);
+        Recompute.Schedule schedule = new Recompute.Schedule(steps, reads, size, type, pooled, own, fed, out);
+        Recompute.Chosen chosen;
+        if (budget > 0) {
+            chosen = Recompute.choose(schedule, owners, graph, constantBytes + workspaceBytes, budget);
+            if (!chosen.met()) throw Recompute.unmet(chosen, budget, constantBytes, workspaceBytes);
+        } else {
+            IntArrayList identity = new IntArrayList();
+            for (int s = 0; s < steps.size(); s++) identity.add(s);
+            SlotScan.Slots sl = Recompute.scan(schedule, identity);
+            long total = constantBytes + workspaceBytes + sl.pooledBytes() + sl.ownBytes();
+            chosen = new Recompute.Chosen(identity.toIntArray(), sl, total, total, true);
+        }
+        // The schedule in its final order (a step index appearing twice runs twice: a recomputation).
+        int[] order = chosen.order();
+        List<Step> ordered = new ArrayList<>();
+        List<Node> orderedOwners = new ArrayList<>();
+        List<NaNBlame> orderedBlames = new ArrayList<>();
+        List<int[]> orderedReads = new ArrayList<>();
+        List<MemoryReport.Recomputed> recomputed = new ArrayList<>();
+        boolean[] seen = new boolean[steps.size()];
+        for (int p = 0; p < order.length; p++) {
+            int s = order[p];
+            ordered.add(steps.get(s));
+            orderedOwners.add(owners.get(s));
+            orderedBlames.add(blames.get(s));
+            orderedReads.add(reads.get(s));
+            if (seen[s]) {
+                Node o = owners.get(s);
+                recomputed.add(new MemoryReport.Recomputed("%" + o.id() + " " + o.op().name() + " " + o.dtype().label() + o.shape(),
+                        steps.get(s).kernel(), p, (long) Storage.bytes(type[steps.get(s).output()]) * size[steps.get(s).output()]));
+            }
+            seen[s] = true;
+        }
+        SlotScan.Slots sl = chosen.slots();
+        int[] slot = sl.slot();
+        List<DType> slotType = sl.types();
+        IntArrayList slotLength = sl.lengths();
+        long bytes = constantBytes + workspaceBytes + sl.pooledBytes() + sl.ownBytes();
+        int[] outs = new int[ordered.size()];
+        for (int p = 0; p < outs.length; p++) outs[p] = ordered.get(p).output();
+        long live = SlotScan.livePeak(outs, orderedReads, size, type, pooled, own);
+        if (Boolean.getBoolean("adjoint.debugLive")) SlotScan.debugLive(outs, orderedReads, size, type, pooled, ordered, orderedOwners);
+        MemoryReport memory = new MemoryReport(bytes, constantBytes, outputBytes(own, size, type), sl.pooledBytes(),
+                workspaceBytes, live, chosen.defaultPeak(), budget, recomputed);
         long arrays = 0;
         for (int i = 0; i < slotLength.size(); i++) arrays += (long) Storage.bytes(slotType.get(i)) * slotLength.getInt(i);
         Memory.require(arrays, "the plan's " + slotLength.size() + " buffers (" + bytes + " planned bytes in all)");
@@ -979,20 +1002,18 @@ final class Lowering {
             constant[e.getIntKey()] = true;
         }
         for (int b = 0; b < n; b++) if (slot[b] >= 0) buffers[b] = arraysBySlot[slot[b]];
-        return new Result(steps.toArray(new Step[0]), owners.toArray(new Node[0]), outputSizes(), buffers, inputBuffers,
-                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, blames.toArray(new NaNBlame[0]),
-                reads.toArray(new int[0][]));
+        Step[] stepArray = ordered.toArray(new Step[0]);
+        int[] outputSizes = new int[stepArray.length];
+        for (int i = 0; i < outputSizes.length; i++) outputSizes[i] = size[stepArray[i].output()];
+        return new Result(stepArray, orderedOwners.toArray(new Node[0]), outputSizes, buffers, inputBuffers,
+                inputs.toArray(new Tensor[0]), outputBuffers, bytes, constant, orderedBlames.toArray(new NaNBlame[0]),
+                orderedReads.toArray(new int[0][]), memory);
     }
 
-    private static int newSlot(List<DType> types, IntArrayList lengths, DType t, int length) {
-        types.add(t);
-        lengths.add(length);
-        return types.size() - 1;
+    private static long outputBytes(boolean[] own, int[] size, DType[] type) {
+        long b = 0;
+        for (int i = 0; i < own.length; i++) if (own[i]) b += (long) Storage.bytes(type[i]) * size[i];
+        return b;
     }
 
-    private int[] outputSizes() {
-        int[] s = new int[steps.size()];
-        for (int i = 0; i < s.length; i++) s[i] = sizes.getInt(steps.get(i).output());
-        return s;
-    }
 }

@@ -156,7 +156,7 @@ public final class Plan {
      */
     public Plan copy() {
         Lowering.Result l = Lowering.lower(source.graph(), source.loweredOutputs(), source.loweredInputs(),
-                splitter.threads(), buffers);
+                splitter.threads(), buffers, options.memoryBudget());
         Plan p = new Plan(l, inputs, outputs, options, source);
         // The same lowering gives the same schedule, so the donations checked for this plan hold for the copy.
         System.arraycopy(donatedInput, 0, p.donatedInput, 0, donatedInput.length);
@@ -326,6 +326,15 @@ public final class Plan {
 
     /** Bytes of every array the plan allocated (scratch after reuse, outputs and constants; not inputs), each at its type's width. */
     public long plannedPeakBytes() { return peakBytes; }
+
+    /**
+     * What the planned bytes are made of, and, under a memory budget ({@link CompileOptions#withMemoryBudget}),
+     * the planned peak without recomputation and each value recomputed (which step, how many bytes).
+     */
+    public MemoryReport memoryReport() { return lowered.memory(); }
+
+    /** The values this plan recomputes to meet its memory budget (empty without one); see {@link #memoryReport()}. */
+    public List<MemoryReport.Recomputed> recomputed() { return lowered.memory().recomputed(); }
 
     /** Number of kernel calls per run. */
     public int stepCount() { return steps.length; }
