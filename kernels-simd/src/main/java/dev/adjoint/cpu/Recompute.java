@@ -51,15 +51,37 @@ final class Recompute {
      * @param own whether a buffer has an array of its own
      * @param fed whether a buffer is a plan input (fed by the caller)
      * @param output whether a buffer is a plan output
+     * @param inPlace per step, the buffers it may write over when it reads them for the last time (null: none)
+     * @param earlyOutputs outputs whose arrays scratch may use before they are written
      */
     record Schedule(List<Step> steps, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, boolean[] own, boolean[] fed,
-                    boolean[] output) {}
+                    boolean[] output, List<int[]> inPlace, boolean[] earlyOutputs) {}
+
+    /**
+     * The buffers an f32 fused step may write its output over: pooled inputs it reads only in its
+     * output's own dense layout (offset 0, dense strides), so each element is read before it is written.
+     */
+    static int[] inPlace(Step st, boolean[] pooled) {
+        if (!(st instanceof Steps.Fused f)) return null;
+        int[] dense = View.denseStrides(f.shape());
+        IntArrayList ok = new IntArrayList();
+        for (int k = 0; k < f.inBuffers().length; k++) {
+            int b = f.inBuffers()[k];
+            if (!pooled[b] || ok.contains(b)) continue;
+            boolean all = true;
+            for (int j = 0; j < f.inBuffers().length; j++) {
+                if (f.inBuffers()[j] == b && (f.offsets()[j] != 0 || !java.util.Arrays.equals(f.strides()[j], dense))) all = false;
+            }
+            if (all) ok.add(b);
+        }
+        return ok.isEmpty() ? null : ok.toIntArray();
+    }
 
     /**
      * The result: the positions of the original steps in the new schedule ({@code order[p]} is the
      * step run at position p; an index appearing twice is a recomputation) and the assignment.
      */
-    record Chosen(int[] order, SlotScan.Slots slots, long defaultPeak, long reached, boolean met) {}
+    record Chosen(int[] order, SlotScan.Slots slots, long defaultPeak, long packedPeak, long reached, boolean met) {}
 
     /**
      * Chooses recomputations until {@code fixedBytes} (constants, workspaces) plus the arrays
@@ -69,8 +91,10 @@ final class Recompute {
         int n = s.steps().size();
         IntArrayList order = new IntArrayList();
         for (int i = 0; i < n; i++) order.add(i);
-        SlotScan.Slots slots = scan(s, order);
-        long defaultPeak = fixedBytes + slots.pooledBytes() + slots.ownBytes();
+        SlotScan.Slots plain = scan(s, order, false);
+        long defaultPeak = fixedBytes + plain.pooledBytes() + plain.ownBytes();
+        SlotScan.Slots slots = scan(s, order, true);
+        long packedPeak = fixedBytes + slots.pooledBytes() + slots.ownBytes();
         long area = area(s, order);
         double[] cost = new double[n];
         double total = 0;
@@ -81,15 +105,17 @@ final class Recompute {
             IntArrayList best = null;
             SlotScan.Slots bestSlots = null;
             long bestArea = area;
-            int bestStep = -1;
+            double bestAdded = 0;
             for (int t = 0; t < Math.min(TRIES, candidates.size()); t++) {
                 long[] c = candidates.get(t);
                 int step = (int) c[1], at = (int) c[2];
-                if (extra + cost[step] > MAX_EXTRA_COST * total) continue;
                 if (hazard(s, order, step, at)) continue;
                 IntArrayList next = new IntArrayList(order);
                 next.add(at, step);
-                SlotScan.Slots sl = scan(s, next);
+                dropUnread(s, next, step);
+                double added = next.size() > order.size() ? cost[step] : 0;
+                if (extra + added > MAX_EXTRA_COST * total) continue;
+                SlotScan.Slots sl = scan(s, next, true);
                 long a = area(s, next);
                 long bytes = sl.pooledBytes() + sl.ownBytes();
                 long cur = bestSlots == null ? slots.pooledBytes() + slots.ownBytes() : bestSlots.pooledBytes() + bestSlots.ownBytes();
@@ -97,38 +123,40 @@ final class Recompute {
                     best = next;
                     bestSlots = sl;
                     bestArea = a;
-                    bestStep = step;
+                    bestAdded = added;
                 }
             }
             if (best == null) break;
             order = best;
             slots = bestSlots;
             area = bestArea;
-            extra += cost[bestStep];
+            extra += bestAdded;
         }
         long reached = fixedBytes + slots.pooledBytes() + slots.ownBytes();
-        return new Chosen(order.toIntArray(), slots, defaultPeak, reached, reached <= budget);
+        return new Chosen(order.toIntArray(), slots, defaultPeak, packedPeak, reached, reached <= budget);
     }
 
     /** The error for a budget the search could not reach: what it reached, and what cannot shrink. */
     static IllegalArgumentException unmet(Chosen c, long budget, long constantBytes, long workspaceBytes) {
-        int recomputed = c.order().length - new java.util.HashSet<>(java.util.Arrays.stream(c.order()).boxed().toList()).size();
+        int recomputed = c.order().length - (int) java.util.Arrays.stream(c.order()).distinct().count();
         return new IllegalArgumentException(String.format("memory budget %d B is out of reach: the best plan found has a planned peak of %d B"
-                + " (%d B without recomputation; %d cheap elementwise values recomputed, within +%.0f%% estimated step time), of which"
+                + " (%d B as planned without a budget; %d cheap elementwise steps run twice, within +%.0f%% estimated step time), of which"
                 + " constants %d B, outputs %d B and workspaces %d B cannot shrink; ask for at least %d B",
                 budget, c.reached(), c.defaultPeak(), recomputed, 100 * MAX_EXTRA_COST, constantBytes, c.slots().ownBytes(), workspaceBytes,
                 c.reached()));
     }
 
-    /** The array assignment of the schedule in {@code order}. */
-    static SlotScan.Slots scan(Schedule s, IntArrayList order) {
+    /** The array assignment of the schedule in {@code order}; {@code tight}: largest first and in-place passes (budgets only). */
+    static SlotScan.Slots scan(Schedule s, IntArrayList order, boolean tight) {
         int[] outs = new int[order.size()];
         List<int[]> reads = new ArrayList<>(order.size());
+        List<int[]> inPlace = tight ? new ArrayList<>(order.size()) : null;
         for (int p = 0; p < outs.length; p++) {
             outs[p] = s.steps().get(order.getInt(p)).output();
             reads.add(s.reads().get(order.getInt(p)));
+            if (tight) inPlace.add(s.inPlace().get(order.getInt(p)));
         }
-        return SlotScan.assign(outs, reads, s.sizes(), s.types(), s.pooled(), s.own());
+        return SlotScan.assign(outs, reads, s.sizes(), s.types(), s.pooled(), s.own(), inPlace, tight, tight ? s.earlyOutputs() : null);
     }
 
     /** Sum over pooled buffers of bytes times the steps they are live: the tie-breaker (see the class comment). */
@@ -164,6 +192,7 @@ final class Recompute {
     private static List<long[]> candidates(Schedule s, IntArrayList order) {
         int n = s.sizes().length;
         int[] prevUse = new int[n], writer = new int[n];
+        boolean[] again = new boolean[n], unread = new boolean[n];
         java.util.Arrays.fill(prevUse, -1);
         java.util.Arrays.fill(writer, -1);
         long[] bestScore = new long[n];
@@ -174,16 +203,20 @@ final class Recompute {
                 if (writer[b] < 0) continue;
                 int gap = p - prevUse[b];
                 long score = bytes(s, b) * gap;
-                if (gap >= 2 && score > bestScore[b]) {
+                // Any step may move down to its first reader; only cheap ones run a second time.
+                if (gap >= 2 && (again[b] || unread[b]) && score > bestScore[b]) {
                     bestScore[b] = score;
                     bestAt[b] = p;
                 }
                 prevUse[b] = p;
+                unread[b] = false;
             }
             Step st = s.steps().get(step);
             int o = st.output();
-            if (s.pooled()[o] && recomputable(st)) {
+            if (s.pooled()[o]) {
                 writer[o] = step;
+                again[o] = recomputable(st);
+                unread[o] = true;
                 prevUse[o] = p;
             }
         }
@@ -191,6 +224,33 @@ final class Recompute {
         for (int b = 0; b < n; b++) if (bestScore[b] > 0) out.add(new long[] {bestScore[b], writer[b], bestAt[b]});
         out.sort((x, y) -> Long.compare(y[0], x[0]));
         return out;
+    }
+
+    /**
+     * Drops the runs of {@code step} whose result nobody reads before the step runs again (what
+     * is left after moving a step down to its first reader): they only cost time.
+     */
+    private static void dropUnread(Schedule s, IntArrayList order, int step) {
+        int o = s.steps().get(step).output();
+        int lastWrite = -1;
+        boolean read = false;
+        for (int p = 0; p < order.size(); p++) {
+            int st = order.getInt(p);
+            if (contains(s.reads().get(st), o)) read = true;
+            if (st == step) {
+                if (lastWrite >= 0 && !read) {
+                    order.removeInt(lastWrite);
+                    p--;
+                }
+                lastWrite = p;
+                read = false;
+            }
+        }
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) if (x == v) return true;
+        return false;
     }
 
     /**

@@ -17,9 +17,12 @@ import java.util.List;
  * it. The recomputed step writes the same logical buffer, so no step is rewritten; the scan only
  * has to keep the buffer's array out of other hands during each of its intervals.
  *
- * <p>Buffers are placed in the order of their first write; each takes the smallest array of its
- * class, long enough, whose occupied intervals overlap none of its own; else a new array. A buffer
- * written but never read keeps its array to the end of the run (as the linear scan always did).
+ * <p>Buffers are placed in the order of their first write (under a budget: largest first); each
+ * takes the smallest array of its class, long enough, whose occupied intervals overlap none of its
+ * own; else a new array. A buffer written but never read keeps its array to the end of the run (as
+ * the linear scan always did). Under a budget an elementwise pass may also write over an input it
+ * reads for the last time in its own dense layout (each element is read before it is written, the
+ * rule buffer donation relies on, see {@link Lowering#donationProblem}).
  */
 final class SlotScan {
     private SlotScan() {}
@@ -44,8 +47,16 @@ final class SlotScan {
      * @param types storage type per logical buffer
      * @param pooled whether a buffer is scratch that shares arrays by liveness
      * @param own whether a buffer gets an exact-size array of its own (an output, an empty result)
+     * @param inPlace per step, the buffers it may overwrite with its output if it reads them for the
+     *     last time (an elementwise pass reading them in its output's dense layout), or null; null
+     *     for none at all
+     * @param bySize place the largest buffers first (tighter packing, as TFLite's greedy-by-size
+     *     planner; for budgets) instead of in the order of their first write
+     * @param earlyOutputs the own buffers (outputs) whose arrays scratch may use before they are
+     *     first written (for budgets), or null
      */
-    static Slots assign(int[] outputs, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, boolean[] own) {
+    static Slots assign(int[] outputs, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, boolean[] own,
+                        List<int[]> inPlace, boolean bySize, boolean[] earlyOutputs) {
         int n = sizes.length, steps = outputs.length;
         int[] slot = new int[n];
         java.util.Arrays.fill(slot, -1);
@@ -79,19 +90,58 @@ final class SlotScan {
             intervals[o].add(-1);
         }
         for (int b : order) close(intervals[b], lastRead[b], true);
-        // Occupied intervals per array.
+        if (inPlace != null) {
+            // A buffer read for the last time by an elementwise pass that may write over it ends one
+            // step early: only that pass's output starts at that step, so only it can take the array.
+            for (int s = 0; s < steps; s++) {
+                int[] may = inPlace.get(s);
+                if (may == null) continue;
+                for (int b : may) {
+                    IntArrayList iv = intervals[b];
+                    if (iv == null) continue;
+                    for (int k = 1; k < iv.size(); k += 2) if (iv.getInt(k) == s && iv.getInt(k - 1) < s) iv.set(k, s - 1);
+                }
+            }
+        }
+        if (bySize) {
+            int[] first = new int[n];
+            for (int b : order) first[b] = intervals[b].getInt(0);
+            order.sort((a, b) -> {
+                long x = (long) Storage.bytes(types[a]) * sizes[a], y = (long) Storage.bytes(types[b]) * sizes[b];
+                return x != y ? Long.compare(y, x) : Integer.compare(first[a], first[b]);
+            });
+        }
+        // Occupied intervals per array, disjoint and sorted. Under a budget an output's own array is
+        // free until the output is written, so scratch that dies before then may use it.
         List<IntArrayList> occupied = new ArrayList<>();
         for (int i = 0; i < slotType.size(); i++) occupied.add(null);
+        if (earlyOutputs != null) {
+            int[] firstWrite = new int[n];
+            java.util.Arrays.fill(firstWrite, -1);
+            for (int s = steps - 1; s >= 0; s--) firstWrite[outputs[s]] = s;
+            for (int b = 0; b < n; b++) {
+                if (!earlyOutputs[b] || firstWrite[b] <= 0) continue;
+                IntArrayList occ = new IntArrayList();
+                occ.add(firstWrite[b]);
+                occ.add(Integer.MAX_VALUE);
+                occupied.set(slot[b], occ);
+            }
+        }
         for (int b : order) {
             Class<?> cls = Storage.arrayClass(types[b]);
             IntArrayList mine = intervals[b];
-            int best = -1;
+            int best = -1, bestGap = 0;
             for (int f = 0; f < slotType.size(); f++) {
                 IntArrayList occ = occupied.get(f);
                 if (occ == null || Storage.arrayClass(slotType.get(f)) != cls || slotLength.getInt(f) < sizes[b]) continue;
-                prune(occ, mine.getInt(0));
-                if (best >= 0 && slotLength.getInt(f) >= slotLength.getInt(best)) continue;
-                if (!overlaps(occ, mine)) best = f;
+                if (best >= 0 && slotLength.getInt(f) > slotLength.getInt(best)) continue;
+                // Among arrays of one length, a budget plan takes the one whose previous occupant ends nearest before it starts.
+                int gap = bySize ? gapBefore(occ, mine.getInt(0)) : 0;
+                if (best >= 0 && slotLength.getInt(f) == slotLength.getInt(best) && gap >= bestGap) continue;
+                if (!overlaps(occ, mine)) {
+                    best = f;
+                    bestGap = gap;
+                }
             }
             if (best < 0) {
                 best = slotType.size();
@@ -100,7 +150,7 @@ final class SlotScan {
                 occupied.add(new IntArrayList());
                 pooledBytes += (long) Storage.bytes(types[b]) * sizes[b];
             }
-            occupied.get(best).addAll(mine);
+            for (int k = 0; k < mine.size(); k += 2) insert(occupied.get(best), mine.getInt(k), mine.getInt(k + 1));
             slot[b] = best;
         }
         return new Slots(slot, slotType, slotLength, pooledBytes, ownBytes);
@@ -113,26 +163,37 @@ final class SlotScan {
         iv.set(iv.size() - 1, end);
     }
 
-    /**
-     * Drops the intervals that end before {@code from}: buffers are placed in the order of their
-     * first write, so no later buffer can overlap them (keeps each array's list short).
-     */
-    private static void prune(IntArrayList occ, int from) {
-        int w = 0;
-        for (int i = 0; i < occ.size(); i += 2) {
-            if (occ.getInt(i + 1) < from) continue;
-            occ.set(w++, occ.getInt(i));
-            occ.set(w++, occ.getInt(i + 1));
-        }
-        occ.size(w);
-    }
-
-    private static boolean overlaps(IntArrayList a, IntArrayList b) {
-        for (int i = 0; i < a.size(); i += 2) {
-            int s = a.getInt(i), e = a.getInt(i + 1);
-            for (int j = 0; j < b.size(); j += 2) if (s <= b.getInt(j + 1) && b.getInt(j) <= e) return true;
+    /** Whether any interval of {@code mine} meets one of {@code occ} (disjoint intervals sorted by start). */
+    private static boolean overlaps(IntArrayList occ, IntArrayList mine) {
+        for (int k = 0; k < mine.size(); k += 2) {
+            int s = mine.getInt(k), e = mine.getInt(k + 1);
+            int i = firstStartingAfter(occ, e);
+            if (i > 0 && occ.getInt(2 * (i - 1) + 1) >= s) return true;
         }
         return false;
+    }
+
+    /** Steps from the end of the last interval of {@code occ} before {@code start} to it (large if none). */
+    private static int gapBefore(IntArrayList occ, int start) {
+        int i = firstStartingAfter(occ, start);
+        return i == 0 ? Integer.MAX_VALUE - 1 : start - occ.getInt(2 * (i - 1) + 1);
+    }
+
+    /** The number of intervals of {@code occ} that start at or before {@code e}. */
+    private static int firstStartingAfter(IntArrayList occ, int e) {
+        int lo = 0, hi = occ.size() / 2;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (occ.getInt(2 * mid) <= e) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private static void insert(IntArrayList occ, int s, int e) {
+        int i = firstStartingAfter(occ, s);
+        occ.add(2 * i, e);
+        occ.add(2 * i, s);
     }
 
     /**
@@ -169,21 +230,5 @@ final class SlotScan {
     private static void addInterval(long[] delta, int from, int to, long bytes) {
         delta[from] += bytes;
         delta[Math.min(to + 1, delta.length - 1)] -= bytes;
-    }
-
-    static void debugLive(int[] outputs, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, List<Step> st, List<dev.adjoint.graph.Node> owners) {
-        int steps = outputs.length, n = sizes.length;
-        int[] first = new int[n], last = new int[n];
-        java.util.Arrays.fill(first, -1);
-        for (int s = 0; s < steps; s++) {
-            for (int b : reads.get(s)) last[b] = s;
-            if (first[outputs[s]] < 0) first[outputs[s]] = s;
-        }
-        for (int s = 0; s < steps; s++) {
-            long live = 0;
-            StringBuilder sb = new StringBuilder();
-            for (int b = 0; b < n; b++) if (pooled[b] && first[b] >= 0 && first[b] <= s && last[b] >= s) { live += 4L * sizes[b]; if (sizes[b] > 20000) sb.append(" b").append(b).append(':').append(sizes[b]).append('[').append(first[b]).append('-').append(last[b]).append(']'); }
-            System.out.println(s + " " + st.get(s).kernel() + " %" + owners.get(s).id() + " " + owners.get(s).op().name() + owners.get(s).shape() + " out b" + outputs[s] + " live " + live + sb);
-        }
     }
 }

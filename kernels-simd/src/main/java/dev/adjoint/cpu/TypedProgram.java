@@ -238,7 +238,7 @@ final class TypedProgram {
         BinaryFn fn = ins.binary();
         if (r != null) {
             double[] x = d[ins.a()], y = d[ins.b()];
-            dev.adjoint.kernels.BinaryKernelOp k = Lowering.f32Binary(fn);
+            dev.adjoint.kernels.BinaryKernelOp k = F32Ops.binary(fn);
             if (k != null && k != dev.adjoint.kernels.BinaryKernelOp.POW && k != dev.adjoint.kernels.BinaryKernelOp.REM) {
                 // DoubleVector (the kernel op's float64 meaning is the graph function's)
                 dev.adjoint.kernels.DoubleOps.binary(k, x, y, r, len);

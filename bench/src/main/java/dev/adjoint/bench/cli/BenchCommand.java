@@ -31,8 +31,14 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KERNEL", description = "gemm, conv, elementwise, reduce, train or all.")
+    @Parameters(index = "0", paramLabel = "KERNEL", description = {"gemm, conv, elementwise, reduce, train or all;",
+            "or headline: every workload of docs/PERFORMANCE.md's headline table (SGEMM sizes and MLP shapes, conv layers A-D"
+                    + " forward and forward+backward, memory-bound kernels, MLP and LeNet training steps) at 1 thread and at --threads,"
+                    + " each beside its peer (bench/peers/headline.py), printed as Markdown (about 5 minutes; 2 with --quick)."})
     String kernel;
+
+    @Option(names = "--update", paramLabel = "FILE.md", description = "headline only: replace the generated table in FILE.md (between its markers), e.g. docs/PERFORMANCE.md.")
+    Path update;
 
     @Option(names = "--quick", description = "Smaller problems and shorter repetitions (all in about 10 s).")
     boolean quick;
@@ -53,9 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noPeers;
 
     @Override public Integer call() throws Exception {
+        if (kernel.equals("headline")) return headline();
+        if (update != null) throw Flags.error(spec, "--update goes with KERNEL headline only");
         List<String> names = kernel.equals("all") ? Kernels.NAMES : List.of(kernel);
         if (!kernel.equals("all") && !Kernels.NAMES.contains(kernel)) {
-            throw Flags.error(spec, "KERNEL must be one of gemm, conv, elementwise, reduce, train, all; got '" + kernel + "'");
+            throw Flags.error(spec, "KERNEL must be one of gemm, conv, elementwise, reduce, train, all, headline; got '" + kernel + "'");
         }
         Flags.atLeast(spec, "--threads", threads, 1);
         if (threads > 1024) throw Flags.error(spec, "--threads must be <= 1024, got " + threads);
@@ -105,6 +113,30 @@ public final class BenchCommand implements Callable<Integer> {
             for (Row r : rows) pts.add(new RooflinePlot.Point(r.c.name(), r.c.intensity(), r.c.flops() / r.t.secondsPerRun() / 1e9));
             RooflinePlot.write(limits, pts, plot);
             if (!json) out.println("wrote the roofline chart to " + plot);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int headline() throws Exception {
+        Flags.atLeast(spec, "--threads", threads, 1);
+        if (threads > 1024) throw Flags.error(spec, "--threads must be <= 1024, got " + threads);
+        if (json || plot != null) throw Flags.error(spec, "headline prints Markdown: --json and --plot go with the other KERNELs");
+        if (update != null && !java.nio.file.Files.isRegularFile(update)) throw Flags.error(spec, "--update: no such file " + update);
+        int n = reps != null ? reps : quick ? 5 : 7;
+        Flags.atLeast(spec, "--reps", n, 1);
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("bench needs the Vector API: start java with --add-modules jdk.incubator.vector (./adjoint does)");
+        }
+        int[] counts = threads == 1 ? new int[] {1} : new int[] {1, threads};
+        PrintWriter out = spec.commandLine().getOut();
+        var report = new dev.adjoint.bench.perf.HeadlineReport(dev.adjoint.bench.perf.Headline.ids(quick), counts, n, quick ? 80 : 150)
+                .run(spec.commandLine().getErr(), !noPeers);
+        String md = report.markdown();
+        out.print(md);
+        if (update != null) {
+            dev.adjoint.bench.perf.HeadlineReport.update(update, md);
+            out.println("updated " + update);
         }
         out.flush();
         return 0;

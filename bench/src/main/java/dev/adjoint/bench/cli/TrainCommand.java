@@ -5,6 +5,9 @@ import dev.adjoint.bench.train.EpochLine;
 import dev.adjoint.bench.train.Trainer;
 import dev.adjoint.train.Adam;
 import dev.adjoint.train.Checkpoint;
+import dev.adjoint.train.HostArray;
+import dev.adjoint.train.SavedModel;
+import dev.adjoint.graph.Shape;
 import dev.adjoint.train.Layer;
 import dev.adjoint.train.Optimizer;
 import dev.adjoint.train.Sgd;
@@ -66,6 +69,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Write the trained state as safetensors (variables by PyTorch name, optimizer state, step).")
     Path save;
 
+    @Option(names = "--save-model", paramLabel = "DIR", description = "Write the trained model as a directory: the inference graph with a free "
+            + "batch size (model.adjg) and its weights (weights.safetensors, f32); SavedModel.load runs it at any batch without this code.")
+    Path saveModel;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write loss and test accuracy per epoch as a PNG chart.")
     Path plot;
 
@@ -93,6 +100,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (data != null && data.isBlank()) throw Flags.error(spec, "--data needs a directory (or 'sample')");
         Flags.outputFile(spec, "--save", save, null);
         Flags.outputFile(spec, "--plot", plot, ".png");
+        if (saveModel != null) {
+            Path parent = saveModel.toAbsolutePath().getParent();
+            if (parent == null || !java.nio.file.Files.isDirectory(parent)) throw Flags.error(spec, "--save-model " + saveModel + ": directory " + parent + " does not exist");
+            if (java.nio.file.Files.exists(saveModel) && !java.nio.file.Files.isDirectory(saveModel)) {
+                throw Flags.error(spec, "--save-model " + saveModel + ": is a file, not a directory");
+            }
+        }
         Layer m = model.build(hidden);
         Optimizer opt = optimizer == OptimizerChoice.sgd ? Sgd.of(rate, momentum) : Adam.adam(rate).betas(momentum, 0.999);
 
@@ -117,6 +131,12 @@ public final class TrainCommand implements Callable<Integer> {
             Checkpoint.save(result.state(), save);
             out.println("saved the trained state to " + save + " (safetensors: " + result.state().variables().names().size()
                     + " variables by name, optimizer state, step " + result.state().step() + ")");
+        }
+        if (saveModel != null) {
+            SavedModel.save(saveModel, m, result.state().variables(), HostArray.zeros(Shape.of(model.inputDims(1))));
+            SavedModel back = SavedModel.load(saveModel);  // proves the directory loads without the layer code
+            out.println("saved the model to " + saveModel + " (" + SavedModel.GRAPH + ": the inference graph, " + back.input() + "; "
+                    + SavedModel.WEIGHTS + ": " + back.weights().names().size() + " f32 weights)");
         }
         if (plot != null) {
             TrainingPlot.write(model.describe(hidden) + ", " + opt.describe(), d.description() + ", batch " + batch + ", " + splitter.threads() + " thread(s)",

@@ -137,21 +137,27 @@ public final class Kernels {
      * interpreted and compiled), then times {@code reps} windows of {@code repMillis} each.
      */
     public static Timing time(Case c, long warmMillis, int reps, long repMillis) {
+        Object[] feeds = c.feeds();
+        return time(() -> c.plan().run(feeds), warmMillis, reps, repMillis);
+    }
+
+    /** {@link #time(Case, long, int, long)} of any run, e.g. a training step through the user's API. */
+    public static Timing time(Runnable run, long warmMillis, int reps, long repMillis) {
         long warmEnd = System.nanoTime() + warmMillis * 1_000_000L;
-        for (int runs = 0; runs < 20 || System.nanoTime() < warmEnd; runs++) c.plan().run(c.feeds());
+        for (int runs = 0; runs < 20 || System.nanoTime() < warmEnd; runs++) run.run();
         double[] t = new double[reps];
-        for (int r = 0; r < reps; r++) t[r] = window(c, repMillis);
+        for (int r = 0; r < reps; r++) t[r] = window(run, repMillis);
         Arrays.sort(t);
         double median = reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
         return new Timing(median, t[0], t[reps - 1], reps);
     }
 
     /** Mean seconds per run over a window of about {@code millis} (at least one run). */
-    private static double window(Case c, long millis) {
+    private static double window(Runnable run, long millis) {
         long start = System.nanoTime(), end = start + millis * 1_000_000L, now;
         int runs = 0;
         do {
-            c.plan().run(c.feeds());
+            run.run();
             runs++;
             now = System.nanoTime();
         } while (now < end);

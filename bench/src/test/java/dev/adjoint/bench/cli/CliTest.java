@@ -128,15 +128,33 @@ class CliTest {
         assertTrue(png.length > 10_000, "a chart with axes and curves, not an empty image: " + png.length + " bytes");
     }
 
-    @Test void adamAndTheCnnTrainOnTheSample() {
+    @Test void adamAndTheCnnTrainOnTheSample(@TempDir Path dir) throws Exception {
         Run adam = run("train", "--data", "sample", "--optimizer", "adam", "--epochs", "1", "--hidden", "64", "--batch", "100");
         assertEquals(0, adam.code(), adam.toString());
         assertTrue(adam.out().contains("Adam(lr=0.001"), adam.out());
         assertTrue(accuracy(adam) > 65, adam.out());
-        Run cnn = run("train", "--data", "sample", "--model", "cnn", "--optimizer", "adam", "--lr", "0.003", "--epochs", "1", "--batch", "100");
+        Path saved = dir.resolve("cnn");
+        Run cnn = run("train", "--data", "sample", "--model", "cnn", "--optimizer", "adam", "--lr", "0.003", "--epochs", "1", "--batch", "100",
+                "--save-model", saved.toString());
         assertEquals(0, cnn.code(), cnn.toString());
         assertTrue(cnn.out().contains("CNN (LeNet-like)"), cnn.out());
         assertTrue(accuracy(cnn) > 55, cnn.out());
+        assertTrue(cnn.out().contains("saved the model to " + saved + " (model.adjg: the inference graph, x: f32[batch, 28, 28, 1]"), cnn.out());
+        // The saved model classifies the test set as the run reported, without the layer code, at a batch size the run never used.
+        var test = dev.adjoint.bench.data.Data.load("sample", false, new java.io.PrintWriter(java.io.Writer.nullWriter())).test();
+        var model = dev.adjoint.train.SavedModel.load(saved);
+        long correct = 0;
+        for (int from = 0; from < test.size(); from += 333) {
+            int n = Math.min(333, test.size() - from);
+            float[] x = java.util.Arrays.copyOfRange(test.features(), from * 784, (from + n) * 784);
+            float[] logits = model.apply(dev.adjoint.train.HostArray.f32(x, n, 28, 28, 1)).floats();
+            for (int i = 0; i < n; i++) {
+                int best = 0;
+                for (int k = 1; k < 10; k++) if (logits[i * 10 + k] > logits[i * 10 + best]) best = k;
+                if (best == test.labels()[from + i]) correct++;
+            }
+        }
+        assertEquals(accuracy(cnn), 100.0 * correct / test.size(), 0.006, cnn.out());
     }
 
     @Test void divergenceIsReportedNotTrainedOn() {
@@ -167,6 +185,20 @@ class CliTest {
         assertTrue(step.out().split("subgraph cluster_").length - 1 >= 5, "2 layers, loss, gradient, update");
     }
 
+    @Test void graphDrawsTheOptimizedGraphWithPipeline() {
+        Run traced = run("graph", "--model", "mlp", "--grad", "--hidden", "8");
+        Run o2 = run("graph", "--model", "mlp", "--grad", "--hidden", "8", "--pipeline", "O2");
+        assertEquals(0, o2.code(), o2.toString());
+        assertTrue(o2.out().startsWith("digraph"), o2.out());
+        long tracedNodes = traced.out().lines().filter(l -> l.matches("\\s*n\\d+ \\[.*")).count();
+        long o2Nodes = o2.out().lines().filter(l -> l.matches("\\s*n\\d+ \\[.*")).count();
+        assertTrue(o2Nodes > 0 && o2Nodes < tracedNodes, o2Nodes + " optimized nodes vs " + tracedNodes + " traced\n" + o2.out());
+        assertFalse(o2.out().contains("subgraph cluster_"), "optimized graphs are drawn unclustered");
+        assertEquals(traced.out(), run("graph", "--model", "mlp", "--grad", "--hidden", "8", "--pipeline", "O0").out(), "O0 is the default");
+        assertUsageError(run("graph", "--pipeline", "O7"), "--pipeline");
+        assertTrue(run("graph", "--help").out().contains("Default: O0"));
+    }
+
     @Test void graphRendersWithGraphvizOrSaysItIsMissing(@TempDir Path dir) throws Exception {
         String saved = System.getProperty("adjoint.dot");
         try {
@@ -195,6 +227,9 @@ class CliTest {
         assertTrue(bw.find() && Double.parseDouble(bw.group(1)) > 0.1, json);
         assertUsageError(run("bench", "fft"), "KERNEL must be one of");
         assertUsageError(run("bench", "gemm", "--plot", "r.svg"), "--plot");
+        assertUsageError(run("bench", "gemm", "--update", "README.md"), "--update goes with KERNEL headline");
+        assertUsageError(run("bench", "headline", "--json"), "headline prints Markdown");
+        assertUsageError(run("bench", "headline", "--update", "no/such.md"), "--update: no such file no/such.md");
     }
 
     @Test void demoEvaluates() {

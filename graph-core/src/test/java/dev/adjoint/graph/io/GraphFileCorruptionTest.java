@@ -66,8 +66,11 @@ class GraphFileCorruptionTest {
         return out;
     }
 
-    /** A hand-made file in the current format (v2), following the layout in README.md. */
-    static byte[] file(byte[] payload) { return file(GraphFile.FORMAT_VERSION, payload); }
+    /**
+     * A hand-made version 2 file, following the layout in README.md: version 3 readers still read
+     * version 2 (a v2 payload is a v3 payload without the symbol and patch tables).
+     */
+    static byte[] file(byte[] payload) { return file(2, payload); }
 
     /** A hand-made file following the layout in README.md: header, payload, CRC-32C. */
     static byte[] file(int version, byte[] payload) {
@@ -146,7 +149,7 @@ class GraphFileCorruptionTest {
         // a complete, well-formed v1 file: input "x" [2] (no types anywhere in v1)
         byte[] v1 = file(1, new Payload().strings("x").i32(1).u8(1).i32(1).ints(2).ints().ints(2).u8(0).i32(0).done());
         GraphFormatException e = fails(v1);
-        assertEquals("unsupported graph file format version 1 at byte offset 8; this reader reads version 2"
+        assertEquals("unsupported graph file format version 1 at byte offset 8; this reader reads versions 2 to 3"
                 + " (version 1 files predate element types: rebuild the graph and save it again)", e.getMessage());
     }
 
@@ -180,8 +183,8 @@ class GraphFileCorruptionTest {
 
     @Test void futureVersion() {
         byte[] file = small();
-        ByteBuffer.wrap(file).putInt(8, 3);
-        assertMentions(fails(file), "unsupported graph file format version 3", "byte offset 8", "reads version 2", "newer");
+        ByteBuffer.wrap(file).putInt(8, 4);
+        assertMentions(fails(file), "unsupported graph file format version 4", "byte offset 8", "reads versions 2 to 3", "newer");
         assertMentions(fails(file(0, new byte[0])), "unsupported graph file format version 0");
         ByteBuffer.wrap(file).putInt(8, -1);
         assertMentions(fails(file), "unsupported graph file format version 4294967295", "newer");
@@ -371,6 +374,7 @@ class GraphFileCorruptionTest {
         int stringCount = ByteBuffer.wrap(file).getInt(20);
         int p = 24;
         for (int i = 0; i < stringCount; i++) p += 4 + ByteBuffer.wrap(file).getInt(p);
+        p += 4 + 4; // v3: symbol count 0, patch count 0
         p += 4; // node count
         file[p] = (byte) 200;
         assertMentions(fails(resealed(file)), "unknown op tag 200", "node 0", "byte offset " + p);

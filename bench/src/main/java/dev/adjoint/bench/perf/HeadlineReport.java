@@ -1,0 +1,219 @@
+package dev.adjoint.bench.perf;
+
+import dev.adjoint.cpu.Cpu;
+import dev.adjoint.kernels.ThreadPool;
+import dev.adjoint.kernels.WorkSplitter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code adjoint bench headline}: every {@link Headline} workload at each thread count, Adjoint
+ * then its peer ({@code bench/peers/headline.py}) in the same session, rendered as the Markdown
+ * table that docs/PERFORMANCE.md carries between {@link #BEGIN} and {@link #END}.
+ */
+public final class HeadlineReport {
+    /** The marker lines around the generated table in a Markdown file. */
+    public static final String BEGIN = "<!-- adjoint bench headline: begin (generated; edit bench/.../perf/HeadlineReport.java) -->",
+            END = "<!-- adjoint bench headline: end -->";
+
+    /** One workload's timings at one thread count: Adjoint's, and the peer's when it ran. */
+    record Cell(Kernels.Timing adjoint, Kernels.Timing peer, String library) {}
+
+    private final List<String> ids;
+    private final int[] threadCounts;
+    private final int reps;
+    private final long windowMillis;
+    private final Map<String, Headline.Workload> workloads = new LinkedHashMap<>();
+    private final Map<Integer, Map<String, Cell>> cells = new LinkedHashMap<>();
+    private final Map<Integer, Limits> limits = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private String startLoad, endLoad;
+    private Instant started;
+
+    /**
+     * @param ids the workloads
+     * @param threadCounts the thread counts to run each at
+     * @param reps repetitions (windows) per workload
+     * @param windowMillis each window's length
+     */
+    public HeadlineReport(List<String> ids, int[] threadCounts, int reps, long windowMillis) {
+        this.ids = List.copyOf(ids);
+        this.threadCounts = threadCounts.clone();
+        this.reps = reps;
+        this.windowMillis = windowMillis;
+    }
+
+    /** Runs everything, printing progress lines to {@code progress}; {@code peers} false skips the peer script. */
+    public HeadlineReport run(PrintWriter progress, boolean peers) throws Exception {
+        started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        startLoad = loadAverage();
+        String why = peers ? Peers.unavailable(script()) : "not asked for (--no-peers)";
+        if (why != null) notes.add("peers not run: " + why);
+        for (int t : threadCounts) {
+            WorkSplitter splitter = t == 1 ? WorkSplitter.SERIAL
+                    : t == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(t);
+            limits.put(t, Limits.measure(t, 300));
+            Map<String, Cell> row = new LinkedHashMap<>();
+            for (String id : ids) {
+                Headline.Workload w = Headline.build(id, splitter);
+                workloads.putIfAbsent(id, w);
+                Kernels.Timing a = Kernels.time(w.run(), 2 * windowMillis + 300, reps, windowMillis);
+                row.put(id, new Cell(a, null, null));
+                progress.printf(Locale.ROOT, "threads %d  %-20s %9.3f ms  (spread %.0f%%)%n", t, id, 1e3 * a.secondsPerRun(), 100 * a.spread());
+                progress.flush();
+            }
+            if (why == null) {
+                for (var e : peer(t).entrySet()) {
+                    Cell c = row.get(e.getKey());
+                    if (c != null) row.put(e.getKey(), new Cell(c.adjoint(), e.getValue().timing(), e.getValue().library()));
+                }
+            }
+            cells.put(t, row);
+        }
+        endLoad = loadAverage();
+        return this;
+    }
+
+    private record PeerTiming(Kernels.Timing timing, String library) {}
+
+    private Map<String, PeerTiming> peer(int threads) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, script().toString(), "--threads", String.valueOf(threads),
+                "--reps", String.valueOf(reps), "--window", String.valueOf(windowMillis / 1000.0)));
+        cmd.addAll(ids);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        // These pin OpenBLAS to a kernel chosen for another machine (see Peers); the peer runs without them.
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().remove("OPENBLAS_L2_SIZE");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(20, TimeUnit.MINUTES)) p.destroyForcibly();
+        Map<String, PeerTiming> m = new HashMap<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            // "peer ID MEDIAN MIN MAX LIBRARY"
+            if (f.length == 6 && f[0].equals("peer")) {
+                try {
+                    m.put(f[1], new PeerTiming(new Kernels.Timing(Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]), reps), f[5]));
+                } catch (NumberFormatException ignored) {
+                    // not a figure line
+                }
+            }
+        }
+        return m;
+    }
+
+    private static Path script() {
+        Path kernels = Peers.script();
+        return kernels == null ? null : kernels.resolveSibling("headline.py");
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The Markdown section: the machine, then one table per group, then the notes. */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(BEGIN).append('\n');
+        sb.append(String.format(Locale.ROOT, "Generated by `./adjoint bench headline --update docs/PERFORMANCE.md` at %s; load average %s at the start, %s at the end.%n",
+                started, startLoad, endLoad));
+        sb.append(String.format(Locale.ROOT, "Machine: %d cores, `%s`, %d-lane float vectors.", Runtime.getRuntime().availableProcessors(), cpuName(),
+                limits.values().iterator().next().lanes()));
+        for (var e : limits.entrySet()) {
+            sb.append(String.format(Locale.ROOT, " %d thread(s): FMA-loop peak %.1f GFLOP/s, copy bandwidth %.1f GB/s.", e.getKey(),
+                    e.getValue().peakGflops(), e.getValue().bandwidthGBs()));
+        }
+        sb.append("\n\nEach figure is the median of ").append(reps).append(" windows of ").append(windowMillis)
+                .append(" ms (spread = (max - min) / median). **ratio** = peer time / Adjoint time: above 1, Adjoint is faster.\n");
+        for (String group : List.of("gemm", "conv", "memory", "training")) {
+            List<String> in = ids.stream().filter(i -> workloads.get(i).group().equals(group)).toList();
+            if (in.isEmpty()) continue;
+            boolean memory = group.equals("memory");
+            sb.append("\n| ").append(group).append(" | problem |");
+            for (int t : threadCounts) sb.append(String.format(" %dt Adjoint | %dt peer | %dt ratio |", t, t, t));
+            sb.append(memory ? " 1t Adjoint / copy |\n|---|---|" : "\n|---|---|");
+            for (int t : threadCounts) sb.append("---|---|---|");
+            sb.append(memory ? "---|\n" : "\n");
+            for (String id : in) {
+                Headline.Workload w = workloads.get(id);
+                sb.append("| ").append(id).append(" | ").append(w.what()).append(" |");
+                for (int t : threadCounts) {
+                    Cell c = cells.get(t).get(id);
+                    sb.append(' ').append(rate(w, c.adjoint())).append(" |");
+                    sb.append(' ').append(c.peer() == null ? "-" : rate(w, c.peer()) + " " + c.library()).append(" |");
+                    sb.append(' ').append(c.peer() == null ? "-" : String.format(Locale.ROOT, "**%.2f**", c.peer().secondsPerRun() / c.adjoint().secondsPerRun())).append(" |");
+                }
+                if (memory) {
+                    double gbs = w.bytes() / cells.get(threadCounts[0]).get(id).adjoint().secondsPerRun() / 1e9;
+                    sb.append(String.format(Locale.ROOT, " %.2f |", gbs / limits.get(threadCounts[0]).bandwidthGBs()));
+                }
+                sb.append('\n');
+            }
+            if (group.equals("training")) bestVersusBest(sb, in);
+        }
+        for (String n : notes) sb.append("\n").append(n).append('\n');
+        return sb.append(END).append('\n').toString();
+    }
+
+    /** Each side at its best thread count (the "PyTorch's best thread configuration"). */
+    private void bestVersusBest(StringBuilder sb, List<String> in) {
+        sb.append('\n');
+        for (String id : in) {
+            double bestA = Double.MAX_VALUE, bestP = Double.MAX_VALUE;
+            int ta = 0, tp = 0;
+            for (int t : threadCounts) {
+                Cell c = cells.get(t).get(id);
+                if (c.adjoint().secondsPerRun() < bestA) { bestA = c.adjoint().secondsPerRun(); ta = t; }
+                if (c.peer() != null && c.peer().secondsPerRun() < bestP) { bestP = c.peer().secondsPerRun(); tp = t; }
+            }
+            if (tp == 0) continue;
+            sb.append(String.format(Locale.ROOT, "%s, best against best: Adjoint %.3f ms (%d thread(s)), peer %.3f ms (%d thread(s)), ratio **%.2f**.%n",
+                    id, 1e3 * bestA, ta, 1e3 * bestP, tp, bestP / bestA));
+        }
+    }
+
+    private static String rate(Headline.Workload w, Kernels.Timing t) {
+        double s = t.secondsPerRun();
+        String spread = String.format(Locale.ROOT, " ±%.0f%%", 50 * t.spread());
+        if (w.flops() > 0) return String.format(Locale.ROOT, "%.1f GFLOP/s%s", w.flops() / s / 1e9, spread);
+        return String.format(Locale.ROOT, "%.1f GB/s%s", w.bytes() / s / 1e9, spread);
+    }
+
+    private static String cpuName() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** Replaces the generated section of {@code file} (between the markers) with {@code section}, or appends it. */
+    public static void update(Path file, String section) throws IOException {
+        String text = Files.readString(file);
+        int b = text.indexOf(BEGIN), e = text.indexOf(END);
+        String updated;
+        if (b >= 0 && e > b) updated = text.substring(0, b) + section + text.substring(e + END.length() + (text.startsWith("\n", e + END.length()) ? 1 : 0));
+        else updated = text + (text.endsWith("\n") ? "\n" : "\n\n") + section;
+        Files.writeString(file, updated);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.adjoint.cpu;
+
+import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Node;
+import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.op.ArgReduce;
+import dev.adjoint.graph.op.Binary;
+import dev.adjoint.graph.op.BroadcastInDim;
+import dev.adjoint.graph.op.Compare;
+import dev.adjoint.graph.op.Concatenate;
+import dev.adjoint.graph.op.Constant;
+import dev.adjoint.graph.op.Conv;
+import dev.adjoint.graph.op.Convert;
+import dev.adjoint.graph.op.Cumsum;
+import dev.adjoint.graph.op.DotGeneral;
+import dev.adjoint.graph.op.Gather;
+import dev.adjoint.graph.op.Input;
+import dev.adjoint.graph.op.Iota;
+import dev.adjoint.graph.op.Pad;
+import dev.adjoint.graph.op.RandomBits;
+import dev.adjoint.graph.op.Reduce;
+import dev.adjoint.graph.op.ReduceSum;
+import dev.adjoint.graph.op.Reshape;
+import dev.adjoint.graph.op.Rev;
+import dev.adjoint.graph.op.ScatterAdd;
+import dev.adjoint.graph.op.Select;
+import dev.adjoint.graph.op.Slice;
+import dev.adjoint.graph.op.StopGradient;
+import dev.adjoint.graph.op.TakeAlongAxis;
+import dev.adjoint.graph.op.Transpose;
+import dev.adjoint.graph.op.Unary;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.util.List;
+
+/**
+ * The first lowering pass: decides, from the graph alone and before any step is built, what each
+ * node becomes. An elementwise node read once, by another elementwise node, and not a plan output
+ * is folded into its reader's chain ({@link Role#FUSED}); the top of such a chain is a
+ * {@link Role#CHAIN_ROOT} whose whole chain runs as one fused program, in the f32 vector program
+ * if every value and op fits it ({@link Chain#F32}), else in the typed one. Broadcasts, transposes,
+ * slices, reshapes, stop_gradient and storage-preserving converts are {@link Role#VIEW}s of their
+ * operand's buffer. Everything else is a kernel of its own.
+ *
+ * <p>Like XLA, which keeps its fusion pass apart from buffer assignment, this pass only decides;
+ * {@link NodeLowering} builds the steps and {@link BufferPlanner} the arrays.
+ */
+final class FusionRegions {
+    /** What a node becomes in the plan. */
+    enum Role {
+        /** A plan input: a buffer the caller feeds. */
+        INPUT,
+        /** A constant or iota: a buffer built at compile time. */
+        CONSTANT,
+        /** A strided window on its operand's buffer: no step (unless a kernel later needs it dense). */
+        VIEW,
+        /** An elementwise op folded into the fused program of the chain root that reads it. */
+        FUSED,
+        /** The top of a fused elementwise chain: one step for the whole chain. */
+        CHAIN_ROOT,
+        /** A kernel of its own (reduction, GEMM, conv, movement, indexing, ...). */
+        KERNEL
+    }
+
+    /** Which fused-program interpreter a chain runs in. */
+    enum Chain {
+        /** The f32 vector program ({@code FusedProgram}). */
+        F32,
+        /** The typed program over any element types ({@code TypedProgram}). */
+        TYPED
+    }
+
+    private final Graph graph;
+    private final int[] uses;
+    private final boolean[] inlined;
+    private final boolean[] isOutput;
+    private final Role[] roles;
+
+    private FusionRegions(Graph graph, List<Tensor> outputs) {
+        this.graph = graph;
+        int n = graph.size();
+        uses = new int[n];
+        int[] consumer = new int[n];
+        inlined = new boolean[n];
+        isOutput = new boolean[n];
+        roles = new Role[n];
+        for (Tensor t : outputs) isOutput[t.id()] = true;
+        for (Node node : graph.nodes()) {
+            for (int i = 0; i < node.inputs().size(); i++) {
+                uses[node.inputs().get(i)]++;
+                consumer[node.inputs().get(i)] = node.id();
+            }
+        }
+        for (Node node : graph.nodes()) {
+            int id = node.id();
+            inlined[id] = isElementwise(node) && uses[id] == 1 && !isOutput[id] && isElementwise(graph.node(consumer[id]));
+        }
+        for (Node node : graph.nodes()) roles[node.id()] = roleOf(node);
+    }
+
+    /** The regions of a graph lowered for {@code outputs}. */
+    static FusionRegions of(Graph graph, List<Tensor> outputs) { return new FusionRegions(graph, outputs); }
+
+    /** What node {@code id} becomes. */
+    Role role(int id) { return roles[id]; }
+
+    /** Whether node {@code id} is folded into its consumer's chain. */
+    boolean inlined(int id) { return inlined[id]; }
+
+    /** Whether node {@code id} is one of the plan's outputs. */
+    boolean isOutput(int id) { return isOutput[id]; }
+
+    /** How many operand slots of other nodes read node {@code id}. */
+    int uses(int id) { return uses[id]; }
+
+    /** The interpreter of the chain rooted at {@code root} (a {@link Role#CHAIN_ROOT}). */
+    Chain chain(Node root) { return fitsF32(root) ? Chain.F32 : Chain.TYPED; }
+
+    private Role roleOf(Node node) {
+        return switch (node.op()) {
+            case Input i -> Role.INPUT;
+            case Constant c -> Role.CONSTANT;
+            case Iota i -> Role.CONSTANT;
+            case StopGradient s -> Role.VIEW;
+            case BroadcastInDim b -> Role.VIEW;
+            case Reshape r -> Role.VIEW;
+            case Transpose t -> Role.VIEW;
+            case Slice s -> Role.VIEW;
+            case Convert c -> isViewConvert(node) ? Role.VIEW : elementwiseRole(node);
+            case Unary u -> elementwiseRole(node);
+            case Binary b -> elementwiseRole(node);
+            case Compare c -> elementwiseRole(node);
+            case Select s -> elementwiseRole(node);
+            case ReduceSum r -> Role.KERNEL;
+            case Reduce r -> Role.KERNEL;
+            case ArgReduce a -> Role.KERNEL;
+            case Cumsum c -> Role.KERNEL;
+            case Gather g -> Role.KERNEL;
+            case TakeAlongAxis t -> Role.KERNEL;
+            case ScatterAdd s -> Role.KERNEL;
+            case RandomBits r -> Role.KERNEL;
+            case DotGeneral d -> Role.KERNEL;
+            case Conv c -> Role.KERNEL;
+            case Pad p -> Role.KERNEL;
+            case Rev r -> Role.KERNEL;
+            case Concatenate c -> Role.KERNEL;
+        };
+    }
+
+    private Role elementwiseRole(Node node) { return inlined[node.id()] ? Role.FUSED : Role.CHAIN_ROOT; }
+
+    /** Whether a convert keeps both the storage and the values (to its own type, or bool to f32: bool is 0/1 floats, see Storage). */
+    boolean isViewConvert(Node node) {
+        if (!(node.op() instanceof Convert c)) return false;
+        DType from = graph.node(node.inputs().get(0)).dtype();
+        return from == c.to() || (from == DType.BOOL && c.to() == DType.F32);
+    }
+
+    private boolean isElementwise(Node node) {
+        return switch (node.op()) {
+            case Unary u -> true;
+            case Binary b -> true;
+            case Compare c -> true;
+            case Select s -> true;
+            case Convert c -> !isViewConvert(node);
+            case Input i -> false;
+            case Constant c -> false;
+            case Iota i -> false;
+            case StopGradient s -> false;
+            case BroadcastInDim b -> false;
+            case Reshape r -> false;
+            case Transpose t -> false;
+            case Slice s -> false;
+            case ReduceSum r -> false;
+            case Reduce r -> false;
+            case ArgReduce a -> false;
+            case Cumsum c -> false;
+            case Gather g -> false;
+            case TakeAlongAxis t -> false;
+            case ScatterAdd s -> false;
+            case RandomBits r -> false;
+            case DotGeneral d -> false;
+            case Conv c -> false;
+            case Pad p -> false;
+            case Rev r -> false;
+            case Concatenate c -> false;
+        };
+    }
+
+    /**
+     * Whether the chain rooted here runs in the f32 vector program: every value in it is f32 or a
+     * bool mask (0/1 floats), every leaf is stored as floats, and every op has an f32 kernel.
+     */
+    private boolean fitsF32(Node root) {
+        for (int id : chainNodes(root)) {
+            Node node = graph.node(id);
+            if (!Storage.isFloatStorage(node.dtype())) return false;
+            // Converts that are not views change the storage or the values: never in the f32 program.
+            boolean ok;
+            if (node.op() instanceof Unary u) ok = node.dtype() == DType.F32 && F32Ops.unary(u.fn()) != null;
+            else if (node.op() instanceof Binary b) ok = node.dtype() == DType.F32 && F32Ops.binary(b.fn()) != null;
+            else ok = node.op() instanceof Compare || node.op() instanceof Select;
+            if (!ok) return false;
+            for (int i = 0; i < node.inputs().size(); i++) {
+                int in = node.inputs().get(i);
+                if (!inlined[in] && !Storage.isFloatStorage(graph.node(in).dtype())) return false;
+            }
+        }
+        return true;
+    }
+
+    /** The root and every node inlined into its chain; iterative (see {@link #collectLeaves}). */
+    IntArrayList chainNodes(Node root) {
+        IntArrayList out = new IntArrayList(), todo = new IntArrayList();
+        todo.add(root.id());
+        while (!todo.isEmpty()) {
+            int id = todo.removeInt(todo.size() - 1);
+            out.add(id);
+            for (int in : graph.node(id).inputs().toArray()) if (inlined[in]) todo.add(in);
+        }
+        return out;
+    }
+}
