@@ -58,8 +58,8 @@ public final class StepProfileTiming {
         // One thread: thread CPU time (time-slicing does not inflate it); more: the wall clock.
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier clock = s.threads() == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
-        StepProfile.of(plan, feeds, s, runs, clock); // warm-up
-        StepProfile p = StepProfile.of(plan, feeds, s, runs, clock);
+        StepProfile.of(plan, feeds, runs, clock); // warm-up
+        StepProfile p = StepProfile.of(plan, feeds, runs, clock);
         return "### " + title + " (" + plan.stepCount() + " steps, " + s.threads() + " thread(s), "
                 + (s.threads() == 1 ? "thread CPU time" : "wall time") + ", median of " + runs + " runs)\n\n" + p.report(12);
     }

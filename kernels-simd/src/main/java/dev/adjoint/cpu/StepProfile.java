@@ -1,6 +1,5 @@
 package dev.adjoint.cpu;
 
-import dev.adjoint.kernels.WorkSplitter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -12,8 +11,7 @@ import java.util.Map;
  * Where a plan's run time goes: each step timed on its own by a clock the caller chooses (on one
  * thread, the thread's CPU time, which time-slicing on a shared machine does not inflate),
  * over many runs, reported as medians per step and summed per kernel family (GEMM, conv, fused
- * elementwise, reductions, copies, ...). A measuring tool, not a run mode: it calls the plan's
- * steps one by one on the plan's own buffers, so the plan itself runs unchanged.
+ * elementwise, reductions, copies, ...), on top of {@link Plan#profile}'s per-step totals.
  */
 public final class StepProfile {
     /**
@@ -32,31 +30,26 @@ public final class StepProfile {
     private StepProfile(List<Entry> entries) { this.entries = List.copyOf(entries); }
 
     /**
-     * Runs {@code plan} once on {@code feeds} (which binds them), then times every step over
-     * {@code runs} runs of the whole schedule.
+     * Times every step of {@code plan} on {@code feeds} over {@code runs} runs, each through
+     * {@link Plan#profile} (the plan's own run loop, so donations, recomputed values and bindings are
+     * what a real run does), and keeps each step's median.
      *
-     * @param splitter the splitter the plan was compiled with (its steps' workspaces are sized for its thread count)
      * @param clock nanoseconds, e.g. {@code System::nanoTime} or a ThreadMXBean's {@code getCurrentThreadCpuTime}
      */
-    public static StepProfile of(Plan plan, Object[] feeds, WorkSplitter splitter, int runs, java.util.function.LongSupplier clock) {
+    public static StepProfile of(Plan plan, Object[] feeds, int runs, java.util.function.LongSupplier clock) {
         if (runs < 1) throw new IllegalArgumentException("profile runs must be >= 1, got " + runs);
-        plan.run(feeds);
-        Step[] steps = plan.stepsForTest();
-        Object[] buffers = plan.buffersForTest();
-        long[][] t = new long[steps.length][runs];
+        int steps = plan.stepCount();
+        long[][] t = new long[steps][runs];
         for (int r = 0; r < runs; r++) {
-            for (int s = 0; s < steps.length; s++) {
-                long t0 = clock.getAsLong();
-                steps[s].run(buffers, splitter);
-                t[s][r] = clock.getAsLong() - t0;
-            }
+            long[] one = plan.profile(feeds, 1, clock);
+            for (int s = 0; s < steps; s++) t[s][r] = one[s];
         }
         List<Entry> out = new ArrayList<>();
         String[] lines = plan.describe().split("\n");
-        for (int s = 0; s < steps.length; s++) {
+        for (int s = 0; s < steps; s++) {
             Arrays.sort(t[s]);
             double median = runs % 2 == 1 ? t[s][runs / 2] : (t[s][runs / 2 - 1] + t[s][runs / 2]) / 2.0;
-            out.add(new Entry(s, nodeOf(lines[s]), steps[s].kernel(), elementsOf(lines[s]), median));
+            out.add(new Entry(s, nodeOf(lines[s]), plan.stepKernel(s), elementsOf(lines[s]), median));
         }
         return new StepProfile(out);
     }

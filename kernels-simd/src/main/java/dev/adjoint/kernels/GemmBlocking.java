@@ -9,9 +9,11 @@ package dev.adjoint.kernels;
  * tiles are measured choices (docs/perf/gemm.md): with 16 vector registers (AVX2, 256 bit) C2
  * keeps 8 accumulators in registers (4 x 2) and spills at 10-12; with 32 registers (AVX-512,
  * 512 bit) it keeps 24 (12 x 2) and 16 (8 x 2), both within 3% of the FMA peak in isolation,
- * while 8 x 3 and 6 x 4 (also 24 accumulators, but 3-4 B vectors live) ran 25% slower.
+ * while 8 x 3 and 6 x 4 (also 24 accumulators, but 3-4 B vectors live) ran 25% slower. Only
+ * 4 x 2 and 8 x 2 are kept: 12 x 2 measured the same as 8 x 2, and 8 divides the M of the
+ * MLP's GEMMs (128, 512) where 12 leaves a ragged tile.
  *
- * @param tile  which micro-kernel: {@link #TILE_4X2}, {@link #TILE_8X2} or {@link #TILE_12X2}
+ * @param tile  which micro-kernel: {@link #TILE_4X2} or {@link #TILE_8X2}
  * @param mr    rows of the register tile (rows of an A sliver)
  * @param lanes floats per vector
  * @param kc    K-block depth
@@ -23,11 +25,9 @@ record GemmBlocking(int tile, int mr, int lanes, int kc, int mc, int nc) {
     static final int TILE_4X2 = 0;
     /** 8 rows x 2 vectors: 16 accumulators, for 32 vector registers. */
     static final int TILE_8X2 = 1;
-    /** 12 rows x 2 vectors: 24 accumulators, for 32 vector registers. */
-    static final int TILE_12X2 = 2;
 
     GemmBlocking {
-        if (tile < TILE_4X2 || tile > TILE_12X2) throw new IllegalArgumentException("GemmBlocking: unknown tile " + tile);
+        if (tile < TILE_4X2 || tile > TILE_8X2) throw new IllegalArgumentException("GemmBlocking: unknown tile " + tile);
         if (mr != rowsOf(tile)) throw new IllegalArgumentException("GemmBlocking: tile " + tile + " has " + rowsOf(tile) + " rows, not " + mr);
         if (lanes < 1 || kc < 1 || mc < mr || mc % mr != 0 || nc < 2 * lanes || nc % (2 * lanes) != 0) {
             throw new IllegalArgumentException("GemmBlocking: inconsistent blocks mr=" + mr + " lanes=" + lanes
@@ -39,8 +39,7 @@ record GemmBlocking(int tile, int mr, int lanes, int kc, int mc, int nc) {
     static int rowsOf(int tile) {
         return switch (tile) {
             case TILE_4X2 -> 4;
-            case TILE_8X2 -> 8;
-            default -> 12;
+            default -> 8;
         };
     }
 

@@ -77,8 +77,7 @@ final class GemmMicroKernel {
     static void kernel(int tile, int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
         switch (tile) {
             case GemmBlocking.TILE_4X2 -> kernel4x2(kc, pa, ao, pb, bo, out);
-            case GemmBlocking.TILE_8X2 -> kernel8x2(kc, pa, ao, pb, bo, out);
-            default -> kernel12x2(kc, pa, ao, pb, bo, out);
+            default -> kernel8x2(kc, pa, ao, pb, bo, out);
         }
     }
 
@@ -136,52 +135,6 @@ final class GemmMicroKernel {
         c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
         c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
         c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
-    }
-
-    /** 12 x 2 vectors: 24 accumulators + 2 B vectors + 1 broadcast, within 32 registers. */
-    static void kernel12x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z, c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
-        for (int p = 0; p < kc; p++, ao += 12, bo += 2 * L) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
-            FloatVector a = FloatVector.broadcast(S, pa[ao]);
-            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
-            a = FloatVector.broadcast(S, pa[ao + 1]);
-            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
-            a = FloatVector.broadcast(S, pa[ao + 2]);
-            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
-            a = FloatVector.broadcast(S, pa[ao + 3]);
-            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
-            a = FloatVector.broadcast(S, pa[ao + 4]);
-            c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
-            a = FloatVector.broadcast(S, pa[ao + 5]);
-            c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
-            a = FloatVector.broadcast(S, pa[ao + 6]);
-            c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
-            a = FloatVector.broadcast(S, pa[ao + 7]);
-            c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
-            a = FloatVector.broadcast(S, pa[ao + 8]);
-            c8_0 = a.fma(b0, c8_0); c8_1 = a.fma(b1, c8_1);
-            a = FloatVector.broadcast(S, pa[ao + 9]);
-            c9_0 = a.fma(b0, c9_0); c9_1 = a.fma(b1, c9_1);
-            a = FloatVector.broadcast(S, pa[ao + 10]);
-            c10_0 = a.fma(b0, c10_0); c10_1 = a.fma(b1, c10_1);
-            a = FloatVector.broadcast(S, pa[ao + 11]);
-            c11_0 = a.fma(b0, c11_0); c11_1 = a.fma(b1, c11_1);
-        }
-        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
-        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
-        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
-        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
-        c4_0.intoArray(out, 8 * L); c4_1.intoArray(out, 9 * L);
-        c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
-        c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
-        c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
-        c8_0.intoArray(out, 16 * L); c8_1.intoArray(out, 17 * L);
-        c9_0.intoArray(out, 18 * L); c9_1.intoArray(out, 19 * L);
-        c10_0.intoArray(out, 20 * L); c10_1.intoArray(out, 21 * L);
-        c11_0.intoArray(out, 22 * L); c11_1.intoArray(out, 23 * L);
     }
 
     /** Loads {@code n} floats (clamped to a vector; none if {@code n <= 0}) from {@code a[off]}, zero elsewhere. */

@@ -201,7 +201,7 @@ class GemmTest {
 
     /** Every register tile (not only this machine's), with its own blocks and with tiny ones that force many blocks. */
     static GemmBlocking[] everyTile() {
-        int[] tiles = {GemmBlocking.TILE_4X2, GemmBlocking.TILE_8X2, GemmBlocking.TILE_12X2};
+        int[] tiles = {GemmBlocking.TILE_4X2, GemmBlocking.TILE_8X2};
         GemmBlocking[] out = new GemmBlocking[2 * tiles.length];
         for (int t = 0; t < tiles.length; t++) {
             int mr = GemmBlocking.rowsOf(tiles[t]);
