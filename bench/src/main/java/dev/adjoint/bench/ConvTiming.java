@@ -40,7 +40,7 @@ public final class ConvTiming {
         }
     }
 
-    private static double[] time(Runnable r, int reps, Supplier<Long> cpu) {
+    static double[] time(Runnable r, int reps, Supplier<Long> cpu) {
         long end = System.nanoTime() + 2_000_000_000L; // warm up: JIT the kernels
         while (System.nanoTime() < end) r.run();
         double[] w = new double[reps], c = new double[reps];

@@ -47,8 +47,64 @@ public final class TrainStepTiming {
         return new double[] {ms[reps / 2], ms[0], ms[reps - 1]};
     }
 
-    /** Runs both cases; the argument is the number of repetitions (default 7). */
+    /**
+     * Where a step's time goes: compiles the MLP 784-512-512-10 batch-128 SGD step as
+     * {@link TrainStepTiming#time} does, warms it, then prints each step of the plan with its thread
+     * CPU time per run (one thread: pass {@code -Dadjoint.threads=1} or see {@code threads}), and the
+     * totals by kernel family.
+     */
+    static void profile(int threads, int runs) {
+        Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
+        TrainStep step = TrainStep.of(mlp, Sgd.of(0.01, 0.9), Nn::crossEntropy);
+        int n = 128;
+        TrainStep.Trace t = step.trace(new Batch(HostArray.f32(new float[n * 784], n, 784), HostArray.i32(new int[n], n)));
+        dev.adjoint.kernels.WorkSplitter sp = threads == 1 ? dev.adjoint.kernels.WorkSplitter.SERIAL : new dev.adjoint.kernels.ThreadPool(threads);
+        dev.adjoint.cpu.Plan p = dev.adjoint.cpu.Cpu.compile(t.outputs(), dev.adjoint.cpu.CompileOptions.defaults().withSplitter(sp));
+        SplittableRandom r = new SplittableRandom(1);
+        Object[] feeds = new Object[p.inputs().size()];
+        for (int i = 0; i < feeds.length; i++) {
+            var in = p.inputs().get(i);
+            int size = in.shape().size();
+            if (in.dtype() == dev.adjoint.graph.DType.I32) {
+                int[] v = new int[size];
+                for (int j = 0; j < size; j++) v[j] = r.nextInt(10);
+                feeds[i] = v;
+            } else {
+                float[] v = new float[size];
+                for (int j = 0; j < size; j++) v[j] = (float) r.nextDouble(-0.05, 0.05);
+                feeds[i] = v;
+            }
+        }
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 300; i++) p.run(feeds);
+        long c0 = mx.getCurrentThreadCpuTime();
+        for (int i = 0; i < runs; i++) p.run(feeds);
+        double whole = (mx.getCurrentThreadCpuTime() - c0) / 1e3 / runs;
+        long[] cpu = p.profile(feeds, runs, mx::getCurrentThreadCpuTime);
+        java.util.Map<String, Double> byKind = new java.util.TreeMap<>();
+        double sum = 0;
+        for (int s = 0; s < cpu.length; s++) {
+            double us = cpu[s] / 1e3 / runs;
+            sum += us;
+            String k = p.stepKernel(s);
+            String kind = k.startsWith("gemm") || k.startsWith("dot") ? "gemm" : k.split("[ (]")[0];
+            byKind.merge(kind, us, Double::sum);
+            System.out.printf(Locale.ROOT, "%3d %8.1f us  %-40s %s%n", s, us, k, p.stepOp(s));
+        }
+        System.out.printf(Locale.ROOT, "steps: %d, sum %.1f us, whole run %.1f us (thread CPU, %d thread(s), %d runs)%n",
+                cpu.length, sum, whole, threads, runs);
+        byKind.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-24s %8.1f us%n", k, v));
+    }
+
+    /**
+     * Runs both cases; the argument is the number of repetitions (default 7). With
+     * {@code profile [THREADS [RUNS]]}, prints the per-step profile of the MLP step instead.
+     */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("profile")) {
+            profile(args.length > 1 ? Integer.parseInt(args[1]) : 1, args.length > 2 ? Integer.parseInt(args[2]) : 200);
+            return;
+        }
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
         Layer lenet = Sequential.of(Conv.conv2d(1, 6, 5).padding(2).nhwc(), Activation.RELU, Pool.max2d(2).nhwc(),

@@ -55,6 +55,9 @@ public final class Plan {
     private final Lowering.Result lowered;
     /** donatedInput[o]: the input whose fed array output o is written into, or -1. */
     private final int[] donatedInput;
+    /** While {@link #profile} runs: per-step totals of its clock, else null. */
+    private long[] profiled;
+    private java.util.function.LongSupplier profileClock;
 
     /** The optimized graph and the arguments of {@link Lowering#lower}. */
     record Source(dev.adjoint.graph.Graph graph, List<Tensor> loweredOutputs, List<Tensor> loweredInputs) {}
@@ -225,7 +228,9 @@ public final class Plan {
             }
             buffers[outputBuffers[o]] = target;
         }
+        long[] timed = profiled;
         for (int s = 0; s < steps.length; s++) {
+            long t0 = timed == null ? 0 : profileClock.getAsLong();
             try {
                 steps[s].run(buffers, splitter);
             } catch (IndexSteps.IndexRangeException | ArithmeticException e) {
@@ -237,6 +242,7 @@ public final class Plan {
             } catch (RuntimeException e) {
                 throw new IllegalStateException("kernel \"" + steps[s].kernel() + "\" for " + describe(owners[s]) + " failed: " + e, e);
             }
+            if (timed != null) timed[s] += profileClock.getAsLong() - t0;
             if (checkNaN) checkNaN(s);
         }
     }
@@ -335,6 +341,36 @@ public final class Plan {
 
     /** The values this plan recomputes to meet its memory budget (empty without one); see {@link #memoryReport()}. */
     public List<MemoryReport.Recomputed> recomputed() { return lowered.memory().recomputed(); }
+
+    /**
+     * Runs the plan {@code runs} times on {@code feeds} (as {@link #run(Object...)}) and returns, per
+     * step, the total of {@code clock} (nanoseconds) spent in it: pass
+     * {@code ThreadMXBean::getCurrentThreadCpuTime} for CPU time on a busy machine (one thread), or
+     * {@code System::nanoTime} for wall time. For finding where a run's time goes; {@link #describe()}
+     * names the steps in the same order. Reading the clock costs time too (about a microsecond per
+     * step for thread CPU time), so small steps read high.
+     */
+    public long[] profile(Object[] feeds, int runs, java.util.function.LongSupplier clock) {
+        long[] total = new long[steps.length];
+        for (int r = 0; r < runs; r++) {
+            // Binding the inputs and donations is what run does; then the steps one by one, timed.
+            profiled = total;
+            profileClock = clock;
+            try {
+                runBound(feeds);
+            } finally {
+                profiled = null;
+                profileClock = null;
+            }
+        }
+        return total;
+    }
+
+    /** The step's kernel name, for {@link #profile}'s figures. */
+    public String stepKernel(int s) { return steps[s].kernel(); }
+
+    /** The op of the node step {@code s} computes, for {@link #profile}'s figures. */
+    public String stepOp(int s) { return owners[s].op().name() + " " + owners[s].dtype().label() + owners[s].shape(); }
 
     /** Number of kernel calls per run. */
     public int stepCount() { return steps.length; }

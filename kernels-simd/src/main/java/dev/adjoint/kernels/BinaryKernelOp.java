@@ -38,4 +38,17 @@ public enum BinaryKernelOp {
             case REM -> a % b;
         };
     }
+
+    /**
+     * Whether {@code a op b} and {@code b op a} give the same bits for every pair (add, mul, and
+     * max/min with Java semantics), so a scalar-vector form can run as vector-scalar.
+     *
+     * @return true for add, mul, max, min
+     */
+    public boolean commutative() {
+        return switch (this) {
+            case ADD, MUL, MAX, MIN -> true;
+            case SUB, DIV, POW, REM -> false;
+        };
+    }
 }

@@ -10,6 +10,8 @@ final class BlockOps {
     private BlockOps() {}
 
     static final boolean SIMD = Simd.ENABLED;
+    /** Side of the square tile {@link #transposeTile} moves: one vector (the scalar code uses 8). */
+    static final int TILE = SIMD ? VecBlockOps.L : 8;
 
     static void unary(UnaryKernelOp op, float[] x, int xo, float[] d, int dO, int n) {
         if (SIMD) { VecBlockOps.unary(op, x, xo, d, dO, n); return; }
@@ -26,7 +28,9 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
     }
 
+    /** {@code s op b}: commutative ops become {@code b op s}, so only sub, div (and the scalar pow, rem) need this form. */
     static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
+        if (op.commutative()) { binaryVS(op, b, bo, s, d, dO, n); return; }
         if (SIMD) { VecBlockOps.binarySV(op, s, b, bo, d, dO, n); return; }
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
     }
@@ -41,9 +45,9 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = op.apply(a[ao + i], s);
     }
 
+    /** {@code s op b} is {@code b op' s} with the comparison mirrored (lt/gt, le/ge), so there is no scalar-vector loop. */
     static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
-        if (SIMD) { VecBlockOps.compareSV(op, s, b, bo, d, dO, n); return; }
-        for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
+        compareVS(op.mirrored(), b, bo, s, d, dO, n);
     }
 
     static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
@@ -88,5 +92,11 @@ final class BlockOps {
         if (ss == 1) { System.arraycopy(s, so, d, dO, n); return; }
         if (ss == -1) { reverse(s, so, d, dO, n); return; }
         for (int i = 0; i < n; i++) d[dO + i] = s[so + i * ss];
+    }
+
+    /** Transposes one {@link #TILE} x {@link #TILE} tile: {@code d[dO + c*ds + r] = x[xo + r*xs + c]}. */
+    static void transposeTile(float[] x, int xo, int xs, float[] d, int dO, int ds) {
+        if (SIMD) { VecBlockOps.transposeTile(x, xo, xs, d, dO, ds); return; }
+        for (int r = 0; r < TILE; r++) for (int c = 0; c < TILE; c++) d[dO + c * ds + r] = x[xo + r * xs + c];
     }
 }

@@ -33,4 +33,19 @@ public enum CompareKernelOp {
         };
         return r ? 1f : 0f;
     }
+
+    /**
+     * The comparison with its operands swapped: {@code a op b == b op.mirrored() a}.
+     *
+     * @return GT for LT, GE for LE and back; EQ and NE themselves
+     */
+    public CompareKernelOp mirrored() {
+        return switch (this) {
+            case LT -> GT;
+            case GT -> LT;
+            case LE -> GE;
+            case GE -> LE;
+            case EQ, NE -> this;
+        };
+    }
 }

@@ -35,15 +35,24 @@ public final class Conv {
     /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
     static final int PATCH_MAX = 96;
     /**
-     * Below this many flops a conv runs on the calling thread: waking a thread costs up to ~50 us.
-     * Not final so that tests can force splitting of small problems.
+     * Floats of packed panel per contraction segment: a panel bigger than this (the kernel-gradient
+     * conv's "kernel" is dy, megabytes) is walked one segment at a time across all recorded jobs,
+     * each job continuing its accumulators from y, so the segment is read from L2 by every job
+     * instead of the whole panel streaming from memory once per job. 64K floats = 256 KB, a
+     * quarter of Zen 4/5's L2. Each element's sum keeps its order (one chain, taps then channels,
+     * stored and reloaded exactly), so results do not depend on the segmentation. Not final so
+     * that tests can segment small problems.
      */
-    static double parallelFlops = 4e6;
+    static int segmentFloats = 1 << 16;
+
     /** Whether the GEMM paths stage padded input rows (see ConvSimd.stagedRow); tests turn it off to reach the border-list code. */
     static boolean staging = true;
 
     /** Output channels per micro-kernel block: the vector code's, or a nominal 16 when it is off (sizes workspaces only). */
     static int block() { return Simd.ENABLED ? ConvSimd.BLOCK : 16; }
+
+    /** Output rows per micro-kernel block (sizes the channel-tail tiles). */
+    static int rows() { return Simd.ENABLED ? ConvSimd.ROWS : 4; }
 
     /** Which kernel to run; {@link #AUTO} picks the fastest that applies. */
     public enum Path {
@@ -113,25 +122,25 @@ public final class Conv {
      * @param y      output, overwritten
      * @param yOff   offset of y
      * @param split  how to split the work over threads
-     * @param path   the kernel to use (a depthwise geometry with a non-standard layout runs GENERAL under AUTO)
+     * @param path   the kernel to use (the depthwise path repacks a non-standard layout into its own order)
      * @throws IllegalArgumentException if an array is too short or the path does not apply
      */
     public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
                                float[] y, int yOff, WorkSplitter split, Path path) {
         ConvGeometry g = ws.geometry;
         boolean standard = layout == ws.standardLayout || layout.isStandard(g);
-        if (!standard && path == Path.DEPTHWISE)
-            throw new IllegalArgumentException("conv: depthwise path needs the standard kernel layout: " + g);
         if (standard) checkRange("k", k, kOff, g.kernelLength());
         else checkLayout(g, k, kOff, layout);
         checkRange("x", x, xOff, g.inputLength());
         checkRange("y", y, yOff, g.outputLength());
+        // Resolved (and checked) before the scalar fallback too, so both reject a path that does not apply.
+        Path resolved = resolve(ws, path);
         if (g.outputLength() == 0) return;
         if (!Simd.ENABLED) {
             ConvScalar.forward(g, x, xOff, k, kOff, standard ? ConvKernelLayout.standard(g) : layout, y, yOff);
             return;
         }
-        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolve(ws, path));
+        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolved);
     }
 
     /**
@@ -141,6 +150,15 @@ public final class Conv {
      * @return the path (never AUTO)
      */
     public static Path chosenPath(ConvWorkspace ws) { return resolve(ws, Path.AUTO); }
+
+    /**
+     * Tells which path {@link Path#AUTO} would run for this geometry with the kernel read through {@code layout}.
+     *
+     * @param ws     workspace of the geometry
+     * @param layout the kernel layout
+     * @return the path (never AUTO)
+     */
+    public static Path chosenPath(ConvWorkspace ws, ConvKernelLayout layout) { return resolve(ws, Path.AUTO); }
 
     private static Path resolve(ConvWorkspace ws, Path path) {
         ConvGeometry g = ws.geometry;

@@ -8,8 +8,8 @@ package dev.adjoint.kernels;
  * <p>The GEMM paths copy the kernel into packed panels on every call anyway, so reading it through
  * strides costs nothing extra, and it lets the two backward convs read the forward operands where
  * they are: the input-gradient conv reads k reversed with in/out swapped (no flipped copy of k), and the kernel-gradient conv reads dy[N, O.., Cout] as its kernel [O.., N, Cout] (no
- * transpose of dy). The depthwise path needs the standard layout; with another one a depthwise
- * geometry runs on the general path.
+ * transpose of dy). The depthwise path reads k[taps][C] contiguously, so it repacks another
+ * layout into that order (once, for a constant kernel: {@link ConvWorkspace#assumeConstantKernel}).
  */
 public final class ConvKernelLayout {
     /** Offset added to the kernel array offset (used for reversed taps). */

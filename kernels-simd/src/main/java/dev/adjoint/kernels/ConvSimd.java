@@ -2,12 +2,10 @@ package dev.adjoint.kernels;
 
 import static dev.adjoint.kernels.Conv.JOB_FIELDS;
 import static dev.adjoint.kernels.Conv.gcd;
-import static dev.adjoint.kernels.Conv.parallelFlops;
 import static dev.adjoint.kernels.Conv.staging;
 
 import dev.adjoint.kernels.Conv.Path;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,8 +18,20 @@ final class ConvSimd {
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
-    /** Output rows per micro-kernel block. */
-    private static final int ROWS = 4;
+    /**
+     * Vector registers of the ISA the preferred species implies: 512-bit vectors mean AVX-512 (32
+     * zmm registers), anything narrower is taken as AVX2/NEON-class with 16. The Vector API does
+     * not expose the count; {@code adjoint.conv.registers} overrides the guess for measurements.
+     */
+    static final int REGISTERS = Integer.getInteger("adjoint.conv.registers", SP.vectorBitSize() >= 512 ? 32 : 16);
+    /**
+     * Output rows per micro-kernel block, chosen from the register count: rows x 2 vector
+     * accumulators plus the two kernel vectors and a broadcast must stay in registers. 16 registers:
+     * 4 rows (8 accumulators; docs/perf/conv.md step 2: C2 spilled at 12). 32 registers: 8 rows
+     * (16 accumulators + 3 = 19 live), twice the FMAs per kernel-vector load and enough independent
+     * chains to cover two FMA pipes of 4-cycle latency.
+     */
+    static final int ROWS = REGISTERS >= 32 ? 8 : 4;
     /** Output channels per micro-kernel block (two vectors), also the width of the packed kernel panels. */
     static final int BLOCK = 2 * L;
 
@@ -29,7 +39,6 @@ final class ConvSimd {
     static void run(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, boolean standard,
                     float[] y, int yOff, WorkSplitter split, Path p) {
         ConvGeometry g = ws.geometry;
-        if (p == Path.DEPTHWISE && !standard) p = Path.GENERAL;
         int units;
         boolean batchBlocked = false;
         double work = g.flops();
@@ -46,11 +55,23 @@ final class ConvSimd {
             units = nb * ws.outerRows;
         }
         int chunks = 1;
-        if (split.threads() > 1 && work >= parallelFlops)
+        if (Parallelism.worthSplitting(split, 0, work))
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
-        if (p != Path.DEPTHWISE) pack(ws, k, kOff, layout);
+        // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
+        // on the first call only; the packed copy is keyed by the array, offset and layout.
+        boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
+        if (p != Path.DEPTHWISE) {
+            if (fresh) pack(ws, k, kOff, layout);
+        } else if (!standard) {
+            // Depthwise reads k[taps][C] contiguously over channels: repack other layouts (an
+            // imported [C, 1, K..] weight seen through a transpose) into that order.
+            if (fresh) packDepthwise(ws, k, kOff, layout);
+            ws.k = ws.packed;
+            ws.kOff = 0;
+        }
+        if (ws.constantKernel) { ws.packedFrom = k; ws.packedOff = kOff; ws.packedLayout = layout; ws.packedPath = p; }
         try {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
@@ -84,6 +105,20 @@ final class ConvSimd {
             }
     }
 
+    /** Rows of the next block with {@code left} rows to go: at most ROWS, and never leaving a lone last row (1-row blocks are latency-bound). */
+    private static int rowsFor(int left) { return left <= ROWS ? left : left == ROWS + 1 ? ROWS - 1 : ROWS; }
+
+    /** Repacks a depthwise kernel (one input channel per group) into the standard [taps][C] order. */
+    private static void packDepthwise(ConvWorkspace w, float[] k, int kOff, ConvKernelLayout kl) {
+        ConvGeometry g = w.geometry;
+        int taps = (int) g.taps(), C = g.cout;
+        float[] kp = w.packed;
+        for (int t = 0; t < taps; t++) {
+            int src = kOff + kl.offset + t * kl.tapStride;
+            for (int c = 0; c < C; c++) kp[t * C + c] = k[src + c * kl.groupStride];
+        }
+    }
+
     /** Runs chunk {@code ci} of the call currently set in {@code w}. */
     static void runChunk(ConvWorkspace w, int ci) {
         int u0 = (int) ((long) ci * w.units / w.chunks), u1 = (int) ((long) (ci + 1) * w.units / w.chunks);
@@ -110,8 +145,11 @@ final class ConvSimd {
             w.src[ci] = w.x;
             if (w.batchBlocked) unit(w, ci, nIdx * ROWS, Math.min(ROWS, g.batch - nIdx * ROWS), outer);
             else unit(w, ci, nIdx, 1, outer);
-            if (w.path != Path.DEPTHWISE) flush(w, ci);
+            // Staged rows read the per-chunk staging buffer, which the next row overwrites: flush
+            // now. Batch-blocked rows read x itself: their jobs wait (emit flushes when full).
+            if (w.path != Path.DEPTHWISE && !w.batchBlocked) flush(w, ci);
         }
+        if (w.path != Path.DEPTHWISE) flush(w, ci);
     }
 
     /** Small-Cin path: gathers one output row's patches (zeros where padding or holes), then one GEMM over them. */
@@ -200,7 +238,7 @@ final class ConvSimd {
         w.src[ci] = st;
         int ys = w.ys[ia];
         for (int o = 0; o < O; ) {
-            int left = O - o, P = left <= ROWS ? left : left == 5 ? 3 : ROWS;
+            int left = O - o, P = rowsFor(left);
             emit(w, ci, false, P, o * s * cin, s * cin, tx, tk, nt, run, yb + o * ys, ys);
             o += P;
         }
@@ -292,7 +330,7 @@ final class ConvSimd {
                 if (m >= mLo && m <= mHi) {
                     int left = mHi - m + 1;
                     // Up to 4 rows; 5 left are split 3 + 2 so that no 1-row block remains.
-                    int P = bb ? nb : left <= ROWS ? left : left == 5 ? 3 : ROWS;
+                    int P = bb ? nb : rowsFor(left);
                     emit(w, ci, dw, P, xb, bb ? w.xN : xStep, tx, tk, nt, run, yo, bb ? w.yN : yStep);
                     m += bb ? 1 : P;
                 } else {
@@ -348,6 +386,7 @@ final class ConvSimd {
         jobs[j + 7] = run;
     }
 
+
     /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
     private static void flush(ConvWorkspace w, int ci) {
         int nj = w.jobState[ci][0];
@@ -356,25 +395,43 @@ final class ConvSimd {
         float[] x = w.src[ci], kp = w.packed, y = w.y;
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
         int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
+        // Entries (tap-list items) per segment, from the longest run among the jobs.
+        int maxRun = 1, maxLen = 0;
+        for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) { maxRun = Math.max(maxRun, jobs[j + 7]); maxLen = Math.max(maxLen, jobs[j + 4]); }
+        int seg = Math.max(1, Conv.segmentFloats / (maxRun * BLOCK));
+        if (w.panel <= Conv.segmentFloats || seg >= maxLen) seg = Math.max(1, maxLen);
+        int segments = Math.max(1, (maxLen + seg - 1) / seg);
+        float[] tile = w.tile[ci];
         for (int gi = 0; gi < g.groups; gi++)
             for (int bi = 0; bi < w.blocksPerGroup; bi++) {
                 int kb = (gi * w.blocksPerGroup + bi) * w.panel, cb = bi * BLOCK, cy = gi * coutG + cb;
                 int n = Math.min(BLOCK, coutG - cb);
-                float[] tile = w.tile[ci];
-                for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) {
-                    int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2], t0 = jobs[j + 3], t1 = t0 + jobs[j + 4];
-                    int yg = jobs[j + 5] + cy, yrs = jobs[j + 6], run = jobs[j + 7];
-                    if (n == BLOCK) {
-                        if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P);
-                        else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg);
-                    } else {
-                        // Channel tail: the panel is zero-padded, so compute whole vectors into a
-                        // tile and copy the n real channels (masks here were not scalar-replaced
-                        // by C2 and allocated on every call).
-                        if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P);
-                        else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, tile, 0);
-                        for (int p = 0; p < P; p++)
-                            for (int c = 0; c < n; c++) y[yg + p * yrs + c] = tile[p * BLOCK + c];
+                for (int sg = 0; sg < segments; sg++) {
+                    boolean acc = sg > 0;
+                    for (int j = 0; j < nj * JOB_FIELDS; j += JOB_FIELDS) {
+                        int len = jobs[j + 4];
+                        int s0 = sg * seg;
+                        if (acc && s0 >= len) continue; // this job's list ended in an earlier segment
+                        int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2];
+                        int t0 = jobs[j + 3] + s0, t1 = jobs[j + 3] + Math.min(len, s0 + seg);
+                        int yg = jobs[j + 5] + cy, yrs = jobs[j + 6], run = jobs[j + 7];
+                        if (n == BLOCK) {
+                            if (P > 4) mk8x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
+                            else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
+                            else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg, acc);
+                        } else {
+                            // Channel tail: the panel is zero-padded, so compute whole vectors into a
+                            // tile and copy the n real channels (masks here were not scalar-replaced
+                            // by C2 and allocated on every call).
+                            if (acc)
+                                for (int p = 0; p < P; p++)
+                                    for (int c = 0; c < n; c++) tile[p * BLOCK + c] = y[yg + p * yrs + c];
+                            if (P > 4) mk8x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
+                            else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
+                            else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, tile, 0, acc);
+                            for (int p = 0; p < P; p++)
+                                for (int c = 0; c < n; c++) y[yg + p * yrs + c] = tile[p * BLOCK + c];
+                        }
                     }
                 }
             }
@@ -391,10 +448,17 @@ final class ConvSimd {
     // stores only the rows asked for, instead of needing a variant for every row count.
 
     private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int j0, int j1, int cin,
-                              float[] k, int kb, float[] y, int yb, int yrs, int P) {
+                              float[] k, int kb, float[] y, int yb, int yrs, int P, boolean acc) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
         int x1 = xrs, x2 = Math.min(2, P - 1) * xrs, x3 = (P - 1) * xrs;
+        if (acc) { // continue the sums of an earlier segment (rows past P reload row P-1, as they recompute it)
+            int y2 = yb + Math.min(2, P - 1) * yrs, y3 = yb + (P - 1) * yrs;
+            a00 = FloatVector.fromArray(SP, y, yb); a01 = FloatVector.fromArray(SP, y, yb + L);
+            a10 = FloatVector.fromArray(SP, y, yb + yrs); a11 = FloatVector.fromArray(SP, y, yb + yrs + L);
+            a20 = FloatVector.fromArray(SP, y, y2); a21 = FloatVector.fromArray(SP, y, y2 + L);
+            a30 = FloatVector.fromArray(SP, y, y3); a31 = FloatVector.fromArray(SP, y, y3 + L);
+        }
         for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             for (int c = 0; c < cin; c++, ko += BLOCK) {
@@ -415,14 +479,66 @@ final class ConvSimd {
         if (P > 3) { a30.intoArray(y, yb); a31.intoArray(y, yb + L); }
     }
 
+    /** 8 rows x 2 vectors (16 accumulators), for 32-register ISAs; P in 5..8, same summation order as {@link #mk4x2}. */
+    private static void mk8x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int j0, int j1, int cin,
+                              float[] k, int kb, float[] y, int yb, int yrs, int P, boolean acc) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        FloatVector a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;
+        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs, x4 = 4 * xrs, x5 = Math.min(5, P - 1) * xrs,
+            x6 = Math.min(6, P - 1) * xrs, x7 = (P - 1) * xrs;
+        if (acc) { // continue the sums of an earlier segment (rows past P reload row P-1)
+            int y5 = yb + Math.min(5, P - 1) * yrs, y6 = yb + Math.min(6, P - 1) * yrs, y7 = yb + (P - 1) * yrs;
+            a00 = FloatVector.fromArray(SP, y, yb); a01 = FloatVector.fromArray(SP, y, yb + L);
+            a10 = FloatVector.fromArray(SP, y, yb + yrs); a11 = FloatVector.fromArray(SP, y, yb + yrs + L);
+            a20 = FloatVector.fromArray(SP, y, yb + 2 * yrs); a21 = FloatVector.fromArray(SP, y, yb + 2 * yrs + L);
+            a30 = FloatVector.fromArray(SP, y, yb + 3 * yrs); a31 = FloatVector.fromArray(SP, y, yb + 3 * yrs + L);
+            a40 = FloatVector.fromArray(SP, y, yb + 4 * yrs); a41 = FloatVector.fromArray(SP, y, yb + 4 * yrs + L);
+            a50 = FloatVector.fromArray(SP, y, y5); a51 = FloatVector.fromArray(SP, y, y5 + L);
+            a60 = FloatVector.fromArray(SP, y, y6); a61 = FloatVector.fromArray(SP, y, y6 + L);
+            a70 = FloatVector.fromArray(SP, y, y7); a71 = FloatVector.fromArray(SP, y, y7 + L);
+        }
+        for (int j = j0; j < j1; j++) {
+            int xo = xb + tx[j], ko = kb + tk[j];
+            for (int c = 0; c < cin; c++, ko += BLOCK) {
+                FloatVector k0 = FloatVector.fromArray(SP, k, ko), k1 = FloatVector.fromArray(SP, k, ko + L);
+                FloatVector b = FloatVector.broadcast(SP, x[xo + c]);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
+                b = FloatVector.broadcast(SP, x[xo + x1 + c]);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
+                b = FloatVector.broadcast(SP, x[xo + x2 + c]);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
+                b = FloatVector.broadcast(SP, x[xo + x3 + c]);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
+                b = FloatVector.broadcast(SP, x[xo + x4 + c]);
+                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
+                b = FloatVector.broadcast(SP, x[xo + x5 + c]);
+                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
+                b = FloatVector.broadcast(SP, x[xo + x6 + c]);
+                a60 = b.fma(k0, a60); a61 = b.fma(k1, a61);
+                b = FloatVector.broadcast(SP, x[xo + x7 + c]);
+                a70 = b.fma(k0, a70); a71 = b.fma(k1, a71);
+            }
+        }
+        a00.intoArray(y, yb); a01.intoArray(y, yb + L); yb += yrs;
+        a10.intoArray(y, yb); a11.intoArray(y, yb + L); yb += yrs;
+        a20.intoArray(y, yb); a21.intoArray(y, yb + L); yb += yrs;
+        a30.intoArray(y, yb); a31.intoArray(y, yb + L); yb += yrs;
+        a40.intoArray(y, yb); a41.intoArray(y, yb + L); yb += yrs;
+        if (P > 5) { a50.intoArray(y, yb); a51.intoArray(y, yb + L); yb += yrs; }
+        if (P > 6) { a60.intoArray(y, yb); a61.intoArray(y, yb + L); yb += yrs; }
+        if (P > 7) { a70.intoArray(y, yb); a71.intoArray(y, yb + L); }
+    }
+
     /**
      * One row. Sums in exactly the order of {@link #mk4x2} (one FMA chain per vector, taps then
      * channels), so that an element's value does not depend on which block it fell into: chunk
      * boundaries move blocks, and results must not depend on the thread count.
      */
     private static void mk1x2(float[] x, int xb, int[] tx, int[] tk, int j0, int j1, int cin,
-                              float[] k, int kb, float[] y, int yb) {
+                              float[] k, int kb, float[] y, int yb, boolean acc) {
         FloatVector a0 = FloatVector.zero(SP), a1 = a0;
+        if (acc) { a0 = FloatVector.fromArray(SP, y, yb); a1 = FloatVector.fromArray(SP, y, yb + L); }
         for (int j = j0; j < j1; j++) {
             int xo = xb + tx[j], ko = kb + tk[j];
             for (int c = 0; c < cin; c++, ko += BLOCK) {
@@ -434,37 +550,45 @@ final class ConvSimd {
         a0.intoArray(y, yb); a1.intoArray(y, yb + L);
     }
 
-    /** Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c. */
+    /**
+     * Depthwise rows: channel c of the output reads channel c of the input, so vectorize over c.
+     * Whole vectors only (no masks: masked loads were neither scalar-replaced nor fast); the last
+     * C mod L channels run as scalar FMAs in the same order (tap by tap).
+     */
     private static void dwRows(ConvWorkspace w, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int yb, int yrs) {
         float[] x = w.x, k = w.k, y = w.y;
-        int C = w.geometry.cout, kb = w.kOff;
-        for (int c = 0; c < C; c += L) {
-            VectorMask<Float> mask = SP.indexInRange(c, C);
+        int C = w.geometry.cout, kb = w.kOff, cv = C - C % L;
+        for (int c = 0; c < cv; c += L) {
             int p0 = 0;
             for (; p0 + 4 <= P; p0 += 4) {
-                int xb4 = xb + p0 * xrs, yb4 = yb + p0 * yrs;
+                int xb4 = xb + p0 * xrs + c, yb4 = yb + p0 * yrs + c;
                 FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
                 for (int j = 0; j < nt; j++) {
-                    int xo = xb4 + tx[j] + c;
-                    FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c, mask);
-                    a0 = FloatVector.fromArray(SP, x, xo, mask).fma(kv, a0);
-                    a1 = FloatVector.fromArray(SP, x, xo + xrs, mask).fma(kv, a1);
-                    a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs, mask).fma(kv, a2);
-                    a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs, mask).fma(kv, a3);
+                    int xo = xb4 + tx[j];
+                    FloatVector kv = FloatVector.fromArray(SP, k, kb + tk[j] + c);
+                    a0 = FloatVector.fromArray(SP, x, xo).fma(kv, a0);
+                    a1 = FloatVector.fromArray(SP, x, xo + xrs).fma(kv, a1);
+                    a2 = FloatVector.fromArray(SP, x, xo + 2 * xrs).fma(kv, a2);
+                    a3 = FloatVector.fromArray(SP, x, xo + 3 * xrs).fma(kv, a3);
                 }
-                a0.intoArray(y, yb4 + c, mask); a1.intoArray(y, yb4 + yrs + c, mask);
-                a2.intoArray(y, yb4 + 2 * yrs + c, mask); a3.intoArray(y, yb4 + 3 * yrs + c, mask);
+                a0.intoArray(y, yb4); a1.intoArray(y, yb4 + yrs);
+                a2.intoArray(y, yb4 + 2 * yrs); a3.intoArray(y, yb4 + 3 * yrs);
             }
-            {
-                for (int p = p0; p < P; p++) {
-                    FloatVector a0 = FloatVector.zero(SP);
-                    int xp = xb + p * xrs + c;
-                    for (int j = 0; j < nt; j++)
-                        a0 = FloatVector.fromArray(SP, x, xp + tx[j], mask).fma(FloatVector.fromArray(SP, k, kb + tk[j] + c, mask), a0);
-                    a0.intoArray(y, yb + p * yrs + c, mask);
-                }
+            for (int p = p0; p < P; p++) {
+                FloatVector a0 = FloatVector.zero(SP);
+                int xp = xb + p * xrs + c;
+                for (int j = 0; j < nt; j++)
+                    a0 = FloatVector.fromArray(SP, x, xp + tx[j]).fma(FloatVector.fromArray(SP, k, kb + tk[j] + c), a0);
+                a0.intoArray(y, yb + p * yrs + c);
             }
         }
+        for (int c = cv; c < C; c++)
+            for (int p = 0; p < P; p++) {
+                float a = 0f;
+                int xp = xb + p * xrs + c;
+                for (int j = 0; j < nt; j++) a = Math.fma(x[xp + tx[j]], k[kb + tk[j] + c], a);
+                y[yb + p * yrs + c] = a;
+            }
     }
 
 }

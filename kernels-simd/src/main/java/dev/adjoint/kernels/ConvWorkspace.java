@@ -46,7 +46,6 @@ public final class ConvWorkspace {
     final int[][] axisOff;
     /** Per chunk: a micro-kernel-sized output tile for channel tails. */
     final float[][] tile;
-    private static final int ROWS_TILE = 4;
     /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
     final int stageWidth;
     final float[][] stage;
@@ -58,6 +57,28 @@ public final class ConvWorkspace {
     final int patchWidth;
     final float[][] patch;
     final int[] tapAxis;
+
+    /**
+     * The standard kernel layout of the geometry ({@link ConvKernelLayout#standard}), one instance per workspace.
+     *
+     * @return the layout
+     */
+    public ConvKernelLayout standardLayout() { return standardLayout; }
+
+    /**
+     * Declares that every call through this workspace passes the same kernel contents (a model's
+     * weights, a plan constant): the kernel is then packed on the first call and the packed copy
+     * reused while the array, offset, layout and path are the same ones. Calls with other kernel
+     * arrays still repack; changing the contents of the same array in place is not noticed.
+     */
+    public void assumeConstantKernel() { constantKernel = true; }
+
+    boolean constantKernel;
+    /** What the packed panels were made from, when the kernel is constant. */
+    float[] packedFrom;
+    int packedOff;
+    ConvKernelLayout packedLayout;
+    Conv.Path packedPath;
 
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
@@ -120,9 +141,11 @@ public final class ConvWorkspace {
         // geometry flushes more often instead of allocating without bound.
         int innerO = outS[rr - 1];
         int q = a[rr - 1] / Conv.gcd(str[rr - 1], a[rr - 1]);
-        int listCap = (int) Math.max(2L * taps, Math.min((long) (innerO + q) * taps, 1 << 18));
+        // Batch-blocked calls (short innermost output, e.g. the kernel-gradient conv) keep the jobs
+        // of many rows before a flush, so that a segment of a huge panel is reused by all of them.
+        int jobCap = Math.max(64, innerO + q);
+        int listCap = (int) Math.max(2L * taps, Math.min((long) jobCap * taps, 1 << 18));
         jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
-        int jobCap = Math.max(4, innerO + q);
         jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
         // One small array per chunk rather than one int per chunk in a shared array: these are
         // written on every job, and neighbouring chunks' counters would share a cache line.
@@ -135,7 +158,7 @@ public final class ConvWorkspace {
         boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
         stageWidth = stageable ? (int) sw : 0;
         stage = new float[maxChunks][stageable ? (int) stageLen : 0];
-        tile = new float[maxChunks][ROWS_TILE * Conv.block()];
+        tile = new float[maxChunks][Conv.rows() * Conv.block()];
         patchWidth = taps * g.cinPerGroup;
         boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
         patch = new float[maxChunks][small ? innerO * patchWidth : 0];

@@ -89,9 +89,9 @@ public final class Elementwise {
 
     private static void run1(FusedProgram p, int[] shape, float[] x, int xOff, int[] xStrides,
                              float[] out, int outOff, WorkSplitter splitter) {
-        FusedProgram.Workspace g = p.workspace();
+        FusedRun g = FusedRun.attach(p);
         g.bind(0, x, xOff, xStrides);
-        p.runBound(g, shape, null, 0, out, outOff, splitter);
+        g.execute(shape, 0, null, out, outOff, splitter);
     }
 
     /**
@@ -136,10 +136,10 @@ public final class Elementwise {
 
     private static void run2(FusedProgram p, int[] shape, float[] a, int aOff, int[] aStrides,
                              float[] b, int bOff, int[] bStrides, float[] out, int outOff, WorkSplitter splitter) {
-        FusedProgram.Workspace g = p.workspace();
+        FusedRun g = FusedRun.attach(p);
         g.bind(0, a, aOff, aStrides);
         g.bind(1, b, bOff, bStrides);
-        p.runBound(g, shape, null, 0, out, outOff, splitter);
+        g.execute(shape, 0, null, out, outOff, splitter);
     }
 
     /**
@@ -161,10 +161,10 @@ public final class Elementwise {
      */
     public static void select(int[] shape, float[] m, int mOff, int[] mStrides, float[] a, int aOff, int[] aStrides,
                               float[] b, int bOff, int[] bStrides, float[] out, int outOff, WorkSplitter splitter) {
-        FusedProgram.Workspace g = SELECT.workspace();
+        FusedRun g = FusedRun.attach(SELECT);
         g.bind(0, m, mOff, mStrides);
         g.bind(1, a, aOff, aStrides);
         g.bind(2, b, bOff, bStrides);
-        SELECT.runBound(g, shape, null, 0, out, outOff, splitter);
+        g.execute(shape, 0, null, out, outOff, splitter);
     }
 }

@@ -5,17 +5,15 @@ import java.util.Arrays;
 /**
  * A compiled elementwise expression: a small DAG of register instructions (load an operand
  * through its own strides, constant, unary, binary, compare, select) evaluated in one pass
- * over memory, optionally followed by a sum or max over the trailing axes.
+ * over memory. This class is the IR and its {@link Builder}; {@link FusedRun} drives a run
+ * (operand checks, axis merging, chunks, reduction partials) and {@link BlockInterpreter}
+ * evaluates the instructions.
  *
  * <p>The executor builds a program once with {@link #builder(int)} and runs it many times.
  * A program is immutable and may be run concurrently from several threads; each thread
- * evaluates into its own register file. That register file is per thread, not per program:
- * one thread-local {@code Workspace} that refers to no program, grown to the largest program
- * the thread has run ({@link #workspaceBytes()}), attached to a program for the length of one
- * run and cleared after it (so it keeps no operand or output array alive). A per-program
- * thread-local would leak: its value would reach the program and through it the thread-local's
- * own key, so the entry could never be cleared (about 32 KiB per program per thread, issue 11).
- * A warm run allocates nothing.
+ * evaluates into its own registers, held by one thread-local run state that refers to no
+ * program (see {@link FusedRun} for why not one per program), grown to the largest program
+ * the thread has run ({@link #workspaceBytes()}). A warm run allocates nothing.
  *
  * <p>Evaluation is block-at-a-time: the innermost axis is cut into blocks (240 to 2032
  * elements, as many as keep the scratch registers within 32 KiB) and each
@@ -39,27 +37,22 @@ public final class FusedProgram {
     static final int SCRATCH_FLOATS = 8192;
 
     static final int LOAD = 0, CONST = 1, UNARY = 2, BINARY = 3, COMPARE = 4, SELECT = 5;
-    private static final UnaryKernelOp[] UNARY_OPS = UnaryKernelOp.values();
-    private static final BinaryKernelOp[] BINARY_OPS = BinaryKernelOp.values();
-    private static final CompareKernelOp[] COMPARE_OPS = CompareKernelOp.values();
-    /** Flattened reduced elements per deterministic partial; fixed so results do not depend on threads. */
-    static final long PIECE = 1 << 16;
-    /** Below this many elements a run stays on the calling thread: waking a worker costs more. */
-    static final long MIN_PARALLEL = 1 << 16;
-
-    private final int inputs;
-    private final int[] kind, op, a, b, c;
-    private final float[] konst;
-    private final int[] slot;
-    private final boolean[] live;
-    private final int slots;
-    private final int result;
+    // The IR, read by the run driver (FusedRun) and the block interpreter (BlockInterpreter).
+    final int inputs;
+    final int[] kind, op, a, b, c;
+    final float[] konst;
+    /** Scratch slot of each value (-1 for constants and dead values). */
+    final int[] slot;
+    /** Whether the result depends on the value. */
+    final boolean[] live;
+    final int slots;
+    final int result;
     /** Elements per block for this program's register count. */
     final int block;
     /** True when only one instruction computes (the result) and it is not a select: rows need no blocking. */
-    private final boolean single;
-    /** One workspace per thread for every program; see the class comment for why not one per program. */
-    private static final ThreadLocal<Workspace> LOCAL = ThreadLocal.withInitial(Workspace::new);
+    final boolean single;
+    /** Live instructions that compute (not loads or constants): the work per element, for {@link Parallelism}. */
+    final int computing;
 
     private FusedProgram(Builder bld, int result) {
         this.inputs = bld.inputs;
@@ -124,6 +117,7 @@ public final class FusedProgram {
             if (live[i] && kind[i] == SELECT) sel = true;
         }
         this.single = computing <= 1 && !sel;
+        this.computing = computing;
     }
 
     private int[] operands(int i) {
@@ -269,8 +263,6 @@ public final class FusedProgram {
         public FusedProgram build(int result) { return new FusedProgram(this, check(result)); }
     }
 
-    // ------------------------------------------------------------------ running
-
     /**
      * Evaluates the program at every index of {@code shape} and writes the results densely
      * (row-major) to {@code out[outOff...]}.
@@ -288,449 +280,12 @@ public final class FusedProgram {
      * @param splitter where to run chunks of large work
      */
     public void run(int[] shape, float[][] in, int[] offsets, int[][] strides, float[] out, int outOff, WorkSplitter splitter) {
-        Workspace g = bindAll(in, offsets, strides);
-        g.execute(shape, 0, null, out, outOff, splitter);
-    }
-
-    /**
-     * Evaluates the program over {@code shape} and reduces it over the last
-     * {@code reducedAxes} axes, writing {@code prod(shape[0..rank-reducedAxes))} results
-     * densely to {@code out[outOff...]}. Sums are accumulated per block in float and across
-     * blocks in double, over fixed pieces of {@value #PIECE} elements, so the result is the
-     * same whatever the splitter's thread count.
-     *
-     * @param reduce SUM or MAX
-     * @param reducedAxes how many trailing axes to reduce, in {@code [0, rank]}
-     * @param shape the evaluated shape
-     * @param in operand arrays
-     * @param offsets operand offsets
-     * @param strides operand strides, one per axis of {@code shape}
-     * @param out destination
-     * @param outOff offset of the first result
-     * @param splitter where to run chunks of large work
-     */
-    public void runReduce(ReduceKernelOp reduce, int reducedAxes, int[] shape, float[][] in, int[] offsets, int[][] strides,
-                          float[] out, int outOff, WorkSplitter splitter) {
-        if (reducedAxes < 0 || reducedAxes > shape.length) {
-            throw new IllegalArgumentException("reducedAxes " + reducedAxes + " not in [0, " + shape.length + "]");
-        }
-        Workspace g = bindAll(in, offsets, strides);
-        g.execute(shape, reducedAxes, reduce, out, outOff, splitter);
-    }
-
-    private Workspace bindAll(float[][] in, int[] offsets, int[][] strides) {
         if (in.length != inputs || offsets.length != inputs || strides.length != inputs) {
             throw new IllegalArgumentException("program reads " + inputs + " operands; got " + in.length + " arrays, "
                     + offsets.length + " offsets, " + strides.length + " stride vectors");
         }
-        Workspace g = workspace();
+        FusedRun g = FusedRun.attach(this);
         for (int k = 0; k < inputs; k++) g.bind(k, in[k], offsets[k], strides[k]);
-        return g;
-    }
-
-    /** This thread's workspace, attached to this program until the run ends; for the fixed-arity wrappers in {@link Elementwise}. */
-    Workspace workspace() {
-        Workspace g = LOCAL.get();
-        g.attach(this);
-        return g;
-    }
-
-    /** Runs with operands already bound on this thread's workspace. */
-    void runBound(Workspace g, int[] shape, ReduceKernelOp reduce, int reducedAxes, float[] out, int outOff, WorkSplitter splitter) {
-        g.execute(shape, reducedAxes, reduce, out, outOff, splitter);
-    }
-
-    /**
-     * Per-thread state. On the calling thread it also holds the run's geometry, which chunk
-     * threads read (only) while the caller waits in {@link WorkSplitter#forEach}; being the
-     * {@link WorkSplitter.Chunk} itself spares a lambda allocation per run.
-     */
-    static final class Workspace implements WorkSplitter.Chunk {
-        /** The program being run, set by {@link #attach} and cleared when the run ends. */
-        FusedProgram p;
-        // geometry (caller's)
-        float[][] in = new float[0][];
-        int[] inOff = new int[0];
-        int[][] inStrUser = new int[0][];
-        int[] shape = new int[4];
-        int rank;
-        float[] out;
-        int outOff;
-        long total;
-        ReduceKernelOp red;
-        long redSize, pieces, items;
-        int chunks;
-        int blockLen;
-        double[] partial = new double[0];
-        // evaluation state (this thread's)
-        float[] scratch = new float[0];
-        float[][] rArr = new float[0][];
-        int[] rOff = new int[0];
-        boolean[] rScalar = new boolean[0];
-        float[] rVal = new float[0];
-        int[] base = new int[0];
-        int[] idx = new int[4];
-        double acc;
-        /** Scratch for folding a vector's lanes in a fixed order (16 covers 512-bit vectors). */
-        final float[] lanes = new float[16];
-
-        int[][] st = new int[0][];
-
-        /** Points this workspace at {@code prog}, growing its tables to fit (only the first time a thread meets a larger program). */
-        void attach(FusedProgram prog) {
-            this.p = prog;
-            int k = prog.inputs, n = prog.kind.length;
-            if (in.length < k) {
-                in = new float[k][];
-                inOff = new int[k];
-                inStrUser = new int[k][];
-                base = new int[k];
-                int[][] s2 = new int[k][];
-                for (int i = 0; i < k; i++) s2[i] = i < st.length ? st[i] : new int[shape.length];
-                st = s2;
-            }
-            int need = (prog.slots + 3) * prog.block;
-            if (scratch.length < need) scratch = new float[need];
-            if (rArr.length < n) {
-                rArr = new float[n][];
-                rOff = new int[n];
-                rScalar = new boolean[n];
-                rVal = new float[n];
-            }
-        }
-
-        /** Forgets the program and every array of the run, so a thread's workspace keeps nothing of a plan alive. */
-        void detach() {
-            FusedProgram prog = p;
-            if (prog == null) return;
-            Arrays.fill(in, 0, prog.inputs, null);
-            Arrays.fill(inStrUser, 0, prog.inputs, null);
-            Arrays.fill(rArr, 0, prog.kind.length, null);
-            out = null;
-            tmpArr = null;
-            p = null;
-        }
-
-        void bind(int k, float[] arr, int off, int[] strides) {
-            in[k] = arr;
-            inOff[k] = off;
-            inStrUser[k] = strides;
-        }
-
-        void execute(int[] shp, int reducedAxes, ReduceKernelOp reduce, float[] dst, int dstOff, WorkSplitter splitter) {
-            try {
-                executeAttached(shp, reducedAxes, reduce, dst, dstOff, splitter);
-            } finally {
-                detach();
-            }
-        }
-
-        private void executeAttached(int[] shp, int reducedAxes, ReduceKernelOp reduce, float[] dst, int dstOff, WorkSplitter splitter) {
-            int r0 = shp.length;
-            long tot = 1, outCount = 1;
-            for (int d = 0; d < r0; d++) {
-                if (shp[d] < 0) throw new IllegalArgumentException("negative extent in shape " + Arrays.toString(shp));
-                tot *= shp[d];
-                if (d < r0 - reducedAxes) outCount *= shp[d];
-            }
-            for (int k = 0; k < p.inputs; k++) checkOperand(k, shp, tot);
-            long outN = reduce == null ? tot : outCount;
-            if (doesNotFit(dstOff, outN, dst)) throw new IllegalArgumentException("output of " + outN + " elements at offset "
-                    + dstOff + " does not fit an array of " + dst.length);
-            if (outN == 0) return;
-            this.out = dst;
-            this.outOff = dstOff;
-            this.total = tot;
-            this.red = reduce;
-            if (reduce != null && tot == 0) { // reducing an empty axis
-                Arrays.fill(dst, dstOff, dstOff + (int) outN, reduce.identity());
-                return;
-            }
-            collapse(shp);
-            blockLen = p.block;
-            if (p.single && reduce == null) {
-                boolean gathers = false;
-                for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
-                if (!gathers) blockLen = Integer.MAX_VALUE;
-            }
-            long work;
-            if (reduce == null) {
-                work = tot;
-                chunks = chunkCount(tot, splitter);
-            } else {
-                redSize = tot / outCount;
-                pieces = (redSize + PIECE - 1) / PIECE;
-                items = outCount * pieces;
-                if (pieces > 1 && partial.length < items) partial = new double[(int) items];
-                work = tot;
-                chunks = (int) Math.min(items, chunkCount(work, splitter));
-            }
-            if (chunks <= 1) run(0);
-            else splitter.forEach(chunks, this);
-            if (reduce != null && pieces > 1) {
-                for (long o = 0; o < outCount; o++) {
-                    double s = reduce == ReduceKernelOp.SUM ? 0.0 : Double.NEGATIVE_INFINITY;
-                    for (long q = 0; q < pieces; q++) {
-                        double v = partial[(int) (o * pieces + q)];
-                        s = reduce == ReduceKernelOp.SUM ? s + v : maxNaN(s, v);
-                    }
-                    dst[dstOff + (int) o] = (float) s;
-                }
-            }
-            this.out = null;
-        }
-
-        private static boolean doesNotFit(int off, long n, float[] dst) {
-            return off < 0 || off + n > dst.length;
-        }
-
-        private void checkOperand(int k, int[] shp, long tot) {
-            int[] s = inStrUser[k];
-            if (s.length != shp.length) throw new IllegalArgumentException("operand " + k + " has " + s.length
-                    + " strides for a rank-" + shp.length + " shape " + Arrays.toString(shp));
-            if (tot == 0) return;
-            long lo = inOff[k], hi = inOff[k];
-            for (int d = 0; d < shp.length; d++) {
-                long span = (long) (shp[d] - 1) * s[d];
-                if (span < 0) lo += span; else hi += span;
-            }
-            if (lo < 0 || hi >= in[k].length) throw new IllegalArgumentException("operand " + k + " reads indices ["
-                    + lo + ", " + hi + "] outside its array of " + in[k].length + " (offset " + inOff[k]
-                    + ", strides " + Arrays.toString(s) + ", shape " + Arrays.toString(shp) + ")");
-        }
-
-        /** Drops unit axes and merges neighbours every operand steps through with one stride. */
-        private void collapse(int[] shp) {
-            int r0 = Math.max(1, shp.length);
-            if (shape.length < r0) {
-                shape = new int[r0];
-                for (int k = 0; k < st.length; k++) st[k] = new int[r0];
-            }
-            int r = 0;
-            for (int d = 0; d < shp.length; d++) {
-                int sz = shp[d];
-                if (sz == 1) continue;
-                boolean merge = r > 0;
-                for (int k = 0; merge && k < p.inputs; k++) {
-                    if (st[k][r - 1] != (long) inStrUser[k][d] * sz) merge = false;
-                }
-                if (merge) {
-                    shape[r - 1] *= sz;
-                    for (int k = 0; k < p.inputs; k++) st[k][r - 1] = inStrUser[k][d];
-                } else {
-                    shape[r] = sz;
-                    for (int k = 0; k < p.inputs; k++) st[k][r] = inStrUser[k][d];
-                    r++;
-                }
-            }
-            if (r == 0) {
-                shape[0] = 1;
-                for (int k = 0; k < p.inputs; k++) st[k][0] = 0;
-                r = 1;
-            }
-            rank = r;
-        }
-
-        private static int chunkCount(long work, WorkSplitter splitter) {
-            int t = splitter.threads();
-            if (t <= 1 || work < MIN_PARALLEL) return 1;
-            return (int) Math.max(1, Math.min(4L * t, work / (MIN_PARALLEL / 2)));
-        }
-
-        /** Runs chunk {@code ci} of the geometry held by this (the caller's) workspace. */
-        @Override
-        public void run(int ci) {
-            Workspace e = LOCAL.get();
-            if (e == this) {
-                runChunk(e, ci);
-                return;
-            }
-            // Another thread's chunk: its own registers, attached for this chunk only.
-            e.attach(p);
-            try {
-                runChunk(e, ci);
-            } finally {
-                e.detach();
-            }
-        }
-
-        private void runChunk(Workspace e, int ci) {
-            if (red == null) {
-                long s = (total * ci / chunks) & ~63L, t = ci == chunks - 1 ? total : (total * (ci + 1) / chunks) & ~63L;
-                e.evalRange(this, s, t);
-                return;
-            }
-            long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
-            for (long it = i0; it < i1; it++) {
-                long o = it / pieces, q = it % pieces;
-                long s = o * redSize + q * PIECE, t = o * redSize + Math.min((q + 1) * PIECE, redSize);
-                e.acc = red == ReduceKernelOp.SUM ? 0.0 : Double.NEGATIVE_INFINITY;
-                e.evalRange(this, s, t);
-                if (pieces > 1) partial[(int) it] = e.acc;
-                else out[outOff + (int) o] = (float) e.acc;
-            }
-        }
-
-        /** Evaluates flat indices {@code [start, end)} of geometry {@code g} with this thread's registers. */
-        void evalRange(Workspace g, long start, long end) {
-            if (start >= end) return;
-            int r = g.rank, n = g.shape[r - 1], k = p.inputs;
-            if (idx.length < r) idx = new int[r];
-            long q = start;
-            for (int d = r - 1; d >= 0; d--) {
-                idx[d] = (int) (q % g.shape[d]);
-                q /= g.shape[d];
-            }
-            long flat = start;
-            while (flat < end) {
-                for (int j = 0; j < k; j++) {
-                    int[] s = g.st[j];
-                    int bse = g.inOff[j];
-                    for (int d = 0; d < r - 1; d++) bse += idx[d] * s[d];
-                    base[j] = bse;
-                }
-                int j0 = idx[r - 1];
-                int rowLen = (int) Math.min(n - j0, end - flat);
-                int blk = g.blockLen;
-                for (int b0 = 0; b0 < rowLen; b0 += blk) {
-                    evalBlock(g, j0 + b0, Math.min(blk, rowLen - b0), flat + b0);
-                }
-                flat += rowLen;
-                idx[r - 1] = 0;
-                for (int d = r - 2; d >= 0; d--) {
-                    if (++idx[d] < g.shape[d]) break;
-                    idx[d] = 0;
-                }
-            }
-        }
-
-        private void setScalar(int i, float v) { rScalar[i] = true; rVal[i] = v; }
-
-        private void setView(int i, float[] arr, int off) { rScalar[i] = false; rArr[i] = arr; rOff[i] = off; }
-
-        /** Points register {@code i} at its destination: the output for the final value, else its scratch slot. */
-        private void dest(Workspace g, int i, long flat) {
-            if (i == p.result && g.red == null) setView(i, g.out, g.outOff + (int) flat);
-            else setView(i, scratch, p.slot[i] * p.block);
-        }
-
-        /** Materializes register {@code i} as an array run, using temp {@code t} if it is a scalar. */
-        private void materialize(int i, int t, int len) {
-            if (!rScalar[i]) return;
-            int off = (p.slots + t) * p.block;
-            BlockOps.fill(scratch, off, len, rVal[i]);
-            tmpArr = scratch;
-            tmpOff = off;
-        }
-
-        private float[] tmpArr;
-        private int tmpOff;
-
-        private float[] arrOf(int i, int t, int len) {
-            if (rScalar[i]) { materialize(i, t, len); return tmpArr; }
-            return rArr[i];
-        }
-
-        private int offOf(int i, int t) {
-            return rScalar[i] ? (p.slots + t) * p.block : rOff[i];
-        }
-
-        private void evalBlock(Workspace g, int j, int len, long flat) {
-            final FusedProgram p = this.p;
-            final int r = g.rank;
-            final int n = p.kind.length;
-            for (int i = 0; i < n; i++) {
-                if (!p.live[i]) continue;
-                switch (p.kind[i]) {
-                    case LOAD -> {
-                        int k = p.a[i];
-                        int s = g.st[k][r - 1];
-                        int pos = base[k] + j * s;
-                        if (s == 1) setView(i, g.in[k], pos);
-                        else if (s == 0) setScalar(i, g.in[k][pos]);
-                        else {
-                            dest(g, i, flat);
-                            BlockOps.gather(g.in[k], pos, s, rArr[i], rOff[i], len);
-                        }
-                    }
-                    case CONST -> setScalar(i, p.konst[i]);
-                    case UNARY -> {
-                        int x = p.a[i];
-                        UnaryKernelOp o = UNARY_OPS[p.op[i]];
-                        if (rScalar[x]) setScalar(i, o.apply(rVal[x]));
-                        else {
-                            float[] xa = rArr[x];
-                            int xo = rOff[x];
-                            dest(g, i, flat);
-                            BlockOps.unary(o, xa, xo, rArr[i], rOff[i], len);
-                        }
-                    }
-                    case BINARY -> {
-                        int x = p.a[i], y = p.b[i];
-                        BinaryKernelOp o = BINARY_OPS[p.op[i]];
-                        boolean sx = rScalar[x], sy = rScalar[y];
-                        if (sx && sy) setScalar(i, o.apply(rVal[x], rVal[y]));
-                        else {
-                            float[] xa = rArr[x], ya = rArr[y];
-                            int xo = rOff[x], yo = rOff[y];
-                            float xv = rVal[x], yv = rVal[y];
-                            dest(g, i, flat);
-                            if (sy) BlockOps.binaryVS(o, xa, xo, yv, rArr[i], rOff[i], len);
-                            else if (sx) BlockOps.binarySV(o, xv, ya, yo, rArr[i], rOff[i], len);
-                            else BlockOps.binaryVV(o, xa, xo, ya, yo, rArr[i], rOff[i], len);
-                        }
-                    }
-                    case COMPARE -> {
-                        int x = p.a[i], y = p.b[i];
-                        CompareKernelOp o = COMPARE_OPS[p.op[i]];
-                        boolean sx = rScalar[x], sy = rScalar[y];
-                        if (sx && sy) setScalar(i, o.apply(rVal[x], rVal[y]));
-                        else {
-                            float[] xa = rArr[x], ya = rArr[y];
-                            int xo = rOff[x], yo = rOff[y];
-                            float xv = rVal[x], yv = rVal[y];
-                            dest(g, i, flat);
-                            if (sy) BlockOps.compareVS(o, xa, xo, yv, rArr[i], rOff[i], len);
-                            else if (sx) BlockOps.compareSV(o, xv, ya, yo, rArr[i], rOff[i], len);
-                            else BlockOps.compareVV(o, xa, xo, ya, yo, rArr[i], rOff[i], len);
-                        }
-                    }
-                    case SELECT -> {
-                        int m = p.a[i], x = p.b[i], y = p.c[i];
-                        if (rScalar[m]) {
-                            // A row-constant mask picks one side wholesale: alias, copy nothing.
-                            int pick = rVal[m] != 0f ? x : y;
-                            if (rScalar[pick]) setScalar(i, rVal[pick]);
-                            else if (i == p.result && g.red == null) {
-                                float[] pa = rArr[pick];
-                                int po = rOff[pick];
-                                dest(g, i, flat);
-                                System.arraycopy(pa, po, rArr[i], rOff[i], len);
-                            } else setView(i, rArr[pick], rOff[pick]);
-                        } else {
-                            float[] ma = rArr[m], xa = arrOf(x, 0, len), ya = arrOf(y, 1, len);
-                            int mo = rOff[m], xo = offOf(x, 0), yo = offOf(y, 1);
-                            dest(g, i, flat);
-                            BlockOps.select(ma, mo, xa, xo, ya, yo, rArr[i], rOff[i], len);
-                        }
-                    }
-                    default -> throw new IllegalStateException();
-                }
-            }
-            int res = p.result;
-            if (g.red == null) {
-                int oo = g.outOff + (int) flat;
-                if (rScalar[res]) BlockOps.fill(g.out, oo, len, rVal[res]);
-                else if (rArr[res] != g.out || rOff[res] != oo) System.arraycopy(rArr[res], rOff[res], g.out, oo, len);
-            } else if (g.red == ReduceKernelOp.SUM) {
-                acc += rScalar[res] ? (double) rVal[res] * len : BlockOps.sum(rArr[res], rOff[res], len, lanes);
-            } else {
-                acc = maxNaN(acc, rScalar[res] ? rVal[res] : BlockOps.max(rArr[res], rOff[res], len));
-            }
-        }
-    }
-
-    static double maxNaN(double x, double y) {
-        return Math.max(x, y);
+        g.execute(shape, 0, null, out, outOff, splitter);
     }
 }

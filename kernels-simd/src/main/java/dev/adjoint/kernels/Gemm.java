@@ -3,12 +3,9 @@ package dev.adjoint.kernels;
 import static dev.adjoint.kernels.GemmMicroKernel.ADD_OLD;
 import static dev.adjoint.kernels.GemmMicroKernel.BIAS_COL;
 import static dev.adjoint.kernels.GemmMicroKernel.BIAS_ROW;
-import static dev.adjoint.kernels.GemmMicroKernel.L;
 import static dev.adjoint.kernels.GemmMicroKernel.LAST;
-import static dev.adjoint.kernels.GemmMicroKernel.MR;
 import static dev.adjoint.kernels.GemmMicroKernel.NR;
 import static dev.adjoint.kernels.GemmMicroKernel.RELU;
-import static dev.adjoint.kernels.GemmMicroKernel.S;
 
 
 /**
@@ -18,11 +15,11 @@ import static dev.adjoint.kernels.GemmMicroKernel.S;
  * <p>Structure follows BLIS: for each NC-wide column block of B and each KC-deep slice of K, a
  * KC x NC panel of B is packed into NR-column slivers; for each MC-tall row block of A an
  * MC x KC panel is packed into MR-row slivers; the {@link GemmMicroKernel} then sweeps the
- * MR x NR tiles. KC = 512, MC = 72, NC = 2048: the A panel (72 x 512 floats, 147 KB) stays in
- * the 512 KB L2, one B sliver (512 x 16 floats, 32 KB) is streamed from L1/L2 by the kernel, the
- * B panel (4 MB) sits in L3. KC = 512 beat 256 by 6% at N = 512 and 15% at N = 2048 in three
- * interleaved rounds (768 and 1024 were no better): fewer K blocks mean fewer read-modify-write
- * passes over C, which at N = 2048 (16 MB) miss the caches.
+ * MR x NR tiles. The register tile and KC, MC, NC are chosen per machine when the kernel class
+ * loads ({@link GemmBlocking#forVectorBits}, from the preferred species' width): on AVX2
+ * (16 registers) a 4 x 2-vector tile with KC = 512, MC = 72, NC = 2048 (A panel 147 KB in a
+ * 512 KB L2; KC = 512 beat 256 by 6-15% on Zen 3: fewer read-modify-write passes over C); on
+ * AVX-512 (32 registers) the wider tile and the blocks recorded in docs/perf/gemm.md.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
@@ -34,22 +31,11 @@ import static dev.adjoint.kernels.GemmMicroKernel.S;
 public final class Gemm {
     private Gemm() {}
 
-    /** K-block depth (elements of K per packed panel). */
-    static final int KC = 512;
-    /** Row-block height of the packed A panel; a multiple of MR. */
-    static final int MC = 72;
-    /** Column-block width of the packed B panel; a multiple of NR. */
-    static final int NC = 2048;
     /**
      * At or below this M*N*K the unpacked direct path is used. Measured crossover (GFLOP/s, direct
      * vs packed): 33^3 24 vs 20, 48^3 48 vs 43, 64^3 50 vs 52, 128^3 55 vs 65-70.
      */
     static final long SMALL_VOLUME = 64L * 64 * 64;
-    /**
-     * Below this many flops the work is not split: waking a parked thread costs 3-50 us, and at
-     * ~80 GFLOP/s a single core does 2 MFLOP in ~25 us.
-     */
-    static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
     private static final int MODE_WHOLE = 0, MODE_BATCH = 1, MODE_SPLIT_N = 2, MODE_SPLIT_M = 3;
 
@@ -99,10 +85,13 @@ public final class Gemm {
                              GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter) {
         sgemm(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
                 b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride,
-                epilogue, ws, splitter, PATH_AUTO);
+                epilogue, ws, splitter, PATH_AUTO, null);
     }
 
-    /** Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape. */
+    /**
+     * Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape.
+     * {@code blocking} null means this machine's ({@link GemmMicroKernel#BLOCKING}); tests pass others to cover every tile.
+     */
     static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2;
 
     static void sgemm(int batch, int m, int n, int k, float alpha,
@@ -110,7 +99,7 @@ public final class Gemm {
                       float[] b, int bOff, int bRowStride, int bColStride, int bBatchStride,
                       boolean accumulate,
                       float[] c, int cOff, int ldc, int cBatchStride,
-                      GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path) {
+                      GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path, GemmBlocking blocking) {
         if (batch < 0 || m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative size batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
         }
@@ -141,7 +130,10 @@ public final class Gemm {
                     b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride, epilogue);
             return;
         }
+        GemmBlocking bl = blocking != null ? blocking : GemmMicroKernel.BLOCKING;
+        final int mr = bl.mr();
         Call call = ws.call;
+        call.bl = bl;
         call.set(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
                 b, bOff, bRowStride, bColStride, bBatchStride, c, cOff, ldc, cBatchStride,
                 flags, epilogue.biasData(), epilogue.biasOffset());
@@ -150,8 +142,8 @@ public final class Gemm {
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;
         int mode = MODE_WHOLE, chunks = 1;
-        if (threads > 1 && flops >= PARALLEL_MIN_FLOPS) {
-            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + MR - 1) / MR;
+        if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
+            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + mr - 1) / mr;
             if (batch % threads == 0 || batch >= 4 * threads || small) {
                 mode = MODE_BATCH; chunks = Math.min(threads, batch);
             } else if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) {
@@ -167,10 +159,10 @@ public final class Gemm {
         call.chunks = chunks;
         if (small) {
             // The direct path packs nothing, except a column-strided B copied to row-major (K x N floats).
-            ws.ensure(chunks, 0, bColStride == 1 ? 0 : k * n);
+            ws.ensure(chunks, 0, bColStride == 1 ? 0 : k * n, GemmMicroKernel.DMR * NR);
         } else {
-            int kc = blockK(k);
-            ws.ensure(chunks, roundUp(Math.min(MC, m), MR) * kc, roundUp(Math.min(NC, n), NR) * kc);
+            int kc = bl.blockK(k);
+            ws.ensure(chunks, roundUp(Math.min(bl.mc(), m), mr) * kc, roundUp(Math.min(bl.nc(), n), NR) * kc, mr * NR);
         }
         try {
             if (chunks == 1) call.run(0);
@@ -195,12 +187,6 @@ public final class Gemm {
     public static void matmul(int m, int n, int k, float[] a, float[] b, float[] c) {
         sgemm(1, m, n, k, 1f, a, 0, k, 1, 0, b, 0, n, 1, 0, false, c, 0, n, 0,
                 GemmEpilogue.NONE, new GemmWorkspace(), WorkSplitter.SERIAL);
-    }
-
-    /** Depth of each K block: K split into equal blocks of at most KC, so no block is a tiny remainder. */
-    static int blockK(int k) {
-        int blocks = (k + KC - 1) / KC;
-        return (k + blocks - 1) / blocks;
     }
 
     private static int roundUp(int x, int to) {
@@ -251,6 +237,7 @@ public final class Gemm {
         int aOff, ars, acs, abs, bOff, brs, bcs, bbs, cOff, ldc, cbs, flags, biasOff;
         int mode, chunks;
         boolean small;
+        GemmBlocking bl;
 
         Call(GemmWorkspace ws) {
             this.ws = ws;
@@ -288,8 +275,9 @@ public final class Gemm {
                     if (j0 < j1) for (int bi = 0; bi < batch; bi++) one(bi, 0, m, j0, j1, index);
                 }
                 default -> {
-                    int slivers = (m + MR - 1) / MR;
-                    int span = (slivers + chunks - 1) / chunks * MR;
+                    int mr = bl.mr();
+                    int slivers = (m + mr - 1) / mr;
+                    int span = (slivers + chunks - 1) / chunks * mr;
                     int i0 = index * span, i1 = Math.min(m, i0 + span);
                     if (i0 < i1) for (int bi = 0; bi < batch; bi++) one(bi, i0, i1, 0, n, index);
                 }
@@ -305,32 +293,33 @@ public final class Gemm {
         private void packed(int bi, int i0, int i1, int j0, int j1, int slot) {
             final float[] pa = ws.packA[slot], pb = ws.packB[slot], tile = ws.tile[slot];
             final int aBase = aOff + bi * abs, bBase = bOff + bi * bbs, cBase = cOff + bi * cbs;
-            final int kcMax = blockK(k);
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
+            final int kcMax = bl.blockK(k), mcMax = bl.mc(), ncMax = bl.nc(), mr = bl.mr();
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
-                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb);
+                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb, ws.gather[slot]);
                     int f = flags;
                     if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
                     if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mc = Math.min(MC, i1 - ic);
-                        GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int mc = Math.min(mcMax, i1 - ic);
+                        GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
                         macro(kc, mc, nc, pa, pb, tile, cBase + ic * ldc + jc, f, ic, jc);
                     }
                 }
             }
         }
 
-        /** Sweeps the MR x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
+        /** Sweeps the mr x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
         private void macro(int kc, int mc, int nc, float[] pa, float[] pb, float[] tile, int cRow, int f, int ic, int jc) {
+            final int mr = bl.mr(), t = bl.tile();
             for (int jr = 0; jr < nc; jr += NR) {
                 int nv = Math.min(NR, nc - jr);
                 int bo = (jr / NR) * kc * NR;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    GemmMicroKernel.kernel(kc, pa, (ir / MR) * kc * MR, pb, bo, tile);
-                    GemmMicroKernel.merge(tile, Math.min(MR, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,
+                for (int ir = 0; ir < mc; ir += mr) {
+                    GemmMicroKernel.kernel(t, kc, pa, (ir / mr) * kc * mr, pb, bo, tile);
+                    GemmMicroKernel.merge(tile, Math.min(mr, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,
                             f, alpha, bias, biasOff + ic + ir, biasOff + jc + jr);
                 }
             }

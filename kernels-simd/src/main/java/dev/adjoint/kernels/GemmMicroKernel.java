@@ -5,20 +5,22 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked inner kernel: an MR x NR tile of C ({@code MR = 4} rows, {@code NR} = two
- * vectors) accumulated over a packed A sliver and a packed B sliver, then merged into C with the
- * epilogue.
+ * The register-blocked inner kernels: an {@code mr} x NR tile of C ({@code mr} = 4, 8 or 12 rows,
+ * NR = two vectors) accumulated over a packed A sliver and a packed B sliver, then merged into C
+ * with the epilogue. Which tile runs is {@link #BLOCKING}, chosen at class load from the
+ * species' width ({@link GemmBlocking#forVectorBits}).
  *
  * <p>Why 4 x 2 vectors and not the 6 x 2 that BLIS/OpenBLAS use on AVX2: measured in isolation
  * (packed panels in cache, kc = 256, thread CPU time), C2 compiles 12-accumulator tiles (6 x 2,
  * 4 x 3) and even 10 (5 x 2) into code that reaches only 36-43 GFLOP/s per core, evidently
  * spilling, while 8 accumulators (4 x 2) reach 85-95 and 9 (3 x 3) 85-90, as fast as or faster than
- * OpenBLAS's hand-written kernel on this Zen 3 core (85-90). 4 x 2 costs 6 loads per 8 FMAs, well
- * under the three load ports' budget.
+ * OpenBLAS's hand-written kernel on that Zen 3 core (85-90). 4 x 2 costs 6 loads per 8 FMAs, well
+ * under the three load ports' budget. With 32 registers (AVX-512, Zen 5) 8 x 2 and 12 x 2 reach
+ * 200-207 GFLOP/s of a 205-210 peak in the same test, 8 x 3 and 6 x 4 only 147-154.
  *
  * <p>The species is {@link FloatVector#SPECIES_PREFERRED}: a fixed 512-bit species on a machine
- * whose C2 vectors are 256 bits wide (AVX2 only, as the reference machine turned out to be) is
- * not intrinsified at all and runs orders of magnitude slower.
+ * whose C2 vectors are 256 bits wide (AVX2 only) is not intrinsified at all and runs orders of
+ * magnitude slower.
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
@@ -27,9 +29,11 @@ final class GemmMicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector. */
     static final int L = S.length();
-    /** Rows of the register tile. */
-    static final int MR = 4;
-    /** Columns of the register tile: two vectors. */
+    /** This machine's register tile and cache blocks, from the species' width (32 vector registers at 512 bits). */
+    static final GemmBlocking BLOCKING = GemmBlocking.forVectorBits(S.vectorBitSize(), L);
+    /** Rows of the direct path's register tile. */
+    static final int DMR = 4;
+    /** Columns of every register tile (packed and direct): two vectors. */
     static final int NR = 2 * L;
 
     /** Epilogue flag: add alpha * product to the old C instead of overwriting it. */
@@ -59,32 +63,125 @@ final class GemmMicroKernel {
     }
 
     /**
-     * Computes the full MR x NR tile {@code sum_p pa[p][r] * pb[p][j]} over {@code kc} packed steps
-     * and writes it row-major (row stride NR) into {@code tile}. The accumulators leave registers
-     * through this small L1-resident buffer rather than as arguments of an epilogue method: a
-     * FloatVector passed to a method that C2 does not inline is boxed, and a method compiled on
-     * its own is often too large to be inlined later, which made whole GEMMs 4x slower depending
-     * on which shapes ran first. 8 stores and loads per 8*kc FMAs cost under 1%.
+     * Computes the full {@code mr x NR} tile of micro-kernel {@code tile} ({@link GemmBlocking})
+     * {@code sum_p pa[p][r] * pb[p][j]} over {@code kc} packed steps and writes it row-major (row
+     * stride NR) into {@code out}. The accumulators leave registers through this small
+     * L1-resident buffer rather than as arguments of an epilogue method: a FloatVector passed to
+     * a method that C2 does not inline is boxed, and a method compiled on its own is often too
+     * large to be inlined later, which made whole GEMMs 4x slower depending on which shapes ran
+     * first. 2*mr stores and loads per 2*mr*kc FMAs cost under 1%.
+     *
+     * <p>Each tile is its own method with one local per accumulator (no arrays), so C2 allocates
+     * every accumulator a register: with arrays it keeps them in memory.
      */
-    static void kernel(int kc, float[] pa, int ao, float[] pb, int bo, float[] tile) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
-            FloatVector a = FloatVector.broadcast(S, pa[ao]);
-            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ao + 1]);
-            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ao + 2]);
-            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ao + 3]);
-            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+    static void kernel(int tile, int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        switch (tile) {
+            case GemmBlocking.TILE_4X2 -> kernel4x2(kc, pa, ao, pb, bo, out);
+            case GemmBlocking.TILE_8X2 -> kernel8x2(kc, pa, ao, pb, bo, out);
+            default -> kernel12x2(kc, pa, ao, pb, bo, out);
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+    }
+
+    /** 4 x 2 vectors: 8 accumulators + 2 B vectors + 1 broadcast, within 16 registers. */
+    static void kernel4x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+        for (int p = 0; p < kc; p++, ao += 4, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+        }
+        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
+        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
+        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
+        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
+    }
+
+    /** 8 x 2 vectors: 16 accumulators, for 32 registers. */
+    static void kernel8x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+        for (int p = 0; p < kc; p++, ao += 8, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(S, pa[ao + 4]);
+            c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(S, pa[ao + 5]);
+            c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(S, pa[ao + 6]);
+            c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(S, pa[ao + 7]);
+            c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+        }
+        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
+        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
+        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
+        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
+        c4_0.intoArray(out, 8 * L); c4_1.intoArray(out, 9 * L);
+        c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
+        c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
+        c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
+    }
+
+    /** 12 x 2 vectors: 24 accumulators + 2 B vectors + 1 broadcast, within 32 registers. */
+    static void kernel12x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z, c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
+        for (int p = 0; p < kc; p++, ao += 12, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(S, pa[ao + 4]);
+            c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(S, pa[ao + 5]);
+            c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(S, pa[ao + 6]);
+            c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(S, pa[ao + 7]);
+            c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+            a = FloatVector.broadcast(S, pa[ao + 8]);
+            c8_0 = a.fma(b0, c8_0); c8_1 = a.fma(b1, c8_1);
+            a = FloatVector.broadcast(S, pa[ao + 9]);
+            c9_0 = a.fma(b0, c9_0); c9_1 = a.fma(b1, c9_1);
+            a = FloatVector.broadcast(S, pa[ao + 10]);
+            c10_0 = a.fma(b0, c10_0); c10_1 = a.fma(b1, c10_1);
+            a = FloatVector.broadcast(S, pa[ao + 11]);
+            c11_0 = a.fma(b0, c11_0); c11_1 = a.fma(b1, c11_1);
+        }
+        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
+        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
+        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
+        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
+        c4_0.intoArray(out, 8 * L); c4_1.intoArray(out, 9 * L);
+        c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
+        c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
+        c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
+        c8_0.intoArray(out, 16 * L); c8_1.intoArray(out, 17 * L);
+        c9_0.intoArray(out, 18 * L); c9_1.intoArray(out, 19 * L);
+        c10_0.intoArray(out, 20 * L); c10_1.intoArray(out, 21 * L);
+        c11_0.intoArray(out, 22 * L); c11_1.intoArray(out, 23 * L);
     }
 
     /** Loads {@code n} floats (clamped to a vector; none if {@code n <= 0}) from {@code a[off]}, zero elsewhere. */

@@ -8,7 +8,7 @@ package dev.adjoint.kernels;
  * creates one workspace and calls GEMM repeatedly allocates nothing on the hot path. A
  * workspace serves one GEMM call at a time (it is not thread-safe); give each concurrently
  * running operator its own. The packed panels are bounded by the cache blocking, about
- * (MC*KC + KC*NC) floats = 4.3 MB per chunk (KC = 512, MC = 72, NC = 2048), whatever the matrix size.
+ * (MC*KC + KC*NC) floats per chunk ({@link GemmBlocking}; 4.3 MB with KC = 512, MC = 72, NC = 2048), whatever the matrix size.
  */
 public final class GemmWorkspace {
     /** Reusable state of the call in flight; doubles as the splitter's chunk so that no lambda is allocated per call. */
@@ -16,24 +16,28 @@ public final class GemmWorkspace {
     float[][] packA = new float[0][];
     float[][] packB = new float[0][];
     float[][] tile = new float[0][];
+    int[][] gather = new int[0][];
 
     /** Creates an empty workspace; buffers are allocated by the first call that needs them. */
     public GemmWorkspace() {}
 
     /**
-     * Makes sure chunk slots {@code [0, slots)} have at least {@code a} and {@code b} floats.
+     * Makes sure chunk slots {@code [0, slots)} have at least {@code a} and {@code b} floats of
+     * packed panels and a register-tile buffer of {@code tileFloats}.
      * Called on the calling thread before work is split, so chunks only read the arrays.
      */
-    void ensure(int slots, int a, int b) {
+    void ensure(int slots, int a, int b, int tileFloats) {
         if (packA.length < slots) {
             packA = java.util.Arrays.copyOf(packA, slots);
             packB = java.util.Arrays.copyOf(packB, slots);
             tile = java.util.Arrays.copyOf(tile, slots);
+            gather = java.util.Arrays.copyOf(gather, slots);
         }
         for (int s = 0; s < slots; s++) {
             if (packA[s] == null || packA[s].length < a) packA[s] = new float[a];
             if (packB[s] == null || packB[s].length < b) packB[s] = new float[b];
-            if (tile[s] == null) tile[s] = new float[GemmMicroKernel.MR * GemmMicroKernel.NR];
+            if (tile[s] == null || tile[s].length < tileFloats) tile[s] = new float[tileFloats];
+            if (gather[s] == null) gather[s] = new int[GemmMicroKernel.L];   // packB's gather index map
         }
     }
 

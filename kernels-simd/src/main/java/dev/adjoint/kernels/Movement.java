@@ -3,23 +3,14 @@ package dev.adjoint.kernels;
 import java.util.Arrays;
 
 /**
- * Data movement as memory-bound copies over dense row-major inputs: pad, slice, rev,
- * transpose and concatenate. Every output element is written exactly once (pad writes its
+ * Data movement as memory-bound copies over dense row-major inputs: pad, rev, transpose and
+ * concatenate (a slice is a strided view, copied by {@link Elementwise#copy} when a plan
+ * materializes it). Every output element is written exactly once (pad writes its
  * zeros in the same pass as the copied data), and the innermost axis is moved with
  * {@code System.arraycopy} or vector loads whenever the layout allows.
  */
 public final class Movement {
     private Movement() {}
-
-    /**
-     * Transpose tile along the source-contiguous axis. Tiles are tall and narrow (64 x 8)
-     * because with power-of-two row strides every source row of a tile maps to the same L1
-     * set: 8 rows fit the 8 ways, 32 rows thrash (measured on 4096 x 4096: 64x8 takes
-     * 1.9 ns/element, 32x32 3.6, 8x8 3.5).
-     */
-    static final int TILE_A = 64;
-    /** Transpose tile along the output-contiguous axis; see {@link #TILE_A}. */
-    static final int TILE_B = 8;
 
     private static long product(int[] s) {
         long p = 1;
@@ -27,10 +18,9 @@ public final class Movement {
         return p;
     }
 
-    private static int chunks(long work, WorkSplitter splitter, long maxItems) {
-        int t = splitter.threads();
-        if (t <= 1 || work < FusedProgram.MIN_PARALLEL || maxItems <= 1) return 1;
-        return (int) Math.max(1, Math.min(maxItems, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
+    /** Chunks for moving {@code elements} floats (each read once and written once). */
+    private static int chunks(long elements, WorkSplitter splitter, long maxItems) {
+        return Parallelism.chunks(splitter, 8.0 * elements, 0, maxItems);
     }
 
     private static void checkOut(String op, float[] out, int outOff, long n) {
@@ -107,50 +97,6 @@ public final class Movement {
     }
 
     /**
-     * Output shape of {@link #slice}.
-     *
-     * @param start first index per axis
-     * @param stop end index (exclusive) per axis
-     * @param step stride per axis (>= 1)
-     * @return the sliced shape
-     */
-    public static int[] sliceShape(int[] start, int[] stop, int[] step) {
-        int[] o = new int[start.length];
-        for (int d = 0; d < o.length; d++) o[d] = Math.max(0, Math.ceilDiv(stop[d] - start[d], step[d]));
-        return o;
-    }
-
-    /**
-     * {@code out[i] = x[start + i*step]} per axis, over a dense input.
-     *
-     * @param shape input shape
-     * @param x input array
-     * @param xOff input offset
-     * @param start first index per axis
-     * @param stop end index (exclusive) per axis, {@code start <= stop <= shape}
-     * @param step stride per axis, >= 1
-     * @param out dense destination of {@link #sliceShape} elements
-     * @param outOff destination offset
-     * @param splitter where to run chunks
-     */
-    public static void slice(int[] shape, float[] x, int xOff, int[] start, int[] stop, int[] step,
-                             float[] out, int outOff, WorkSplitter splitter) {
-        int r = shape.length;
-        if (start.length != r || stop.length != r || step.length != r) throw new IllegalArgumentException("slice: attribute ranks differ from rank " + r);
-        int[] xs = Elementwise.denseStrides(shape), st = new int[r];
-        int off = xOff;
-        for (int d = 0; d < r; d++) {
-            if (step[d] < 1 || start[d] < 0 || start[d] > stop[d] || stop[d] > shape[d]) {
-                throw new IllegalArgumentException("slice: axis " + d + " start " + start[d] + " stop " + stop[d]
-                        + " step " + step[d] + " invalid for extent " + shape[d]);
-            }
-            off += start[d] * xs[d];
-            st[d] = xs[d] * step[d];
-        }
-        Elementwise.copy(sliceShape(start, stop, step), x, off, st, out, outOff, splitter);
-    }
-
-    /**
      * Reverses a dense input along {@code axes}.
      *
      * @param shape input (and output) shape
@@ -176,9 +122,10 @@ public final class Movement {
 
     /**
      * {@code out[i_0..i_{r-1}] = x[j]} with {@code j[perm[d]] = i[d]}: output axis {@code d} is
-     * input axis {@code perm[d]}. When the input's contiguous axis does not stay innermost,
-     * the two axes are moved in tiles so that both the reads and the
-     * writes of a tile hit cache lines already loaded.
+     * input axis {@code perm[d]}: a copy through the permuted strides, the same path a plan's
+     * materialized transposed view takes. When the input's contiguous axis does not stay
+     * innermost, the copy moves vector-square tiles transposed in registers (see
+     * {@link BlockOps#transposeTile}), so reads and writes both move whole cache lines.
      *
      * @param shape input shape
      * @param x dense input
@@ -199,48 +146,7 @@ public final class Movement {
             os[d] = shape[perm[d]];
             st[d] = xs[perm[d]];
         }
-        int q = -1;
-        for (int d = 0; d < r; d++) if (perm[d] == r - 1) q = d;
-        if (r < 2 || q == r - 1 || shape[r - 1] < 8 || os[r - 1] < 8) {
-            Elementwise.copy(os, x, xOff, st, out, outOff, splitter);
-            return;
-        }
-        long total = product(os);
-        checkOut("transpose", out, outOff, total);
-        int[] ods = Elementwise.denseStrides(os);
-        // Outer axes: every output axis but q (source-contiguous) and the last (output-contiguous).
-        int no = r - 2;
-        int[] oShape = new int[no], oSrc = new int[no], oDst = new int[no];
-        for (int d = 0, k = 0; d < r - 1; d++) {
-            if (d == q) continue;
-            oShape[k] = os[d]; oSrc[k] = st[d]; oDst[k++] = ods[d];
-        }
-        final int A = os[q], B = os[r - 1], dq = ods[q], sB = st[r - 1];
-        final long outer = product(oShape), aTiles = (A + TILE_A - 1) / TILE_A, items = outer * aTiles;
-        int chunks = chunks(total, splitter, items);
-        WorkSplitter.Chunk body = ci -> {
-            long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;
-            for (long it = i0; it < i1; it++) {
-                long o = it / aTiles, qq = o;
-                int a0 = (int) (it % aTiles) * TILE_A, a1 = Math.min(A, a0 + TILE_A);
-                int sBase = xOff, dBase = outOff;
-                for (int d = no - 1; d >= 0; d--) {
-                    int id = (int) (qq % oShape[d]);
-                    qq /= oShape[d];
-                    sBase += id * oSrc[d];
-                    dBase += id * oDst[d];
-                }
-                for (int b0 = 0; b0 < B; b0 += TILE_B) {
-                    int b1 = Math.min(B, b0 + TILE_B);
-                    for (int a = a0; a < a1; a++) {
-                        int s = sBase + a + b0 * sB, dd = dBase + a * dq;
-                        for (int b = b0; b < b1; b++, s += sB) out[dd + b] = x[s];
-                    }
-                }
-            }
-        };
-        if (chunks <= 1) body.run(0);
-        else splitter.forEach(chunks, body);
+        Elementwise.copy(os, x, xOff, st, out, outOff, splitter);
     }
 
     /**

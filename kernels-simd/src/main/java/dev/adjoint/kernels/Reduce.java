@@ -9,7 +9,7 @@ import java.util.Arrays;
  * <p>Two memory-friendly strategies, picked by where the input's innermost (non-unit) axis
  * goes. If it is reduced, the reduced axes are moved last (a stride permutation, no copy)
  * and each output element reduces contiguous rows with vector accumulators
- * ({@link FusedProgram#runReduce}). If it is kept, whole rows are added into the output row
+ * (the reduction path of {@link FusedRun}). If it is kept, whole rows are added into the output row
  * with vector adds, one reduced row after another. Either way every output element sees
  * its inputs in one fixed order, whatever the thread count, so results are reproducible.
  */
@@ -73,7 +73,7 @@ public final class Reduce {
     public static final class Prepared implements WorkSplitter.Chunk {
         private final ReduceKernelOp op;
         private final int reducedAxes;
-        // Reduced innermost axis: the reduced axes moved last, for FusedProgram.runReduce.
+        // Reduced innermost axis: the reduced axes moved last, for the reduction path of FusedRun.
         private final int[] pShape, pStr;
         // Kept innermost axis: rows added into output rows.
         private final int[] kShape, kStr, rShape, rStr;
@@ -132,15 +132,13 @@ public final class Reduce {
         /** Reduces {@code x} (from {@code xOff}) into {@code out} (dense, from {@code outOff}). */
         public void run(float[] x, int xOff, float[] out, int outOff, WorkSplitter splitter) {
             if (!rows) {
-                FusedProgram.Workspace g = IDENTITY.workspace();
+                FusedRun g = FusedRun.attach(IDENTITY);
                 g.bind(0, x, xOff, pStr);
-                IDENTITY.runBound(g, pShape, op, reducedAxes, out, outOff, splitter);
+                g.execute(pShape, reducedAxes, op, out, outOff, splitter);
                 return;
             }
             if (outOff < 0 || outOff + outLength > out.length) throw new IllegalArgumentException("reduce: output does not fit");
-            int t = splitter.threads();
-            int c = (t <= 1 || work < FusedProgram.MIN_PARALLEL) ? 1
-                    : (int) Math.min(items, Math.max(1, Math.min(4L * t, work / (FusedProgram.MIN_PARALLEL / 2))));
+            int c = Parallelism.chunks(splitter, 4.0 * (work + outLength), work, items);
             if (rIdx.length < c) {
                 rIdx = Arrays.copyOf(rIdx, c);
                 tmp = Arrays.copyOf(tmp, c);

@@ -23,8 +23,6 @@ public enum UnaryKernelOp {
     ABS,
     /** -1, 0 or 1 by the sign of x; signed zeros and NaN pass through unchanged. */
     SIGN,
-    /** {@code max(x, 0)}; not a graph primitive, but cheap to fuse here. */
-    RELU,
     /** The error function: graph-core's float64 {@code Scalar.erf}, rounded to float (within one f32 ulp). */
     ERF,
     /** Sine, {@link Math#sin} rounded to float. */
@@ -64,7 +62,6 @@ public enum UnaryKernelOp {
             case RSQRT -> 1f / (float) Math.sqrt(x);
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
-            case RELU -> Math.max(x, 0f);
             case ERF -> (float) dev.adjoint.graph.Scalar.erf(x);
             case SIN -> (float) Math.sin(x);
             case COS -> (float) Math.cos(x);

@@ -31,13 +31,34 @@ final class VecBlockOps {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(S, i -> L - 1 - i);
-
     /**
-     * One loop per op, chosen before the loop and with the op written out in it: C2 does
-     * not constant-fold an enum switch (its ordinal goes through a mutable array), so a
-     * shared {@code switch} helper would merge every op's vector in one phi, and once one
-     * large math op is not inlined there, C2 boxes the vector on every iteration.
+     * The in-register transpose's stages, one per power of two h < L: with {@code HIGHs} the
+     * lanes whose bit h is set, {@code UPs} moves lane c - h to c there and {@code DOWNs} lane
+     * c + h to c elsewhere. Separate constants, not arrays, so C2 sees each shuffle and mask
+     * as a constant (from an array, the tile took 0.7 ns per element; see docs/perf/elementwise.md).
      */
+    private static final VectorShuffle<Float> UP0 = up(0), UP1 = up(1), UP2 = up(2), UP3 = up(3);
+    private static final VectorShuffle<Float> DOWN0 = down(0), DOWN1 = down(1), DOWN2 = down(2), DOWN3 = down(3);
+    private static final VectorMask<Float> HIGH0 = high(0), HIGH1 = high(1), HIGH2 = high(2), HIGH3 = high(3);
+
+    private static VectorShuffle<Float> up(int s) {
+        int h = 1 << s;
+        return h >= L ? null : VectorShuffle.fromOp(S, c -> (c & h) != 0 ? c - h : c);
+    }
+
+    private static VectorShuffle<Float> down(int s) {
+        int h = 1 << s;
+        return h >= L ? null : VectorShuffle.fromOp(S, c -> (c & h) == 0 ? c + h : c);
+    }
+
+    private static VectorMask<Float> high(int s) {
+        int h = 1 << s;
+        if (h >= L) return null;
+        boolean[] m = new boolean[L];
+        for (int c = 0; c < L; c++) m[c] = (c & h) != 0;
+        return VectorMask.fromArray(S, m, 0);
+    }
+
     static void unary(UnaryKernelOp op, float[] x, int xo, float[] d, int dO, int n) {
         switch (op) {
             case NEG -> uNeg(x, xo, d, dO, n);
@@ -49,7 +70,6 @@ final class VecBlockOps {
             case RSQRT -> uRsqrt(x, xo, d, dO, n);
             case ABS -> uAbs(x, xo, d, dO, n);
             case SIGN -> uSign(x, xo, d, dO, n);
-            case RELU -> uRelu(x, xo, d, dO, n);
             // Scalar float64 definitions, rounded: exact to the last bit and the same in every JIT tier.
             case ERF, SIN, COS, ATAN, LOG1P, EXPM1, FLOOR, CEIL, ROUND -> {
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(x[xo + i]);
@@ -171,14 +191,6 @@ final class VecBlockOps {
             VecMath.sign(FloatVector.fromArray(S, x, xo + i)).intoArray(d, dO + i);
         }
         for (; i < n; i++) d[dO + i] = UnaryKernelOp.SIGN.apply(x[xo + i]);
-    }
-
-    private static void uRelu(float[] x, int xo, float[] d, int dO, int n) {
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector.fromArray(S, x, xo + i).max(0f).intoArray(d, dO + i);
-        }
-        for (; i < n; i++) d[dO + i] = UnaryKernelOp.RELU.apply(x[xo + i]);
     }
 
     static void binaryVV(BinaryKernelOp op, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
@@ -384,26 +396,22 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(a[ao + i], s);
     }
 
+    /**
+     * Scalar-vector forms exist only for the ops that are not commutative ({@link BlockOps}
+     * turns {@code s op b} into {@code b op s} for the others, and a scalar-vector compare into
+     * the vector-scalar one with the comparison mirrored).
+     */
     static void binarySV(BinaryKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
         switch (op) {
-            case ADD -> bAddSV(s, b, bo, d, dO, n);
             case SUB -> bSubSV(s, b, bo, d, dO, n);
-            case MUL -> bMulSV(s, b, bo, d, dO, n);
             case DIV -> bDivSV(s, b, bo, d, dO, n);
-            case MAX -> bMaxSV(s, b, bo, d, dO, n);
-            case MIN -> bMinSV(s, b, bo, d, dO, n);
+            case ADD, MUL, MAX, MIN -> binaryVS(op, b, bo, s, d, dO, n); // commutative: BlockOps swaps these already
             case POW, REM -> { // Math.pow is the same in every JIT tier; a vector pow is not. rem is rare.
                 for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]);
             }
         }
     }
 
-    private static void bAddSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.add(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.ADD.apply(s, b[bo + i]);
-    }
 
     private static void bSubSV(float s, float[] b, int bo, float[] d, int dO, int n) {
         FloatVector vs = FloatVector.broadcast(S, s);
@@ -412,12 +420,6 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = BinaryKernelOp.SUB.apply(s, b[bo + i]);
     }
 
-    private static void bMulSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.mul(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MUL.apply(s, b[bo + i]);
-    }
 
     private static void bDivSV(float s, float[] b, int bo, float[] d, int dO, int n) {
         FloatVector vs = FloatVector.broadcast(S, s);
@@ -426,70 +428,13 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = BinaryKernelOp.DIV.apply(s, b[bo + i]);
     }
 
-    private static void bMaxSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.max(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MAX.apply(s, b[bo + i]);
-    }
 
-    private static void bMinSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) vs.min(FloatVector.fromArray(S, b, bo + i)).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = BinaryKernelOp.MIN.apply(s, b[bo + i]);
-    }
 
-    static void compareSV(CompareKernelOp op, float s, float[] b, int bo, float[] d, int dO, int n) {
-        switch (op) {
-            case LT -> cLtSV(s, b, bo, d, dO, n);
-            case LE -> cLeSV(s, b, bo, d, dO, n);
-            case GT -> cGtSV(s, b, bo, d, dO, n);
-            case GE -> cGeSV(s, b, bo, d, dO, n);
-            case EQ -> cEqSV(s, b, bo, d, dO, n);
-            case NE -> { for (int i = 0; i < n; i++) d[dO + i] = op.apply(s, b[bo + i]); }
-        }
-    }
 
-    private static void cLtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.LT.apply(s, b[bo + i]);
-    }
 
-    private static void cLeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.LE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.LE.apply(s, b[bo + i]);
-    }
 
-    private static void cGtSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GT, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.GT.apply(s, b[bo + i]);
-    }
 
-    private static void cGeSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.GE, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.GE.apply(s, b[bo + i]);
-    }
 
-    private static void cEqSV(float s, float[] b, int bo, float[] d, int dO, int n) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector vs = FloatVector.broadcast(S, s);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) zero.blend(1f, vs.compare(VectorOperators.EQ, FloatVector.fromArray(S, b, bo + i))).intoArray(d, dO + i);
-        for (; i < n; i++) d[dO + i] = CompareKernelOp.EQ.apply(s, b[bo + i]);
-    }
 
     static void select(float[] m, int mo, float[] a, int ao, float[] b, int bo, float[] d, int dO, int n) {
         int i = 0;
@@ -570,5 +515,118 @@ final class VecBlockOps {
             FloatVector.fromArray(S, s, sLast - i - L + 1).rearrange(REVERSE).intoArray(d, dO + i);
         }
         for (; i < n; i++) d[dO + i] = s[sLast - i];
+    }
+
+    /**
+     * Transposes one L x L tile: {@code d[dO + c*ds + r] = x[xo + r*xs + c]}. Each source row
+     * and each destination row is one full vector, read once and written once, so the tile
+     * moves whole cache lines whatever the strides (a scalar tile loop with power-of-two row
+     * strides maps every row to one L1 set and thrashes). The transpose itself is log2(L)
+     * stages of swapping the off-diagonal h x h blocks of row pairs (i, i+h), a rearrange and
+     * a blend per row, all in registers (16 + 16 of the 32 on AVX-512; 8 + 8 of 16 on AVX2).
+     * Other widths (none on x86) take the scalar loop.
+     */
+    static void transposeTile(float[] x, int xo, int xs, float[] d, int dO, int ds) {
+        if (L == 16) transpose16(x, xo, xs, d, dO, ds);
+        else if (L == 8) transpose8(x, xo, xs, d, dO, ds);
+        else for (int r = 0; r < L; r++) for (int c = 0; c < L; c++) d[dO + c * ds + r] = x[xo + r * xs + c];
+    }
+
+    private static void transpose16(float[] x, int xo, int xs, float[] d, int dO, int ds) {
+        FloatVector r0 = FloatVector.fromArray(S, x, xo + 0 * xs);
+        FloatVector r1 = FloatVector.fromArray(S, x, xo + 1 * xs);
+        FloatVector r2 = FloatVector.fromArray(S, x, xo + 2 * xs);
+        FloatVector r3 = FloatVector.fromArray(S, x, xo + 3 * xs);
+        FloatVector r4 = FloatVector.fromArray(S, x, xo + 4 * xs);
+        FloatVector r5 = FloatVector.fromArray(S, x, xo + 5 * xs);
+        FloatVector r6 = FloatVector.fromArray(S, x, xo + 6 * xs);
+        FloatVector r7 = FloatVector.fromArray(S, x, xo + 7 * xs);
+        FloatVector r8 = FloatVector.fromArray(S, x, xo + 8 * xs);
+        FloatVector r9 = FloatVector.fromArray(S, x, xo + 9 * xs);
+        FloatVector r10 = FloatVector.fromArray(S, x, xo + 10 * xs);
+        FloatVector r11 = FloatVector.fromArray(S, x, xo + 11 * xs);
+        FloatVector r12 = FloatVector.fromArray(S, x, xo + 12 * xs);
+        FloatVector r13 = FloatVector.fromArray(S, x, xo + 13 * xs);
+        FloatVector r14 = FloatVector.fromArray(S, x, xo + 14 * xs);
+        FloatVector r15 = FloatVector.fromArray(S, x, xo + 15 * xs);
+        FloatVector s3_0 = r0.blend(r8.rearrange(UP3), HIGH3), s3_8 = r0.rearrange(DOWN3).blend(r8, HIGH3);
+        FloatVector s3_1 = r1.blend(r9.rearrange(UP3), HIGH3), s3_9 = r1.rearrange(DOWN3).blend(r9, HIGH3);
+        FloatVector s3_2 = r2.blend(r10.rearrange(UP3), HIGH3), s3_10 = r2.rearrange(DOWN3).blend(r10, HIGH3);
+        FloatVector s3_3 = r3.blend(r11.rearrange(UP3), HIGH3), s3_11 = r3.rearrange(DOWN3).blend(r11, HIGH3);
+        FloatVector s3_4 = r4.blend(r12.rearrange(UP3), HIGH3), s3_12 = r4.rearrange(DOWN3).blend(r12, HIGH3);
+        FloatVector s3_5 = r5.blend(r13.rearrange(UP3), HIGH3), s3_13 = r5.rearrange(DOWN3).blend(r13, HIGH3);
+        FloatVector s3_6 = r6.blend(r14.rearrange(UP3), HIGH3), s3_14 = r6.rearrange(DOWN3).blend(r14, HIGH3);
+        FloatVector s3_7 = r7.blend(r15.rearrange(UP3), HIGH3), s3_15 = r7.rearrange(DOWN3).blend(r15, HIGH3);
+        FloatVector s2_0 = s3_0.blend(s3_4.rearrange(UP2), HIGH2), s2_4 = s3_0.rearrange(DOWN2).blend(s3_4, HIGH2);
+        FloatVector s2_1 = s3_1.blend(s3_5.rearrange(UP2), HIGH2), s2_5 = s3_1.rearrange(DOWN2).blend(s3_5, HIGH2);
+        FloatVector s2_2 = s3_2.blend(s3_6.rearrange(UP2), HIGH2), s2_6 = s3_2.rearrange(DOWN2).blend(s3_6, HIGH2);
+        FloatVector s2_3 = s3_3.blend(s3_7.rearrange(UP2), HIGH2), s2_7 = s3_3.rearrange(DOWN2).blend(s3_7, HIGH2);
+        FloatVector s2_8 = s3_8.blend(s3_12.rearrange(UP2), HIGH2), s2_12 = s3_8.rearrange(DOWN2).blend(s3_12, HIGH2);
+        FloatVector s2_9 = s3_9.blend(s3_13.rearrange(UP2), HIGH2), s2_13 = s3_9.rearrange(DOWN2).blend(s3_13, HIGH2);
+        FloatVector s2_10 = s3_10.blend(s3_14.rearrange(UP2), HIGH2), s2_14 = s3_10.rearrange(DOWN2).blend(s3_14, HIGH2);
+        FloatVector s2_11 = s3_11.blend(s3_15.rearrange(UP2), HIGH2), s2_15 = s3_11.rearrange(DOWN2).blend(s3_15, HIGH2);
+        FloatVector s1_0 = s2_0.blend(s2_2.rearrange(UP1), HIGH1), s1_2 = s2_0.rearrange(DOWN1).blend(s2_2, HIGH1);
+        FloatVector s1_1 = s2_1.blend(s2_3.rearrange(UP1), HIGH1), s1_3 = s2_1.rearrange(DOWN1).blend(s2_3, HIGH1);
+        FloatVector s1_4 = s2_4.blend(s2_6.rearrange(UP1), HIGH1), s1_6 = s2_4.rearrange(DOWN1).blend(s2_6, HIGH1);
+        FloatVector s1_5 = s2_5.blend(s2_7.rearrange(UP1), HIGH1), s1_7 = s2_5.rearrange(DOWN1).blend(s2_7, HIGH1);
+        FloatVector s1_8 = s2_8.blend(s2_10.rearrange(UP1), HIGH1), s1_10 = s2_8.rearrange(DOWN1).blend(s2_10, HIGH1);
+        FloatVector s1_9 = s2_9.blend(s2_11.rearrange(UP1), HIGH1), s1_11 = s2_9.rearrange(DOWN1).blend(s2_11, HIGH1);
+        FloatVector s1_12 = s2_12.blend(s2_14.rearrange(UP1), HIGH1), s1_14 = s2_12.rearrange(DOWN1).blend(s2_14, HIGH1);
+        FloatVector s1_13 = s2_13.blend(s2_15.rearrange(UP1), HIGH1), s1_15 = s2_13.rearrange(DOWN1).blend(s2_15, HIGH1);
+        FloatVector s0_0 = s1_0.blend(s1_1.rearrange(UP0), HIGH0), s0_1 = s1_0.rearrange(DOWN0).blend(s1_1, HIGH0);
+        FloatVector s0_2 = s1_2.blend(s1_3.rearrange(UP0), HIGH0), s0_3 = s1_2.rearrange(DOWN0).blend(s1_3, HIGH0);
+        FloatVector s0_4 = s1_4.blend(s1_5.rearrange(UP0), HIGH0), s0_5 = s1_4.rearrange(DOWN0).blend(s1_5, HIGH0);
+        FloatVector s0_6 = s1_6.blend(s1_7.rearrange(UP0), HIGH0), s0_7 = s1_6.rearrange(DOWN0).blend(s1_7, HIGH0);
+        FloatVector s0_8 = s1_8.blend(s1_9.rearrange(UP0), HIGH0), s0_9 = s1_8.rearrange(DOWN0).blend(s1_9, HIGH0);
+        FloatVector s0_10 = s1_10.blend(s1_11.rearrange(UP0), HIGH0), s0_11 = s1_10.rearrange(DOWN0).blend(s1_11, HIGH0);
+        FloatVector s0_12 = s1_12.blend(s1_13.rearrange(UP0), HIGH0), s0_13 = s1_12.rearrange(DOWN0).blend(s1_13, HIGH0);
+        FloatVector s0_14 = s1_14.blend(s1_15.rearrange(UP0), HIGH0), s0_15 = s1_14.rearrange(DOWN0).blend(s1_15, HIGH0);
+        s0_0.intoArray(d, dO + 0 * ds);
+        s0_1.intoArray(d, dO + 1 * ds);
+        s0_2.intoArray(d, dO + 2 * ds);
+        s0_3.intoArray(d, dO + 3 * ds);
+        s0_4.intoArray(d, dO + 4 * ds);
+        s0_5.intoArray(d, dO + 5 * ds);
+        s0_6.intoArray(d, dO + 6 * ds);
+        s0_7.intoArray(d, dO + 7 * ds);
+        s0_8.intoArray(d, dO + 8 * ds);
+        s0_9.intoArray(d, dO + 9 * ds);
+        s0_10.intoArray(d, dO + 10 * ds);
+        s0_11.intoArray(d, dO + 11 * ds);
+        s0_12.intoArray(d, dO + 12 * ds);
+        s0_13.intoArray(d, dO + 13 * ds);
+        s0_14.intoArray(d, dO + 14 * ds);
+        s0_15.intoArray(d, dO + 15 * ds);
+    }
+
+    private static void transpose8(float[] x, int xo, int xs, float[] d, int dO, int ds) {
+        FloatVector r0 = FloatVector.fromArray(S, x, xo + 0 * xs);
+        FloatVector r1 = FloatVector.fromArray(S, x, xo + 1 * xs);
+        FloatVector r2 = FloatVector.fromArray(S, x, xo + 2 * xs);
+        FloatVector r3 = FloatVector.fromArray(S, x, xo + 3 * xs);
+        FloatVector r4 = FloatVector.fromArray(S, x, xo + 4 * xs);
+        FloatVector r5 = FloatVector.fromArray(S, x, xo + 5 * xs);
+        FloatVector r6 = FloatVector.fromArray(S, x, xo + 6 * xs);
+        FloatVector r7 = FloatVector.fromArray(S, x, xo + 7 * xs);
+        FloatVector s2_0 = r0.blend(r4.rearrange(UP2), HIGH2), s2_4 = r0.rearrange(DOWN2).blend(r4, HIGH2);
+        FloatVector s2_1 = r1.blend(r5.rearrange(UP2), HIGH2), s2_5 = r1.rearrange(DOWN2).blend(r5, HIGH2);
+        FloatVector s2_2 = r2.blend(r6.rearrange(UP2), HIGH2), s2_6 = r2.rearrange(DOWN2).blend(r6, HIGH2);
+        FloatVector s2_3 = r3.blend(r7.rearrange(UP2), HIGH2), s2_7 = r3.rearrange(DOWN2).blend(r7, HIGH2);
+        FloatVector s1_0 = s2_0.blend(s2_2.rearrange(UP1), HIGH1), s1_2 = s2_0.rearrange(DOWN1).blend(s2_2, HIGH1);
+        FloatVector s1_1 = s2_1.blend(s2_3.rearrange(UP1), HIGH1), s1_3 = s2_1.rearrange(DOWN1).blend(s2_3, HIGH1);
+        FloatVector s1_4 = s2_4.blend(s2_6.rearrange(UP1), HIGH1), s1_6 = s2_4.rearrange(DOWN1).blend(s2_6, HIGH1);
+        FloatVector s1_5 = s2_5.blend(s2_7.rearrange(UP1), HIGH1), s1_7 = s2_5.rearrange(DOWN1).blend(s2_7, HIGH1);
+        FloatVector s0_0 = s1_0.blend(s1_1.rearrange(UP0), HIGH0), s0_1 = s1_0.rearrange(DOWN0).blend(s1_1, HIGH0);
+        FloatVector s0_2 = s1_2.blend(s1_3.rearrange(UP0), HIGH0), s0_3 = s1_2.rearrange(DOWN0).blend(s1_3, HIGH0);
+        FloatVector s0_4 = s1_4.blend(s1_5.rearrange(UP0), HIGH0), s0_5 = s1_4.rearrange(DOWN0).blend(s1_5, HIGH0);
+        FloatVector s0_6 = s1_6.blend(s1_7.rearrange(UP0), HIGH0), s0_7 = s1_6.rearrange(DOWN0).blend(s1_7, HIGH0);
+        s0_0.intoArray(d, dO + 0 * ds);
+        s0_1.intoArray(d, dO + 1 * ds);
+        s0_2.intoArray(d, dO + 2 * ds);
+        s0_3.intoArray(d, dO + 3 * ds);
+        s0_4.intoArray(d, dO + 4 * ds);
+        s0_5.intoArray(d, dO + 5 * ds);
+        s0_6.intoArray(d, dO + 6 * ds);
+        s0_7.intoArray(d, dO + 7 * ds);
     }
 }

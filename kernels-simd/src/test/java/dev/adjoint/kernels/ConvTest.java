@@ -20,7 +20,7 @@ class ConvTest {
 
     @BeforeAll
     static void startPool() {
-        Conv.parallelFlops = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
+        Parallelism.minNanos = 0; // split even the tiny test problems, so that "multi-thread equals serial" means something
         pool = Executors.newFixedThreadPool(3);
         threads3 = new WorkSplitter() {
             @Override public int threads() { return 3; }
@@ -33,7 +33,7 @@ class ConvTest {
     }
 
     @AfterAll
-    static void stopPool() { pool.shutdownNow(); Conv.parallelFlops = 4e6; }
+    static void stopPool() { pool.shutdownNow(); Parallelism.minNanos = Parallelism.DEFAULT_MIN_NANOS; }
 
     /** Visits every (x index, k index, y index) product term of the conv that lands on a real input element. */
     interface Term { void at(int xi, int ki, int yi); }
@@ -148,13 +148,14 @@ class ConvTest {
     @Test
     void randomGrid1d2d3d() {
         SplittableRandom rnd = new SplittableRandom(20261122);
-        int zeroOut = 0, negPad = 0, lhsDil = 0, multiplier = 0, grouped = 0, unusedTail = 0;
+        int zeroOut = 0, negPad = 0, lhsDil = 0, multiplier = 0, grouped = 0, unusedTail = 0, wide = 0;
         for (int r = 1; r <= 3; r++)
             for (int it = 0; it < (r == 3 ? 150 : 400); it++) {
                 ConvGeometry g = randomGeometry(rnd, r);
                 if (g.outputLength() == 0) zeroOut++;
                 if (g.groups == g.cin && g.cout > g.cin) multiplier++;
                 if (g.groups == 2) grouped++;
+                if (g.outSize(r - 1) >= 5) wide++; // rows of 5..8 blocks: the 8-row micro-kernel on 32-register ISAs
                 for (int a = 0; a < r; a++) {
                     if (g.padLo(a) < 0 || g.padHi(a) < 0) negPad++;
                     if (g.lhsDilation(a) > 1) lhsDil++;
@@ -164,9 +165,74 @@ class ConvTest {
                 }
                 checkAllPaths(g, rnd);
             }
-        assertTrue(zeroOut > 0 && negPad > 0 && lhsDil > 0 && multiplier > 0 && grouped > 0 && unusedTail > 0,
-                "sample coverage: O=0 " + zeroOut + ", negative padding " + negPad + ", lhs dilation " + lhsDil
+        assertTrue(zeroOut > 0 && negPad > 0 && lhsDil > 0 && multiplier > 0 && grouped > 0 && unusedTail > 0 && wide > 0,
+                "sample coverage: inner O >= 5 " + wide + ", O=0 " + zeroOut + ", negative padding " + negPad + ", lhs dilation " + lhsDil
                         + ", depthwise multiplier " + multiplier + ", groups 2 " + grouped + ", unused tail " + unusedTail);
+    }
+
+    /**
+     * Long contractions are walked in panel segments, each continuing the sums from y
+     * (ConvSimd.flush): with a segment of a few taps, every path must give bitwise the result of
+     * the unsegmented run, serial and split, with channel tails and batch-blocked rows.
+     */
+    @Test
+    void segmentedContractionsAreBitwiseUnsegmented() {
+        SplittableRandom rnd = new SplittableRandom(20261201);
+        int segmented = 0;
+        for (int r = 1; r <= 2; r++)
+            for (int it = 0; it < 150; it++) {
+                ConvGeometry g = randomGeometry(rnd, r);
+                float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
+                float[] whole = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
+                int saved = Conv.segmentFloats;
+                Conv.segmentFloats = Conv.block();
+                try {
+                    float[] seg = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
+                    float[] segPar = run(g, x, k, threads3, Conv.Path.AUTO, 0);
+                    assertArrayEquals(whole, seg, g + ": segmented differs");
+                    assertArrayEquals(whole, segPar, g + ": segmented, split differs");
+                } finally {
+                    Conv.segmentFloats = saved;
+                }
+                if (g.taps() * g.cinPerGroup > 1) segmented++;
+            }
+        assertTrue(segmented > 100, "geometries with more than one contraction segment: " + segmented);
+    }
+
+    /**
+     * A workspace told that its kernel is constant packs it once: repeated calls, calls with
+     * another kernel array (repacked) and with another layout give what a fresh workspace gives,
+     * on every path including depthwise with a non-standard layout (repacked into [taps][C]).
+     */
+    @Test
+    void constantKernelIsPackedOnceAndKeyedByArray() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int depthwise = 0;
+        for (int it = 0; it < 200; it++) {
+            ConvGeometry g = randomGeometry(rnd, 1 + it % 2);
+            if (g.outputLength() == 0) continue;
+            if (g.groups == g.cin && g.cout == g.cin) depthwise++;
+            float[] x = rand(rnd, g.inputLength()), k1 = rand(rnd, g.kernelLength()), k2 = rand(rnd, g.kernelLength());
+            ConvWorkspace ws = new ConvWorkspace(g, 3);
+            ws.assumeConstantKernel();
+            ConvKernelLayout flipped = ConvKernelLayout.flippedForInputGradient(g);
+            // The flipped layout read as a kernel of g itself: legal whenever g's in/out channel counts per group agree.
+            boolean square = g.cinPerGroup == g.coutPerGroup;
+            for (int call = 0; call < 3; call++) {
+                float[] k = call == 1 ? k2 : k1;
+                float[] want = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
+                float[] got = new float[want.length];
+                Conv.forward(ws, x, 0, k, 0, got, 0, threads3);
+                assertArrayEquals(want, got, g + " call " + call + ": constant-kernel workspace differs");
+                if (square) {
+                    float[] wantF = new float[want.length], gotF = new float[want.length];
+                    Conv.forward(new ConvWorkspace(g, 1), x, 0, k, 0, flipped, wantF, 0, WorkSplitter.SERIAL, Conv.Path.GENERAL);
+                    Conv.forward(ws, x, 0, k, 0, flipped, gotF, 0, WorkSplitter.SERIAL, Conv.Path.AUTO);
+                    assertArrayEqualsTol(wantF, gotF);
+                }
+            }
+        }
+        assertTrue(depthwise > 10, "depthwise geometries: " + depthwise);
     }
 
     /** Without row staging, border positions go through the shortened per-position tap lists. */

@@ -25,7 +25,6 @@ class FallbackTest {
         FusedProgramTest f = new FusedProgramTest();
         f.randomProgramsOverLayouts();
         f.chainOnLargeArraysMatchesSerialOnPool();
-        f.trailingReductions();
         ReduceTest r = new ReduceTest();
         r.everyAxisSubsetRanks1to4();
         r.largeSizes();

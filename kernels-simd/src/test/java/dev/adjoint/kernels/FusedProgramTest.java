@@ -40,7 +40,7 @@ class FusedProgramTest {
     }
 
     private static final UnaryKernelOp[] SAFE_UNARY = {UnaryKernelOp.NEG, UnaryKernelOp.TANH, UnaryKernelOp.LOGISTIC,
-            UnaryKernelOp.ABS, UnaryKernelOp.RELU, UnaryKernelOp.EXP};
+            UnaryKernelOp.ABS, UnaryKernelOp.EXP};
     private static final BinaryKernelOp[] SAFE_BINARY = {BinaryKernelOp.ADD, BinaryKernelOp.SUB, BinaryKernelOp.MUL,
             BinaryKernelOp.MAX, BinaryKernelOp.MIN};
 
@@ -182,45 +182,6 @@ class FusedProgramTest {
     }
 
     @Test
-    void trailingReductions() {
-        Random rnd = new Random(13);
-        int[][] shapes = {{}, {0}, {1}, {LANES + 1}, {5, 0}, {3, 70}, {2, 3, 2 * LANES + 1}, {4, 1, 3, 5}, {700, 3}, {2, 70001}, {200003}};
-        for (int[] shape : shapes) {
-            for (int red = 0; red <= shape.length; red++) {
-                for (ReduceKernelOp op : ReduceKernelOp.values()) {
-                    int inputs = 2;
-                    Prog p = randomProgram(rnd, inputs, 4);
-                    Layout[] all = layouts(shape, rnd), ls = {all[0], all[rnd.nextInt(all.length)]};
-                    float[][] xs = operands(rnd, ls);
-                    double[] full = reference(p, shape, xs, ls);
-                    int outN = 1;
-                    for (int d = 0; d < shape.length - red; d++) outN *= shape[d];
-                    int per = outN == 0 ? 0 : full.length / outN;
-                    double[] ref = new double[outN];
-                    double mag = 0;
-                    for (int o = 0; o < outN; o++) {
-                        double acc = op == ReduceKernelOp.SUM ? 0 : Double.NEGATIVE_INFINITY;
-                        for (int i = 0; i < per; i++) {
-                            double v = full[o * per + i];
-                            acc = op == ReduceKernelOp.SUM ? acc + v : Math.max(acc, v);
-                            mag += Math.abs(v);
-                        }
-                        ref[o] = acc;
-                    }
-                    int[] offs = {ls[0].offset(), ls[1].offset()};
-                    int[][] st = {ls[0].strides(), ls[1].strides()};
-                    float[] out = poisoned(outN), par = poisoned(outN);
-                    p.compiled.runReduce(op, red, shape, xs, offs, st, out, POISON_MARGIN, WorkSplitter.SERIAL);
-                    p.compiled.runReduce(op, red, shape, xs, offs, st, par, POISON_MARGIN, POOL);
-                    String what = op + " last " + red + " of " + Arrays.toString(shape);
-                    assertClose(what, ref, out, POISON_MARGIN, 1e-5, 1e-5 + 1e-6 * mag / Math.max(1, outN));
-                    assertBitsEqual(what + " pool", out, par);
-                }
-            }
-        }
-    }
-
-    @Test
     void runAllocatesNothingOnceWarm() {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         FusedProgram.Builder b = FusedProgram.builder(2);
@@ -235,8 +196,7 @@ class FusedProgramTest {
         for (int i = 0; i < 20_000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
         long before = mx.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 1000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-        for (int i = 0; i < 1000; i++) p.runReduce(ReduceKernelOp.SUM, 1, shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-        long per = (mx.getCurrentThreadAllocatedBytes() - before) / 2000;
+        long per = (mx.getCurrentThreadAllocatedBytes() - before) / 1000;
         assertTrue(per < 16, "allocated " + per + " B per run");
     }
 

@@ -11,8 +11,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
-/** Gemm against a float64 reference on random data, odd sizes, strided/transposed operands and every epilogue. */
+/**
+ * Gemm against a float64 reference on random data, odd sizes, strided/transposed operands and every epilogue.
+ * Vector-only (it reads the tile sizes), so skipped in the scalar-fallback JVM, where FallbackTest and the Plan tests cover GEMM.
+ */
+@DisabledIfSystemProperty(named = "adjoint.expectScalar", matches = "true")
 class GemmTest {
     static final int L = GemmMicroKernel.L;
     static GemmExecutorSplitter two, three;
@@ -68,8 +73,12 @@ class GemmTest {
         }
 
         void run(GemmWorkspace ws, WorkSplitter sp, int path) {
+            run(ws, sp, path, null);
+        }
+
+        void run(GemmWorkspace ws, WorkSplitter sp, int path, GemmBlocking blocking) {
             Gemm.sgemm(batch, m, n, k, alpha, a, aOff, ars, acs, abs, b, bOff, brs, bcs, bbs, acc,
-                    c, cOff, ldc, cbs, epilogue(), ws, sp, path);
+                    c, cOff, ldc, cbs, epilogue(), ws, sp, path, blocking);
         }
 
         /** Restores C to its state before the first run, so one case can be run again on another path. */
@@ -177,7 +186,8 @@ class GemmTest {
     /** Shapes beyond one cache block in every direction: several K blocks (uneven), M blocks, and N blocks. */
     @Test void multipleCacheBlocks() {
         GemmWorkspace ws = new GemmWorkspace();
-        int[][] shapes = {{37, 29, 3 * Gemm.KC + 5}, {Gemm.MC * 2 + 7, 19, 40}, {3, Gemm.NC + 21, 35}, {150, 150, 600}};
+        GemmBlocking bl = GemmMicroKernel.BLOCKING;
+        int[][] shapes = {{37, 29, 3 * bl.kc() + 5}, {bl.mc() * 2 + 7, 19, 40}, {3, bl.nc() + 21, 35}, {150, 150, 600}};
         long seed = 100;
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
@@ -187,6 +197,85 @@ class GemmTest {
                 c.check();
             }
         }
+    }
+
+    /** Every register tile (not only this machine's), with its own blocks and with tiny ones that force many blocks. */
+    static GemmBlocking[] everyTile() {
+        int[] tiles = {GemmBlocking.TILE_4X2, GemmBlocking.TILE_8X2, GemmBlocking.TILE_12X2};
+        GemmBlocking[] out = new GemmBlocking[2 * tiles.length];
+        for (int t = 0; t < tiles.length; t++) {
+            int mr = GemmBlocking.rowsOf(tiles[t]);
+            GemmBlocking own = tiles[t] == GemmMicroKernel.BLOCKING.tile() ? GemmMicroKernel.BLOCKING
+                    : new GemmBlocking(tiles[t], mr, L, 256, 16 * mr, 64 * L);
+            out[2 * t] = own;
+            out[2 * t + 1] = own.withBlocks(13, 2 * mr, 2 * 2 * L);   // K, M and N blocks of every size class
+        }
+        return out;
+    }
+
+    /**
+     * Each tile variant against the float64 reference on odd sizes (1, 7, 17, 33, 100 and sizes
+     * that are not multiples of any tile), all four transpose combinations, batches and epilogues.
+     */
+    @Test void everyTileOnOddSizes() {
+        int[] sizes = {1, 7, 17, 33, 100, 2 * L + 3};
+        SplittableRandom r = new SplittableRandom(13);
+        GemmWorkspace ws = new GemmWorkspace();
+        int cases = 0;
+        for (GemmBlocking bl : everyTile()) {
+            for (int m : sizes) {
+                for (int n : sizes) {
+                    int k = sizes[r.nextInt(sizes.length)];
+                    int t = r.nextInt(4);
+                    boolean acc = r.nextInt(3) == 0;
+                    int batch = r.nextInt(3) == 0 ? 2 : 1;
+                    GemmBias bias = GemmBias.values()[r.nextInt(3)];
+                    Case c = new Case(r.nextLong(), batch, m, n, k, (t & 1) != 0, (t & 2) != 0, acc, bias,
+                            r.nextBoolean() ? GemmActivation.RELU : GemmActivation.NONE, r.nextInt(4) == 0 ? -0.5f : 1f);
+                    c.run(ws, WorkSplitter.SERIAL, Gemm.PATH_PACKED, bl);
+                    c.check();
+                    cases++;
+                }
+            }
+            // Several K blocks with the machine-sized blocks, every layout.
+            for (int t = 0; t < 4; t++) {
+                Case c = new Case(r.nextLong(), 1, 3 * bl.mr() + 1, 2 * L + 5, bl.kc() + 7, (t & 1) != 0, (t & 2) != 0, t == 3,
+                        GemmBias.PER_ROW, GemmActivation.RELU, 1f);
+                c.run(ws, WorkSplitter.SERIAL, Gemm.PATH_PACKED, bl);
+                c.check();
+            }
+        }
+        assertEquals(6 * sizes.length * sizes.length, cases);
+    }
+
+    /** Every tile variant gives bit-identical results on 1, 2 and 3 threads (split along M, N and the batch). */
+    @Test void everyTileBitIdenticalAcrossThreads() {
+        int[][] shapes = {{1, 130, 70, 300}, {1, 40, 333, 100}, {3, 50, 50, 60}};   // batch, m, n, k
+        long seed = 900;
+        for (GemmBlocking bl : everyTile()) {
+            for (int[] s : shapes) {
+                boolean ta = (seed & 1) != 0, tb = (seed & 2) != 0;
+                Case serial = new Case(seed, s[0], s[1], s[2], s[3], ta, tb, false, GemmBias.PER_COLUMN, GemmActivation.NONE, 1f);
+                serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_PACKED, bl);
+                serial.check();
+                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                    Case par = new Case(seed, s[0], s[1], s[2], s[3], ta, tb, false, GemmBias.PER_COLUMN, GemmActivation.NONE, 1f);
+                    par.run(new GemmWorkspace(), sp, Gemm.PATH_PACKED, bl);
+                    assertArrayEquals(serial.c, par.c, serial + " " + bl + " threads=" + sp.threads());
+                }
+                seed++;
+            }
+        }
+    }
+
+    /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */
+    @Test void blockingFollowsVectorWidth() {
+        GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
+        assertEquals(GemmBlocking.TILE_4X2, avx2.tile());
+        assertTrue(avx512.mr() > avx2.mr(), avx512 + " vs " + avx2);
+        assertEquals(GemmBlocking.forVectorBits(GemmMicroKernel.S.vectorBitSize(), L), GemmMicroKernel.BLOCKING);
+        assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 4, 16, 256, 64, 512));
+        assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 8, 16, 256, 12, 512));
     }
 
     /** K = 0 leaves act(bias) or act(C + bias). */

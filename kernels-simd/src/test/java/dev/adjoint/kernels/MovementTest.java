@@ -79,8 +79,9 @@ class MovementTest {
         checkPad(new int[] {300, 1001}, new int[] {-1, 1}, new int[] {0, 2}, new int[] {1, 1}, POOL);
     }
 
+    /** A slice is a strided view; plans materialize it with {@link Elementwise#copy}. */
     @Test
-    void sliceSteps() {
+    void sliceStepsThroughStridedCopy() {
         Random rnd = new Random(32);
         for (int t = 0; t < 400; t++) {
             int r = 1 + rnd.nextInt(4);
@@ -92,7 +93,8 @@ class MovementTest {
                 step[d] = 1 + rnd.nextInt(3);
             }
             float[] x = data((int) product(sh), 2);
-            int[] os = Movement.sliceShape(start, stop, step);
+            int[] os = new int[r];
+            for (int d = 0; d < r; d++) os[d] = Math.max(0, Math.ceilDiv(stop[d] - start[d], step[d]));
             int n = (int) product(os);
             double[] ref = new double[n];
             int[] idx = new int[r], xs = Elementwise.denseStrides(sh);
@@ -103,7 +105,10 @@ class MovementTest {
                 ref[f] = x[src];
             }
             float[] out = poisoned(n);
-            Movement.slice(sh, x, 2, start, stop, step, out, POISON_MARGIN, WorkSplitter.SERIAL);
+            int[] xsl = Elementwise.denseStrides(sh), st = new int[r];
+            int off = 2;
+            for (int d = 0; d < r; d++) { off += start[d] * xsl[d]; st[d] = xsl[d] * step[d]; }
+            Elementwise.copy(os, x, off, st, out, POISON_MARGIN, WorkSplitter.SERIAL);
             assertClose("slice " + Arrays.toString(sh) + Arrays.toString(start) + Arrays.toString(stop) + Arrays.toString(step), ref, out, POISON_MARGIN, 0, 0);
         }
     }
@@ -156,6 +161,21 @@ class MovementTest {
         }
         int[] big = {1001, 1003};
         checkTranspose(big, data(1001 * 1003, 4), new int[] {1, 0}, POOL);
+    }
+
+    /** Sizes around the in-register tile (one vector square) on both transposed axes, with outer axes between and around them. */
+    @Test
+    void transposeTileEdges() {
+        int t = BlockOps.TILE;
+        int[] ext = {t - 1, t, t + 1, 2 * t, 3 * t + 5};
+        for (int a : ext) for (int b : ext) {
+            checkTranspose(new int[] {a, b}, data(a * b, 4), new int[] {1, 0}, WorkSplitter.SERIAL);
+            checkTranspose(new int[] {2, a, 3, b}, data(6 * a * b, 4), new int[] {0, 3, 2, 1}, WorkSplitter.SERIAL);
+            checkTranspose(new int[] {a, 3, b}, data(3 * a * b, 4), new int[] {2, 1, 0}, WorkSplitter.SERIAL);
+        }
+        // Large enough to split: chunks are whole tiles, so every thread count gives the same bits.
+        checkTranspose(new int[] {517, 16 * 64 + 3}, data(517 * (16 * 64 + 3), 4), new int[] {1, 0}, POOL);
+        checkTranspose(new int[] {3, 256, 300}, data(3 * 256 * 300, 4), new int[] {0, 2, 1}, POOL);
     }
 
     private static void checkTranspose(int[] sh, float[] x, int[] perm, WorkSplitter sp) {

@@ -74,6 +74,9 @@ class ReduceTest {
             check(op, new int[] {997, 1003}, big, 0, new int[] {1003, 1}, new int[] {0}, "rows");
             check(op, new int[] {997, 1003}, big, 0, new int[] {1003, 1}, new int[] {1}, "cols");
             check(op, new int[] {31, 32, 1007}, big, 0, new int[] {32 * 1007, 1007, 1}, new int[] {0, 2}, "outer+inner");
+            // Contiguous rows that do not merge (padded rows), of 16k+3 and of 1 to 17 floats: the row-at-a-time path.
+            check(op, new int[] {60, 16387}, big, 5, new int[] {16400, 1}, new int[] {1}, "padded rows");
+            for (int n : new int[] {1, 15, 16, 17}) check(op, new int[] {999, n}, big, 3, new int[] {n + 2, 1}, new int[] {1}, "short rows " + n);
         }
     }
 

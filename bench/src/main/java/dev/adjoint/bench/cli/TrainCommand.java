@@ -11,6 +11,7 @@ import dev.adjoint.graph.Shape;
 import dev.adjoint.train.Layer;
 import dev.adjoint.train.Optimizer;
 import dev.adjoint.train.Sgd;
+import dev.adjoint.train.TrainStep;
 import dev.adjoint.bench.train.TrainingPlot;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.kernels.ThreadPool;
@@ -111,20 +112,44 @@ public final class TrainCommand implements Callable<Integer> {
         Optimizer opt = optimizer == OptimizerChoice.sgd ? Sgd.of(rate, momentum) : Adam.adam(rate).betas(momentum, 0.999);
 
         PrintWriter out = spec.commandLine().getOut();
-        Data.Loaded d = Data.load(data, true, out);
+        WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL
+                : threads == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(threads);
+        Trainer.Config cfg = new Trainer.Config(m, model::inputDims, opt, batch, epochs, seed, splitter);
+        // While the data loads, compile the step and warm its kernels (the JIT compiles a plan's small
+        // kernels only after ~100 steps): the first epoch then costs about a steady one, not 4x.
+        TrainStep step = Trainer.step(cfg);
+        long warmStart = System.nanoTime();
+        RuntimeException[] warmFailed = new RuntimeException[1];
+        Thread warm = Thread.ofPlatform().name("adjoint-warm-up").daemon().start(() -> {
+            try {
+                Trainer.warm(step, cfg, Trainer.WARM_RUNS, batch);
+            } catch (RuntimeException e) {
+                warmFailed[0] = e;
+            }
+        });
+        Data.Loaded d;
+        try {
+            d = Data.load(data, true, out);
+            // A batch larger than the data is refused below: stop warming a plan that will not run.
+            if (batch > d.train().size()) warm.interrupt();
+        } catch (Exception | Error e) {
+            warm.interrupt();
+            throw e;
+        } finally {
+            warm.join();
+        }
         out.flush();
         if (d.test().size() == 0) throw new IllegalArgumentException("the test set of " + d.description() + " is empty");
         if (batch > d.train().size()) {
             throw Flags.error(spec, "--batch " + batch + " is larger than the training set (" + d.train().size() + " images in "
                     + d.description() + ")");
         }
-        WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL
-                : threads == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(threads);
-        out.printf("%s, batch %d, %s, %d thread(s), %d epoch(s)%n", model.describe(hidden), batch, opt.describe(), splitter.threads(), epochs);
+        if (warmFailed[0] != null) throw warmFailed[0];
+        out.printf(Locale.ROOT, "%s, batch %d, %s, %d thread(s), %d epoch(s); step compiled and warmed up (%d runs) while the data loaded, %.1f s%n",
+                model.describe(hidden), batch, opt.describe(), splitter.threads(), epochs, Trainer.WARM_RUNS, (System.nanoTime() - warmStart) / 1e9);
         out.flush();
         boolean terminal = System.console() != null && System.console().isTerminal();
-        Trainer.Result result = Trainer.train(d.train(), d.test(), new Trainer.Config(m, model::inputDims, opt, batch, epochs, seed, splitter),
-                terminal ? new BarListener(out) : new LineListener(out));
+        Trainer.Result result = Trainer.train(d.train(), d.test(), cfg, terminal ? new BarListener(out) : new LineListener(out), step);
         Trainer.Epoch last = result.last();
         out.printf(Locale.ROOT, "final test accuracy %.2f%%%n", 100 * last.testAccuracy());
         if (save != null) {

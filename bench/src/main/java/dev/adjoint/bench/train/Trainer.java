@@ -51,8 +51,11 @@ public final class Trainer {
      * @param testAccuracy fraction of the test set classified correctly after the epoch
      * @param seconds training time of the epoch (evaluation excluded)
      * @param examplesPerSecond training throughput
+     * @param cpuSeconds CPU time of the training thread over the epoch (evaluation excluded): on one
+     *     thread, the epoch's cost without the time a busy machine gave to other processes (the JIT
+     *     compiles on threads of its own, so warm-up shows as slower, interpreted, kernels)
      */
-    public record Epoch(int epoch, double loss, double testAccuracy, double seconds, double examplesPerSecond) {}
+    public record Epoch(int epoch, double loss, double testAccuracy, double seconds, double examplesPerSecond, double cpuSeconds) {}
 
     /** Told about training as it goes. */
     public interface Listener {
@@ -77,6 +80,8 @@ public final class Trainer {
         public Epoch last() { return epochs.isEmpty() ? null : epochs.get(epochs.size() - 1); }
     }
 
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
     private Trainer() {}
 
     /** The step the trainer runs for {@code cfg}. */
@@ -95,12 +100,58 @@ public final class Trainer {
         return new Batch(HostArray.f32(x, dims.apply(n)), HostArray.i32(y, n));
     }
 
+    /** Steps {@link #warm} runs per batch size: enough for the JIT to compile the plan's small kernels (see docs/perf/training.md). */
+    public static final int WARM_RUNS = 150;
+
+    /**
+     * Compiles {@code step} for batches of {@code sizes} examples and runs each plan {@code runs}
+     * times on random data, on a throwaway state, so that the first epoch runs compiled kernels rather
+     * than the graph compiler and the JIT's interpreter. The real state, its random streams and so
+     * the training's results are untouched (a plan's runs are independent of each other). Safe to
+     * run on another thread while the data loads, as long as nothing else runs {@code step} then;
+     * interrupting that thread ends the warm-up early.
+     */
+    public static void warm(TrainStep step, Config cfg, int runs, int... sizes) {
+        TrainState s = step.init(cfg.seed());
+        for (int n : sizes) {
+            if (n < 1) continue;
+            // Pixels like the real data (values in [0, 1)): the JIT's profiles of branches then fit the
+            // training that follows. Labels are class 0, the one class every classifier has.
+            SplittableRandom rnd = new SplittableRandom(n);
+            float[] x = new float[n * size(cfg.inputDims().apply(1))];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();
+            int[] y = new int[n];
+            Batch batch = new Batch(HostArray.f32(x, cfg.inputDims().apply(n)), HostArray.i32(y, n));
+            for (int r = 0; r < Math.max(1, runs); r++) {
+                if (Thread.currentThread().isInterrupted()) return; // the caller no longer needs the warm-up
+                s = step.run(s, batch).state();
+            }
+        }
+    }
+
+    private static int size(int[] dims) {
+        int n = 1;
+        for (int d : dims) n *= d;
+        return n;
+    }
+
     /** Trains on {@code train}, evaluating on {@code test} after each epoch. */
     public static Result train(Dataset train, Dataset test, Config cfg, Listener listener) {
+        TrainStep step = step(cfg);
+        warm(step, cfg, WARM_RUNS, Math.min(cfg.batch(), train.size()));
+        return train(train, test, cfg, listener, step);
+    }
+
+    /**
+     * Trains with {@code step} (from {@link #step(Config)}, already {@link #warm warmed} for the full
+     * batch, e.g. while the data loaded); the last, partial, batch's plan is compiled and warmed
+     * before the first epoch starts, so epoch times are the training's own.
+     */
+    public static Result train(Dataset train, Dataset test, Config cfg, Listener listener, TrainStep step) {
         int b = cfg.batch();
         if (b > train.size()) throw new IllegalArgumentException("batch " + b + " is larger than the training set (" + train.size() + " examples)");
         if (test.size() == 0) throw new IllegalArgumentException("the test set is empty");
-        TrainStep step = step(cfg);
+        warm(step, cfg, WARM_RUNS, train.size() % b);
         TrainState s = step.init(cfg.seed());
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int[] order = new int[train.size()];
@@ -111,7 +162,7 @@ public final class Trainer {
             listener.epochStarted(epoch, cfg.epochs(), steps, b);
             shuffle(order, rnd);
             Metrics seen = Metrics.empty();
-            long start = System.nanoTime();
+            long start = System.nanoTime(), cpuStart = CPU.getCurrentThreadCpuTime();
             for (int i = 0; i < steps; i++) {
                 int from = i * b, n = Math.min(b, train.size() - from);
                 TrainStep.Result r = step.run(s, batch(train, order, from, n, cfg.inputDims()));
@@ -119,8 +170,8 @@ public final class Trainer {
                 seen = seen.plus(r.metrics());
                 listener.stepDone(i + 1, seen.loss());
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Epoch e = new Epoch(epoch, seen.loss(), evaluate(step, s, test, cfg.inputDims()).accuracy(), seconds, train.size() / seconds);
+            double seconds = (System.nanoTime() - start) / 1e9, cpu = (CPU.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            Epoch e = new Epoch(epoch, seen.loss(), evaluate(step, s, test, cfg.inputDims()).accuracy(), seconds, train.size() / seconds, cpu);
             epochs.add(e);
             listener.epochDone(e);
         }

@@ -1,0 +1,139 @@
+package dev.adjoint.cpu;
+
+import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Node;
+import dev.adjoint.graph.op.Conv;
+import dev.adjoint.kernels.ConvKernelLayout;
+import dev.adjoint.kernels.WorkSplitter;
+
+/**
+ * How {@link Lowering} hands a conv's kernel operand to the f32 kernels without copying it: the
+ * transpose rules build the gradient convs' kernels as {@code rev(transpose(k))} (input gradient)
+ * and {@code transpose(dy)} (kernel gradient). Transposes are views already; a rev read only by
+ * such a conv becomes a view too (negative strides), and the conv reads the strided view through a
+ * {@link ConvKernelLayout} (the kernel is repacked into panels on every call anyway, so strides
+ * cost nothing there). Views whose spatial strides are not one flat tap stride (a rev of some
+ * spatial axes only, say) are copied densely as before.
+ */
+final class ConvLowering {
+    private ConvLowering() {}
+
+    /**
+     * The layout that reads kernel view {@code k} of conv {@code c} in place, or null when {@code k}
+     * is dense (the standard layout) or its spatial axes do not share one flat tap stride.
+     */
+    static ConvKernelLayout layout(Conv c, View k) {
+        if (k.isDense()) return null;
+        int r = c.spatialRank();
+        int[] shape = k.shape(), st = k.strides();
+        // Flat tap t = row-major over the spatial axes: axis a must step by tapStride * prod(K[a+1..]).
+        int tapStride = 0;
+        boolean found = false;
+        long inner = 1;
+        for (int a = r - 1; a >= 0; a--) {
+            if (shape[a] != 1) {
+                if (!found) {
+                    if (st[a] % inner != 0) return null;
+                    tapStride = (int) (st[a] / inner);
+                    found = true;
+                } else if (st[a] != tapStride * inner) return null;
+            }
+            inner *= shape[a];
+        }
+        int cout = shape[r + 1], coutG = cout / c.groups();
+        int inStride = shape[r] == 1 ? 0 : st[r], outStride = cout == 1 ? 0 : st[r + 1];
+        return new ConvKernelLayout(0, coutG * outStride, tapStride, inStride, outStride);
+    }
+
+    /**
+     * The view of rev node {@code node} (of operand view {@code in}, along {@code axes}) when it is
+     * read only as the kernel of one f32 conv that can read the reversed view in place; else null
+     * (the rev is then lowered to a copy as usual).
+     */
+    static View foldedRev(Graph graph, Node node, int uses, boolean output, View in, int[] axes) {
+        if (uses != 1 || output || node.dtype() != DType.F32) return null;
+        Node user = null;
+        for (Node n : graph.nodes()) if (n.id() > node.id() && n.inputs().contains(node.id())) { user = n; break; }
+        if (user == null || !(user.op() instanceof Conv c) || user.dtype() != DType.F32
+                || user.inputs().get(1) != node.id() || user.inputs().get(0) == node.id()) return null;
+        View v = reversed(in, axes);
+        return v.isDense() || layout(c, v) != null ? v : null;
+    }
+
+    /** {@code in} reversed along {@code axes} by negative strides. */
+    private static View reversed(View in, int[] axes) {
+        int offset = in.offset();
+        int[] strides = in.strides().clone();
+        for (int a : axes) {
+            offset += (in.shape()[a] - 1) * strides[a];
+            strides[a] = -strides[a];
+        }
+        return new View(in.buffer(), offset, in.shape(), strides);
+    }
+
+    /**
+     * When view {@code v} is a permutation of a dense array whose contiguous axis is not the
+     * view's innermost (the kernel-gradient conv's x, [Cin, S.., N] from [N, S.., Cin]), a step
+     * that copies it densely in tiles into a buffer from {@code output} (asked only then); else null. Measured: the generic strided copy took 15-17 ms
+     * for that 1.6M-element operand of layers B and C, the tiled copy about 2 (docs/perf/conv.md).
+     */
+    static TransposeCopy transposeCopy(View v, java.util.function.IntSupplier output) {
+        int r = v.shape().length;
+        int[] st = v.strides(), sh = v.shape();
+        if (r < 2 || sh[r - 1] == 1) return null;
+        // A permutation of a dense array: the strides, sorted, are the dense strides of the sorted shape.
+        Integer[] ord = new Integer[r];
+        for (int i = 0; i < r; i++) ord[i] = i;
+        java.util.Arrays.sort(ord, (a, b) -> st[a] != st[b] ? Integer.compare(st[b], st[a]) : Integer.compare(a, b));
+        long acc = 1;
+        for (int j = r - 1; j >= 0; j--) {
+            if (sh[ord[j]] != 1 && st[ord[j]] != acc) return null;
+            acc *= sh[ord[j]];
+        }
+        int unit = -1;
+        for (int a = 0; a < r; a++) if (sh[a] != 1 && st[a] == 1) unit = a;
+        if (unit < 0 || unit == r - 1) return null;
+        return new TransposeCopy(v, unit, View.denseStrides(sh), new int[r], output.getAsInt());
+    }
+
+    /**
+     * A conv operand made dense from a permuted view, tile by tile over the two axes that matter:
+     * the output's innermost axis (contiguous writes) and the source's contiguous axis {@code unit}
+     * (contiguous reads), the other axes by an odometer ({@code counter}, made once: a plan runs on
+     * one thread at a time, and this step runs serially). Allocates nothing.
+     */
+    record TransposeCopy(View in, int unit, int[] outStrides, int[] counter, int output) implements Step {
+        private static final int TILE = 32;
+
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            float[] x = (float[]) buffers[in.buffer()], y = (float[]) buffers[output];
+            int[] sh = in.shape(), st = in.strides(), os = outStrides, ctr = counter;
+            int r = sh.length, inner = r - 1, ni = sh[inner], nj = sh[unit], si = st[inner], oj = os[unit];
+            java.util.Arrays.fill(ctr, 0);
+            while (true) {
+                int xb = in.offset(), yb = 0;
+                for (int a = 0; a < r; a++) { xb += ctr[a] * st[a]; yb += ctr[a] * os[a]; }
+                for (int j0 = 0; j0 < nj; j0 += TILE) {
+                    int j1 = Math.min(nj, j0 + TILE);
+                    for (int i0 = 0; i0 < ni; i0 += TILE) {
+                        int i1 = Math.min(ni, i0 + TILE);
+                        for (int j = j0; j < j1; j++) {
+                            int xo = xb + j, yo = yb + j * oj;
+                            for (int i = i0; i < i1; i++) y[yo + i] = x[xo + i * si];
+                        }
+                    }
+                }
+                // Next position of the other axes.
+                int a = r - 1;
+                for (; a >= 0; a--) {
+                    if (a == inner || a == unit) continue;
+                    if (++ctr[a] < sh[a]) break;
+                    ctr[a] = 0;
+                }
+                if (a < 0) return;
+            }
+        }
+        @Override public String kernel() { return "transpose (conv operand, tiled)"; }
+    }
+}
