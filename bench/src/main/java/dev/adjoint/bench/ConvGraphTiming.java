@@ -34,7 +34,7 @@ public final class ConvGraphTiming {
     static final String[] LAYERS = {"A_n32_14_32_64_k3", "B_n8_56_64_64_k3", "C_n8_56_64_64_k3s2", "D_n32_28_1_32_k5"};
 
     /** One layer's two plans and their feeds. */
-    record Layer(Plan forward, Plan forwardBackward, float[][] feedsF, float[][] feedsFb) {}
+    public record Layer(Plan forward, Plan forwardBackward, float[][] feedsF, float[][] feedsFb) {}
 
     /**
      * Builds and compiles one layer.
@@ -43,7 +43,7 @@ public final class ConvGraphTiming {
      * @param split   the plans' splitter
      * @return the plans
      */
-    static Layer build(String name, WorkSplitter split) {
+    public static Layer build(String name, WorkSplitter split) {
         int n, h, cin, cout, kk, s = 1, p;
         switch (name) {
             case "A_n32_14_32_64_k3" -> { n = 32; h = 14; cin = 32; cout = 64; kk = 3; p = 1; }

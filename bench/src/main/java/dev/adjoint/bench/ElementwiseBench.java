@@ -54,6 +54,9 @@ public class ElementwiseBench {
         return out;
     }
 
+    /** out = exp(a) on the machine-sized pool. */
+    @Benchmark public float[] expPool() { Elementwise.unary(UnaryKernelOp.EXP, shape, a, 0, dense, out, 0, pool); return out; }
+
     /** out = -a on the machine-sized pool. */
     @Benchmark public float[] negPool() { Elementwise.unary(UnaryKernelOp.NEG, shape, a, 0, dense, out, 0, pool); return out; }
 }

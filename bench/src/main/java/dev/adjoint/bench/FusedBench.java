@@ -25,6 +25,7 @@ public class FusedBench {
     private int[] offs, shape, dense, cHalf, cOne;
     private int[][] strides;
     private FusedProgram chain4, chain4Unary;
+    private dev.adjoint.kernels.ThreadPool pool;
     private float[] half, one, zero;
     private int[][] strides1;
     private float[][] in1;
@@ -44,6 +45,7 @@ public class FusedBench {
         w = u.unary(UnaryKernelOp.TANH, w);
         w = u.binary(BinaryKernelOp.ADD, w, u.constant(1f));
         chain4Unary = u.build(u.binary(BinaryKernelOp.MAX, w, u.constant(0f)));
+        pool = dev.adjoint.kernels.ThreadPool.create();
         in = new float[][] {x, y};
         offs = new int[2];
         shape = new int[] {n};
@@ -59,6 +61,12 @@ public class FusedBench {
 
     /** Fused 4-op chain over two inputs: one pass. */
     @Benchmark public float[] chain4Fused() { chain4.run(shape, in, offs, strides, out, 0, WorkSplitter.SERIAL); return out; }
+
+    /** The fused chain on the machine-sized pool. */
+    @Benchmark public float[] chain4FusedPool() { chain4.run(shape, in, offs, strides, out, 0, pool); return out; }
+
+    /** Stops the pool. */
+    @TearDown public void tearDown() { pool.close(); }
 
     /** The same chain as four separate kernels (scalars broadcast with stride 0): four passes. */
     @Benchmark public float[] chain4Unfused() {

@@ -20,6 +20,7 @@ public class ReduceBench {
     @Param({"1048576", "16777216"})
     public int n;
     private float[] x, x2, out;
+    private dev.adjoint.kernels.ThreadPool pool;
     private int[] flat, flatStr, mat, matStr, all, ax0, ax1;
 
     /** Allocates and fills the arrays. */
@@ -27,6 +28,7 @@ public class ReduceBench {
         x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (i % 1000) * 1e-3f;
         x2 = x.clone();
+        pool = dev.adjoint.kernels.ThreadPool.create();
         out = new float[n / 1024 + 1024];
         flat = new int[] {n}; flatStr = new int[] {1};
         mat = new int[] {n / 1024, 1024}; matStr = new int[] {1024, 1};
@@ -38,6 +40,23 @@ public class ReduceBench {
 
     /** Sum of everything. */
     @Benchmark public float[] sumAll() { Reduce.reduce(ReduceKernelOp.SUM, flat, x, 0, flatStr, all, out, 0, WorkSplitter.SERIAL); return out; }
+
+    /** Sum of everything on the machine-sized pool. */
+    @Benchmark public float[] sumAllPool() { Reduce.reduce(ReduceKernelOp.SUM, flat, x, 0, flatStr, all, out, 0, pool); return out; }
+
+    /** Row sums on the machine-sized pool. */
+    @Benchmark public float[] sumRowsPool() { Reduce.reduce(ReduceKernelOp.SUM, mat, x, 0, matStr, ax1, out, 0, pool); return out; }
+
+    /** Read yardstick on both cores: each thread compares half of the arrays. */
+    @Benchmark public int readYardstickPool() {
+        int h = n / 2;
+        int[] r = new int[2];
+        pool.forEach(2, i -> r[i] = Arrays.mismatch(x, i * h, i * h + h, x2, i * h, i * h + h));
+        return r[0] + r[1];
+    }
+
+    /** Stops the pool. */
+    @TearDown public void tearDown() { pool.close(); }
 
     /** Max of everything. */
     @Benchmark public float[] maxAll() { Reduce.reduce(ReduceKernelOp.MAX, flat, x, 0, flatStr, all, out, 0, WorkSplitter.SERIAL); return out; }

@@ -1,6 +1,8 @@
 package dev.adjoint.cpu;
 
 import dev.adjoint.graph.DType;
+import dev.adjoint.graph.Graph;
+import dev.adjoint.graph.Node;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,12 +13,16 @@ import java.util.List;
  * <p>Its input is the schedule as {@link NodeLowering} built it: the steps in run order, each
  * writing the logical buffer {@link Step#output()} and reading the buffers listed in
  * {@code reads} for it, and the {@link LogicalBuffers} table giving each buffer's element count,
- * storage type and kind. A linear scan over the steps then gives a step's output a free array
- * (best fit among arrays of its storage class) and returns the arrays of scratch buffers read for
- * the last time to the free list after the step. Steps refer to logical buffers, and the buffer
- * table maps several logical buffers to one array, so steps need no rewriting after the scan.
- * Outputs own exact-size arrays that no later step reuses; inputs are fed by the caller;
- * constants keep their data.
+ * storage type and kind. {@link SlotScan} then gives each scratch buffer an array (best fit among
+ * the arrays of its storage class free over its liveness intervals). Steps refer to logical
+ * buffers, and the buffer table maps several logical buffers to one array, so steps need no
+ * rewriting after the scan. Outputs own exact-size arrays that no later step reuses; inputs are
+ * fed by the caller; constants keep their data.
+ *
+ * <p>Under a memory budget ({@link CompileOptions#withMemoryBudget}) the planner works harder
+ * ({@link Recompute}): it runs cheap elementwise steps again before their late readers, so a
+ * buffer may have several liveness intervals, and packs the arrays tighter. The schedule it returns
+ * may then list a step more than once.
  */
 final class BufferPlanner {
     private BufferPlanner() {}
@@ -27,67 +33,90 @@ final class BufferPlanner {
      * @param buffers the array of every logical buffer (null for inputs, bound at run time)
      * @param constant which logical buffers are constants (shared between a plan and its copies)
      * @param peakBytes bytes of every array the plan allocated, workspaces included, each at its type's width
+     * @param order the schedule: {@code order[p]} is the index of the step run at position p (a step listed twice is recomputed)
+     * @param memory the parts of {@code peakBytes} and what is recomputed, positions in {@code order}
      */
-    record Assignment(Object[] buffers, boolean[] constant, long peakBytes) {}
+    record Assignment(Object[] buffers, boolean[] constant, long peakBytes, int[] order, MemoryReport memory) {}
 
     /**
      * Maps logical buffers to arrays by liveness over the schedule. The mapping is planned first
      * (physical arrays as numbered slots of a type and length), its bytes checked against the
      * memory the JVM can still give ({@link Memory#require}), and only then allocated: a plan that
      * cannot fit is an error saying how much it needs, never an OutOfMemoryError halfway.
+     *
+     * @param budget planned bytes to stay under (0: none); see {@link Recompute}
+     * @throws IllegalArgumentException if a budget is given and cannot be met, with the best peak found
      */
-    static Assignment plan(List<Step> steps, List<int[]> reads, LogicalBuffers table, int threads) {
+    static Assignment plan(List<Step> steps, List<int[]> reads, List<Node> owners, LogicalBuffers table, int threads, long budget, Graph graph) {
         int n = table.count();
-        int[] lastRead = new int[n];
-        java.util.Arrays.fill(lastRead, -1);
-        for (int s = 0; s < reads.size(); s++) for (int b : reads.get(s)) lastRead[b] = s;
-        // slot[b]: the physical array of logical buffer b; slotType/slotLength describe each array.
-        int[] slot = new int[n];
-        java.util.Arrays.fill(slot, -1);
-        List<DType> slotType = new ArrayList<>();
-        IntArrayList slotLength = new IntArrayList();
+        int[] size = new int[n];
+        DType[] type = new DType[n];
+        boolean[] pooled = new boolean[n], own = new boolean[n], fed = new boolean[n], out = new boolean[n];
         // Arrays are reused only within one storage type; bytes count each array at its type's width.
-        long bytes = 0;
+        long constantBytes = 0;
         for (var e : table.constants()) {
-            bytes += (long) Storage.bytes(table.type(e.getIntKey())) * Storage.length(e.getValue());
+            constantBytes += (long) Storage.bytes(table.type(e.getIntKey())) * Storage.length(e.getValue());
         }
         for (int b = 0; b < n; b++) {
+            size[b] = table.size(b);
+            type[b] = table.type(b);
+            LogicalBuffers.Kind k = table.kind(b);
             // Outputs own exact-size arrays that later steps never reuse; empty results need no step.
-            if (table.kind(b) == LogicalBuffers.Kind.OUTPUT || (table.kind(b) == LogicalBuffers.Kind.SCRATCH && table.size(b) == 0)) {
-                slot[b] = newSlot(slotType, slotLength, table.type(b), table.size(b));
-                bytes += (long) Storage.bytes(table.type(b)) * table.size(b);
-            }
-        }
-        IntArrayList free = new IntArrayList();
-        for (int s = 0; s < steps.size(); s++) {
-            int out = steps.get(s).output();
-            if (slot[out] < 0 && !table.hasConstant(out)) {
-                Class<?> cls = Storage.arrayClass(table.type(out));
-                int best = -1;
-                for (int f : free) {
-                    if (Storage.arrayClass(slotType.get(f)) == cls && slotLength.getInt(f) >= table.size(out)
-                            && (best < 0 || slotLength.getInt(f) < slotLength.getInt(best))) best = f;
-                }
-                if (best >= 0) {
-                    free.rem(best);
-                } else {
-                    best = newSlot(slotType, slotLength, table.type(out), table.size(out));
-                    bytes += (long) Storage.bytes(table.type(out)) * table.size(out);
-                }
-                slot[out] = best;
-            }
-            for (int b : reads.get(s)) {
-                if (lastRead[b] == s && table.kind(b) == LogicalBuffers.Kind.SCRATCH && slot[b] >= 0 && !free.contains(slot[b])) free.add(slot[b]);
-            }
+            own[b] = k == LogicalBuffers.Kind.OUTPUT || (k == LogicalBuffers.Kind.SCRATCH && size[b] == 0);
+            pooled[b] = !own[b] && k == LogicalBuffers.Kind.SCRATCH && !table.hasConstant(b);
+            fed[b] = k == LogicalBuffers.Kind.INPUT;
+            out[b] = k == LogicalBuffers.Kind.OUTPUT;
         }
         // Scratch the kernels keep beyond the buffers: each thread's fused-program workspace (as
         // large as the largest program it runs) and the f64 GEMM workspaces.
-        long fusedWorkspace = 0;
+        long fusedWorkspace = 0, workspaceBytes = 0;
         for (Step st : steps) {
             if (st instanceof Steps.Fused f) fusedWorkspace = Math.max(fusedWorkspace, f.program().workspaceBytes());
-            if (st instanceof Steps.MatMul m && m.dWorkspace() != null) bytes += 8L * m.dWorkspace().length;
+            if (st instanceof Steps.MatMul m && m.dWorkspace() != null) workspaceBytes += 8L * m.dWorkspace().length;
         }
-        bytes += fusedWorkspace * Math.max(1, threads);
+        workspaceBytes += fusedWorkspace * Math.max(1, threads);
+        List<int[]> inPlace = new ArrayList<>();
+        for (Step st : steps) inPlace.add(budget > 0 ? Recompute.inPlace(st, pooled) : null);
+        // An output's array holds nothing the run needs before the output is written, except a
+        // scatter's (it may clear only the rows it wrote last run): budget plans lend the others to scratch.
+        boolean[] early = out.clone();
+        for (Step st : steps) if (st instanceof IndexSteps.ScatterAdd) early[st.output()] = false;
+        Recompute.Schedule schedule = new Recompute.Schedule(steps, reads, size, type, pooled, own, fed, out, inPlace, early);
+        Recompute.Chosen chosen;
+        if (budget > 0) {
+            chosen = Recompute.choose(schedule, owners, graph, constantBytes + workspaceBytes, budget);
+            if (!chosen.met()) throw Recompute.unmet(chosen, budget, constantBytes, workspaceBytes);
+        } else {
+            IntArrayList identity = new IntArrayList();
+            for (int s = 0; s < steps.size(); s++) identity.add(s);
+            SlotScan.Slots sl = Recompute.scan(schedule, identity, false);
+            long total = constantBytes + workspaceBytes + sl.pooledBytes() + sl.ownBytes();
+            chosen = new Recompute.Chosen(identity.toIntArray(), sl, total, total, total, true);
+        }
+        int[] order = chosen.order();
+        List<MemoryReport.Recomputed> recomputed = new ArrayList<>();
+        boolean[] seen = new boolean[steps.size()];
+        int[] outs = new int[order.length];
+        List<int[]> orderedReads = new ArrayList<>();
+        for (int p = 0; p < order.length; p++) {
+            int s = order[p];
+            int o = steps.get(s).output();
+            outs[p] = o;
+            orderedReads.add(reads.get(s));
+            if (seen[s]) {
+                Node w = owners.get(s);
+                recomputed.add(new MemoryReport.Recomputed("%" + w.id() + " " + w.op().name() + " " + w.dtype().label() + w.shape(),
+                        steps.get(s).kernel(), p, (long) Storage.bytes(type[o]) * size[o]));
+            }
+            seen[s] = true;
+        }
+        SlotScan.Slots sl = chosen.slots();
+        long bytes = constantBytes + workspaceBytes + sl.pooledBytes() + sl.ownBytes();
+        long live = SlotScan.livePeak(outs, orderedReads, size, type, pooled, own);
+        MemoryReport memory = new MemoryReport(bytes, constantBytes, sl.ownBytes(), sl.pooledBytes(), workspaceBytes, live,
+                chosen.defaultPeak(), chosen.packedPeak(), budget, recomputed);
+        List<DType> slotType = sl.types();
+        IntArrayList slotLength = sl.lengths();
         long arrays = 0;
         for (int i = 0; i < slotLength.size(); i++) arrays += (long) Storage.bytes(slotType.get(i)) * slotLength.getInt(i);
         Memory.require(arrays, "the plan's " + slotLength.size() + " buffers (" + bytes + " planned bytes in all)");
@@ -99,13 +128,7 @@ final class BufferPlanner {
             buffers[e.getIntKey()] = e.getValue();
             constant[e.getIntKey()] = true;
         }
-        for (int b = 0; b < n; b++) if (slot[b] >= 0) buffers[b] = arraysBySlot[slot[b]];
-        return new Assignment(buffers, constant, bytes);
-    }
-
-    private static int newSlot(List<DType> types, IntArrayList lengths, DType t, int length) {
-        types.add(t);
-        lengths.add(length);
-        return types.size() - 1;
+        for (int b = 0; b < n; b++) if (sl.slot()[b] >= 0) buffers[b] = arraysBySlot[sl.slot()[b]];
+        return new Assignment(buffers, constant, bytes, order, memory);
     }
 }

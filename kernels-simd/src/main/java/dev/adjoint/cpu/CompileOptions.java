@@ -14,8 +14,11 @@ import java.util.Objects;
  *     (off by default: it costs a pass over every intermediate)
  * @param pipeline the graph passes run when {@code optimize} is on ({@link Pipeline#DEFAULT}, the
  *     optimizer as it always ran, unless set; {@link Pipeline#O0} runs when it is off)
- * @param memoryBudget if positive, a rematerialization pass is appended that recomputes cheap
- *     elementwise values until the graph's liveness peak is at most this many bytes
+ * @param memoryBudget if positive, the plan's planned peak ({@link Plan#plannedPeakBytes()}) must be
+ *     at most this many bytes: the buffer planner runs cheap elementwise steps (fused chains, copies)
+ *     again before their late readers instead of keeping their results alive, chosen by cost
+ *     (see {@link Plan#memoryReport()}); a budget it cannot reach fails the compile with the best
+ *     peak it found. The graph-level pass {@code Passes.rematerialize} is a separate, explicit pass.
  * @param verifyPasses debug mode: verify the graph (structure and, with the reference interpreter,
  *     values on random inputs) after every pass, naming the pass that breaks it
  * @param readOnlyOutputs the caller promises never to write into the plan's output arrays, which
@@ -42,7 +45,10 @@ public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean ch
     /** These options with another pass pipeline (and the optimizer on). */
     public CompileOptions withPipeline(Pipeline p) { return new CompileOptions(splitter, true, checkNaN, p, memoryBudget, verifyPasses, readOnlyOutputs); }
 
-    /** These options with rematerialization down to {@code bytes} of graph-level liveness (0: none). */
+    /**
+     * These options with rematerialization in the buffer planner down to {@code bytes} of planned
+     * peak (0: none); see {@link #memoryBudget}. Results are bitwise those of the plan without a budget.
+     */
     public CompileOptions withMemoryBudget(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("memory budget " + bytes + " must be >= 0");
         return new CompileOptions(splitter, optimize, checkNaN, pipeline, bytes, verifyPasses, readOnlyOutputs);
@@ -51,10 +57,9 @@ public record CompileOptions(WorkSplitter splitter, boolean optimize, boolean ch
     /** These options with every pass verified (debug mode) or not. */
     public CompileOptions withVerifiedPasses(boolean on) { return new CompileOptions(splitter, optimize, checkNaN, pipeline, memoryBudget, on, readOnlyOutputs); }
 
-    /** The pipeline {@code Cpu.compile} runs: the chosen one (or O0), then rematerialization if there is a budget. */
+    /** The pipeline {@code Cpu.compile} runs: the chosen one, or O0 with the optimizer off (the budget acts in the planner, not here). */
     public Pipeline effectivePipeline() {
-        Pipeline p = optimize ? pipeline : Pipeline.O0;
-        return memoryBudget > 0 ? p.then(dev.adjoint.graph.pass.Passes.rematerialize(memoryBudget)) : p;
+        return optimize ? pipeline : Pipeline.O0;
     }
 
     /** These options with the caller's promise that output arrays are never written to (see {@link #readOnlyOutputs}). */

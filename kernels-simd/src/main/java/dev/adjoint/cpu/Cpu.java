@@ -53,7 +53,8 @@ public final class Cpu {
         originals.sort((a, b) -> Integer.compare(a.id(), b.id()));
         List<Tensor> rewritten = new ArrayList<>();
         for (Tensor t : originals) rewritten.add(r.inputs().get(t));
-        Lowering.Result lowered = Lowering.lower(r.graph(), r.outputs(), rewritten, options.splitter().threads());
+        Lowering.Result lowered = Lowering.lower(r.graph(), r.outputs(), rewritten, options.splitter().threads(), null,
+                options.memoryBudget());
         return new Plan(lowered, originals, outputs, options, new Plan.Source(r.graph(), r.outputs(), rewritten));
     }
 }

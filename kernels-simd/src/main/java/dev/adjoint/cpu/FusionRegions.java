@@ -59,8 +59,32 @@ final class FusionRegions {
         /** The top of a fused elementwise chain: one step for the whole chain. */
         CHAIN_ROOT,
         /** A kernel of its own (reduction, GEMM, conv, movement, indexing, ...). */
-        KERNEL
+        KERNEL,
+        /**
+         * A dot_general, or the bias add after it, computed by the GEMM step of the
+         * {@link #GEMM_ROOT} of its {@link Epilogue}: no step and no buffer of its own.
+         */
+        IN_GEMM,
+        /** The last node of a dot_general's {@link Epilogue}: its step is the GEMM, writing this node's value. */
+        GEMM_ROOT
     }
+
+    /**
+     * A dot_general whose bias add and relu run in the GEMM's epilogue while the output tile is
+     * still in registers (XLA's gemm_rewriter): {@code max(dot(x, w) + bias, 0)},
+     * {@code dot(x, w) + bias} or {@code max(dot(x, w), 0)}. Only a dot that nobody else reads
+     * (one use, not an output) is folded, and the bias add only if only the relu reads it, so no
+     * folded value is ever needed on its own; the root's value is the GEMM's output. Results are
+     * bitwise those of the separate steps: the GEMM adds the bias to the finished K-sum in f32 and
+     * applies {@code max(v, 0)} as the vector program does.
+     *
+     * @param dot the dot_general node
+     * @param bias the broadcast node holding the bias (its operand, made dense, is the bias vector), or -1
+     * @param perRow whether the bias runs along the output rows (the lhs free axes) rather than the columns
+     * @param relu whether {@code max(., 0)} follows
+     * @param root the last node: the value the GEMM writes
+     */
+    record Epilogue(int dot, int bias, boolean perRow, boolean relu, int root) {}
 
     /** Which fused-program interpreter a chain runs in. */
     enum Chain {
@@ -75,6 +99,7 @@ final class FusionRegions {
     private final boolean[] inlined;
     private final boolean[] isOutput;
     private final Role[] roles;
+    private final it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<Epilogue> epilogues = new it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<>();
 
     private FusionRegions(Graph graph, List<Tensor> outputs) {
         this.graph = graph;
@@ -96,7 +121,95 @@ final class FusionRegions {
             inlined[id] = isElementwise(node) && uses[id] == 1 && !isOutput[id] && isElementwise(graph.node(consumer[id]));
         }
         for (Node node : graph.nodes()) roles[node.id()] = roleOf(node);
+        for (Node node : graph.nodes()) if (node.op() instanceof DotGeneral) gemmEpilogue(node, consumer);
     }
+
+    /** Finds the epilogue of dot {@code d} (see {@link Epilogue}) and marks its nodes; nothing if there is none. */
+    private void gemmEpilogue(Node d, int[] consumer) {
+        int id = d.id();
+        if (d.dtype() != DType.F32 || uses[id] != 1 || isOutput[id] || d.shape().size() == 0) return;
+        DotGeneral op = (DotGeneral) d.op();
+        Node c = graph.node(consumer[id]);
+        int bias = -1, root = id;
+        boolean perRow = false, relu = false;
+        if (c.op() instanceof Binary b && b.fn() == dev.adjoint.graph.op.BinaryFn.ADD && c.dtype() == DType.F32) {
+            int other = c.inputs().get(0) == id ? c.inputs().get(1) : c.inputs().get(0);
+            if (other == id) return; // dot + dot: not a bias
+            int axis = biasAxis(d, op, graph.node(other));
+            if (axis < 0) return;
+            bias = other;
+            perRow = axis == 1;
+            root = c.id();
+            if (uses[root] == 1 && !isOutput[root]) {
+                Node r = graph.node(consumer[root]);
+                if (isRelu(r, root)) {
+                    relu = true;
+                    root = r.id();
+                }
+            }
+        } else if (isRelu(c, id)) {
+            relu = true;
+            root = c.id();
+        } else return;
+        Epilogue e = new Epilogue(id, bias, perRow, relu, root);
+        epilogues.put(root, e);
+        roles[id] = Role.IN_GEMM;
+        if (bias >= 0 && root != consumer[id]) roles[consumer[id]] = Role.IN_GEMM;
+        roles[root] = Role.GEMM_ROOT;
+        // The root is materialized by the GEMM: a chain reading it loads it as a leaf.
+        inlined[root] = false;
+        inlined[consumer[id]] = false;
+    }
+
+    /**
+     * 0 if {@code b} is a broadcast of a bias along the dot's columns (its rhs free axes), 1
+     * along its rows (lhs free axes), -1 if neither: a BroadcastInDim of an f32 value whose axes of
+     * size above 1 map, in order and at full size, onto exactly the axes of size above 1 of one
+     * free group, so that the value read densely is the bias vector.
+     */
+    private int biasAxis(Node d, DotGeneral op, Node b) {
+        if (!(b.op() instanceof BroadcastInDim bc) || b.dtype() != DType.F32) return -1;
+        Node v = graph.node(b.inputs().get(0));
+        int nb = op.lhsBatch().size();
+        int nm = op.lhsFree(graph.node(d.inputs().get(0)).shape().rank()).size();
+        int rank = d.shape().rank();
+        if (covers(d, bc, v, nb + nm, rank)) return 0;
+        if (covers(d, bc, v, nb, nb + nm)) return 1;
+        return -1;
+    }
+
+    /** Whether the broadcast's non-unit axes are exactly the non-unit output axes in [from, to), in order and at full size. */
+    private static boolean covers(Node d, BroadcastInDim bc, Node v, int from, int to) {
+        int[] out = d.shape().dims(), in = v.shape().dims();
+        int prev = -1;
+        boolean[] hit = new boolean[out.length];
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == 1) continue;
+            int a = bc.dims().get(i);
+            if (a < from || a >= to || a <= prev || in[i] != out[a]) return false;
+            hit[a] = true;
+            prev = a;
+        }
+        for (int a = from; a < to; a++) if (out[a] != 1 && !hit[a]) return false;
+        return true;
+    }
+
+    /** Whether {@code r} is {@code max(x, +0)} or {@code max(+0, x)} for the node {@code x}, in f32. */
+    private boolean isRelu(Node r, int x) {
+        if (!(r.op() instanceof Binary b) || b.fn() != dev.adjoint.graph.op.BinaryFn.MAX || r.dtype() != DType.F32) return false;
+        int a0 = r.inputs().get(0), a1 = r.inputs().get(1);
+        if (a0 == x) return a1 != x && isPositiveZero(graph.node(a1));
+        return a1 == x && isPositiveZero(graph.node(a0));
+    }
+
+    /** Whether a node is a one-element constant +0.0 (bitwise: max(-0, -0) is -0, the GEMM's relu gives +0), seen through broadcasts and reshapes. */
+    private boolean isPositiveZero(Node n) {
+        while (n.op() instanceof BroadcastInDim || n.op() instanceof Reshape) n = graph.node(n.inputs().get(0));
+        return n.op() instanceof Constant c && c.shape().size() == 1 && Double.doubleToRawLongBits(c.value(0)) == 0L;
+    }
+
+    /** The epilogue whose root is node {@code root} (a {@link Role#GEMM_ROOT}). */
+    Epilogue epilogue(int root) { return epilogues.get(root); }
 
     /** The regions of a graph lowered for {@code outputs}. */
     static FusionRegions of(Graph graph, List<Tensor> outputs) { return new FusionRegions(graph, outputs); }

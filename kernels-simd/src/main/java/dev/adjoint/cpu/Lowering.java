@@ -24,7 +24,8 @@ final class Lowering {
 
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
-                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads) {}
+                  Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads,
+                  MemoryReport memory) {}
 
     /**
      * Checks that output {@code o} may be written into the array of input {@code i} (buffer
@@ -79,14 +80,16 @@ final class Lowering {
      * @param inputs the graph's input tensors in the order the plan binds them
      */
     static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads) {
-        return lower(graph, outputs, inputs, threads, null);
+        return lower(graph, outputs, inputs, threads, null, 0);
     }
 
     /**
      * Lowers as above; with {@code shared} (the buffers of a plan lowered from the same arguments,
-     * so with the same logical buffer numbers) the constants are that plan's arrays, not new ones.
+     * so with the same logical buffer numbers) the constants are that plan's arrays, not new ones;
+     * with a positive {@code budget} (planned bytes) cheap elementwise steps run again before their
+     * late readers until the plan fits it ({@link Recompute}), or the compile fails saying what it reaches.
      */
-    static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads, Object[] shared) {
+    static Result lower(Graph graph, List<Tensor> outputs, List<Tensor> inputs, int threads, Object[] shared, long budget) {
         FusionRegions regions = FusionRegions.of(graph, outputs);
         NodeLowering l = new NodeLowering(graph, regions, threads, shared);
         int[] inputBuffers = new int[inputs.size()];
@@ -99,9 +102,22 @@ final class Lowering {
         // A scatter into zeros whose result is a plan output (an array no other step writes) may
         // clear only the rows it wrote last run; see IndexSteps.ScatterAdd.
         for (IndexSteps.ScatterAdd sa : l.scatters()) sa.sparseReset = l.table().kind(sa.output()) == LogicalBuffers.Kind.OUTPUT;
-        BufferPlanner.Assignment a = BufferPlanner.plan(l.steps(), l.reads(), l.table(), threads);
-        return new Result(l.steps().toArray(new Step[0]), l.owners().toArray(new Node[0]), l.outputSizes(), a.buffers(), inputBuffers,
-                inputs.toArray(new Tensor[0]), outputBuffers, a.peakBytes(), a.constant(), l.blames().toArray(new NaNBlame[0]),
-                l.reads().toArray(new int[0][]));
+        BufferPlanner.Assignment a = BufferPlanner.plan(l.steps(), l.reads(), l.owners(), l.table(), threads, budget, graph);
+        // The planner's schedule (a step listed twice is a recomputation of the same step object).
+        int[] order = a.order();
+        Step[] steps = new Step[order.length];
+        Node[] owners = new Node[order.length];
+        NaNBlame[] blames = new NaNBlame[order.length];
+        int[][] reads = new int[order.length][];
+        int[] sizes = new int[order.length];
+        for (int p = 0; p < order.length; p++) {
+            steps[p] = l.steps().get(order[p]);
+            owners[p] = l.owners().get(order[p]);
+            blames[p] = l.blames().get(order[p]);
+            reads[p] = l.reads().get(order[p]);
+            sizes[p] = l.table().size(steps[p].output());
+        }
+        return new Result(steps, owners, sizes, a.buffers(), inputBuffers, inputs.toArray(new Tensor[0]), outputBuffers, a.peakBytes(),
+                a.constant(), blames, reads, a.memory());
     }
 }

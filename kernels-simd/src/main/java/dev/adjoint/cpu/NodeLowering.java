@@ -38,6 +38,9 @@ import dev.adjoint.kernels.ConvWorkspace;
 import dev.adjoint.kernels.DConv;
 import dev.adjoint.kernels.DGemm;
 import dev.adjoint.kernels.FusedProgram;
+import dev.adjoint.kernels.GemmActivation;
+import dev.adjoint.kernels.GemmBias;
+import dev.adjoint.kernels.GemmEpilogue;
 import dev.adjoint.kernels.GemmWorkspace;
 import dev.adjoint.kernels.ReduceKernelOp;
 import it.unimi.dsi.fastutil.ints.Int2IntLinkedOpenHashMap;
@@ -112,6 +115,16 @@ final class NodeLowering {
     /** Lowers one node; its operands must have been lowered. */
     void lowerNode(Node node) {
         current = node;
+        switch (regions.role(node.id())) {
+            case IN_GEMM -> { return; } // computed by the GEMM step of its epilogue's root
+            case GEMM_ROOT -> {
+                FusionRegions.Epilogue e = regions.epilogue(node.id());
+                Node dot = graph.node(e.dot());
+                dotGeneral(dot, (DotGeneral) dot.op(), node, e);
+                return;
+            }
+            case INPUT, CONSTANT, VIEW, FUSED, CHAIN_ROOT, KERNEL -> { }
+        }
         int id = node.id();
         int[] shape = node.shape().dims();
         DType type = node.dtype();
@@ -210,9 +223,16 @@ final class NodeLowering {
                 int out = output(node);
                 add(new Steps.RandomBitsStep(key.buffer(), key.offset(), key.offset() + key.strides()[0], node.shape().size(), out), key);
             }
-            case DotGeneral d -> dotGeneral(node, d);
+            case DotGeneral d -> dotGeneral(node, d, node, null);
             case Conv c -> {
-                View x = dense(operand(node, 0)), kv = operand(node, 1);
+                View xv = operand(node, 0), kv = operand(node, 1), x;
+                // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
+                ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
+                        ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
+                if (tc != null) {
+                    add(tc, xv);
+                    x = View.dense(tc.output(), xv.shape());
+                } else x = dense(xv);
                 // The f32 kernels read the kernel operand through strides (ConvKernelLayout), so the
                 // transposed and reversed kernels of the gradient convs are read in place.
                 ConvKernelLayout layout = type == DType.F32 ? ConvLowering.layout(c, kv) : null;
@@ -564,8 +584,11 @@ final class NodeLowering {
         };
     }
 
-    /** dot_general as a batched GEMM over [batch, M, K] x [batch, K, N] with strides. */
-    private void dotGeneral(Node node, DotGeneral d) {
+    /**
+     * dot_general as a batched GEMM over [batch, M, K] x [batch, K, N] with strides, writing the
+     * value of {@code result}: the dot itself, or the root of its epilogue {@code e} (null for none).
+     */
+    private void dotGeneral(Node node, DotGeneral d, Node result, FusionRegions.Epilogue e) {
         View x = operand(node, 0), y = operand(node, 1);
         Ints lf = d.lhsFree(x.shape().length), rf = d.rhsFree(y.shape().length);
         long[] xb = group(x, d.lhsBatch()), xm = group(x, lf), xk = group(x, d.lhsContract());
@@ -584,12 +607,26 @@ final class NodeLowering {
             yk = group(y, range(nb, nb + nk));
             yn = group(y, range(nb + nk, y.shape().length));
         }
-        int out = output(node);
+        // The bias vector: the broadcast's operand, dense, so that bias[j] is at offset + j.
+        View bias = e == null || e.bias() < 0 ? null : dense(views[graph.node(e.bias()).inputs().get(0)]);
+        int out = output(result);
         if (node.shape().size() == 0) return;
         double[] dWorkspace = node.dtype() == DType.F64 ? new double[DGemm.workspaceLength((int) xk[0], (int) yn[0])] : null;
-        add(new Steps.MatMul((int) xb[0], (int) xm[0], (int) yn[0], (int) xk[0],
+        if (e == null) {
+            add(new Steps.MatMul((int) xb[0], (int) xm[0], (int) yn[0], (int) xk[0],
+                    x.buffer(), x.offset(), (int) xm[1], (int) xk[1], (int) xb[1],
+                    y.buffer(), y.offset(), (int) yk[1], (int) yn[1], (int) yb[1], gemmWorkspace, dWorkspace, out), x, y);
+            return;
+        }
+        GemmBias axis = bias == null ? GemmBias.NONE : e.perRow() ? GemmBias.PER_ROW : GemmBias.PER_COLUMN;
+        GemmActivation act = e.relu() ? GemmActivation.RELU : GemmActivation.NONE;
+        GemmEpilogue[] epilogue = {bias == null ? GemmEpilogue.of(act) : null};
+        Step step = new Steps.MatMul((int) xb[0], (int) xm[0], (int) yn[0], (int) xk[0],
                 x.buffer(), x.offset(), (int) xm[1], (int) xk[1], (int) xb[1],
-                y.buffer(), y.offset(), (int) yk[1], (int) yn[1], (int) yb[1], gemmWorkspace, dWorkspace, out), x, y);
+                y.buffer(), y.offset(), (int) yk[1], (int) yn[1], (int) yb[1], gemmWorkspace, null,
+                axis, bias == null ? -1 : bias.buffer(), bias == null ? 0 : bias.offset(), act, epilogue, out);
+        if (bias == null) add(step, x, y);
+        else add(step, x, y, bias);
     }
 
     /** {size, stride} of a group of axes flattened in the given order, or null if one stride cannot step through it. */

@@ -159,7 +159,7 @@ public final class Plan {
      */
     public Plan copy() {
         Lowering.Result l = Lowering.lower(source.graph(), source.loweredOutputs(), source.loweredInputs(),
-                splitter.threads(), buffers);
+                splitter.threads(), buffers, options.memoryBudget());
         Plan p = new Plan(l, inputs, outputs, options, source);
         // The same lowering gives the same schedule, so the donations checked for this plan hold for the copy.
         System.arraycopy(donatedInput, 0, p.donatedInput, 0, donatedInput.length);
@@ -362,6 +362,15 @@ public final class Plan {
 
     /** The op of the node step {@code s} computes, for {@link #profile}'s figures. */
     public String stepOp(int s) { return owners[s].op().name() + " " + owners[s].dtype().label() + owners[s].shape(); }
+
+    /**
+     * What the planned bytes are made of, and, under a memory budget ({@link CompileOptions#withMemoryBudget}),
+     * the planned peak without recomputation and each value recomputed (which step, how many bytes).
+     */
+    public MemoryReport memoryReport() { return lowered.memory(); }
+
+    /** The values this plan recomputes to meet its memory budget (empty without one); see {@link #memoryReport()}. */
+    public List<MemoryReport.Recomputed> recomputed() { return lowered.memory().recomputed(); }
 
     /** Number of kernel calls per run. */
     public int stepCount() { return steps.length; }

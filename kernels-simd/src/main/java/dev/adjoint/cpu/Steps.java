@@ -10,6 +10,8 @@ import dev.adjoint.kernels.ConvWorkspace;
 import dev.adjoint.kernels.Elementwise;
 import dev.adjoint.kernels.FusedProgram;
 import dev.adjoint.kernels.Gemm;
+import dev.adjoint.kernels.GemmActivation;
+import dev.adjoint.kernels.GemmBias;
 import dev.adjoint.kernels.GemmEpilogue;
 import dev.adjoint.kernels.GemmWorkspace;
 import dev.adjoint.kernels.Movement;
@@ -45,21 +47,43 @@ final class Steps {
         @Override public String kernel() { return "reduce_" + op.name().toLowerCase(java.util.Locale.ROOT); }
     }
 
-    /** dot_general as a batched GEMM; operand layouts are absorbed into strides. */
+    /**
+     * dot_general as a batched GEMM; operand layouts are absorbed into strides. With a bias or a
+     * relu (see {@link FusionRegions.Epilogue}) the GEMM applies them to each output tile; the
+     * bias is buffer {@code biasBuffer} from {@code biasOff}, read at run time (it may be a fed
+     * input), and its {@link GemmEpilogue} is rebuilt only when that buffer's array changes, so a
+     * warm run allocates nothing.
+     */
     record MatMul(int batch, int m, int n, int k,
                   int a, int aOff, int aRow, int aCol, int aBatch,
                   int b, int bOff, int bRow, int bCol, int bBatch,
-                  GemmWorkspace workspace, double[] dWorkspace, int output) implements Step {
+                  GemmWorkspace workspace, double[] dWorkspace, GemmBias bias, int biasBuffer, int biasOff, GemmActivation activation,
+                  GemmEpilogue[] epilogue, int output) implements Step {
+        /** A plain product: no bias, no activation. */
+        MatMul(int batch, int m, int n, int k, int a, int aOff, int aRow, int aCol, int aBatch,
+               int b, int bOff, int bRow, int bCol, int bBatch, GemmWorkspace workspace, double[] dWorkspace, int output) {
+            this(batch, m, n, k, a, aOff, aRow, aCol, aBatch, b, bOff, bRow, bCol, bBatch, workspace, dWorkspace,
+                    GemmBias.NONE, -1, 0, GemmActivation.NONE, new GemmEpilogue[] {GemmEpilogue.NONE}, output);
+        }
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
             if (buffers[output] instanceof double[] out) {
                 DGemm.dgemm(batch, m, n, k, (double[]) buffers[a], aOff, aRow, aCol, aBatch, (double[]) buffers[b], bOff, bRow, bCol, bBatch,
                         out, dWorkspace, splitter);
                 return;
             }
+            GemmEpilogue e = epilogue[0];
+            if (bias != GemmBias.NONE && (e == null || e.biasData() != buffers[biasBuffer])) {
+                e = epilogue[0] = GemmEpilogue.of(bias, (float[]) buffers[biasBuffer], biasOff, activation);
+            }
             Gemm.sgemm(batch, m, n, k, 1f, (float[]) buffers[a], aOff, aRow, aCol, aBatch, (float[]) buffers[b], bOff, bRow, bCol, bBatch,
-                    false, (float[]) buffers[output], 0, n, m * n, GemmEpilogue.NONE, workspace, splitter);
+                    false, (float[]) buffers[output], 0, n, m * n, e, workspace, splitter);
         }
-        @Override public String kernel() { return "gemm " + (batch > 1 ? batch + "x" : "") + m + "x" + n + "x" + k; }
+        @Override public String kernel() {
+            String s = "gemm " + (batch > 1 ? batch + "x" : "") + m + "x" + n + "x" + k;
+            if (bias != GemmBias.NONE) s += " + bias (" + (bias == GemmBias.PER_ROW ? "rows" : "columns") + ")";
+            if (activation != GemmActivation.NONE) s += " + " + activation.name().toLowerCase(java.util.Locale.ROOT);
+            return s;
+        }
     }
 
     /** An N-d channels-last convolution. */

@@ -59,9 +59,16 @@ final class GemmPacking {
      * Packs rows {@code [0, kc)} and columns {@code [0, cols)} of B (element (p, j) at
      * {@code b[off + p*rs + j*cs]}) into {@code ceil(cols/NR)} slivers, each {@code kc*NR}
      * floats laid out p-major ({@code dst[s*kc*NR + p*NR + j]}).
+     *
+     * @param gather scratch of at least L ints (the transposed pack's gather index map)
      */
-    static void packB(float[] b, int off, int rs, int cs, int cols, int kc, float[] dst) {
+    static void packB(float[] b, int off, int rs, int cs, int cols, int kc, float[] dst, int[] gather) {
         final int nr = GemmMicroKernel.NR, lanes = GemmMicroKernel.L;
+        if (rs == 1 && cs != 1 && lanes >= 16) {
+            for (int j = 0; j < lanes; j++) gather[j] = j * cs;
+        } else {
+            gather = null;
+        }
         int d = 0, j0 = 0;
         if (cs == 1) {
             // Row-major B: walk each B row once from left to right and scatter its NR-wide pieces
@@ -83,7 +90,15 @@ final class GemmPacking {
         for (; j0 < cols; j0 += nr) {
             int nv = Math.min(nr, cols - j0);
             int base = off + j0 * cs;
-            if (rs == 1 && cs != 1) {
+            if (rs == 1 && cs != 1 && nv == nr && gather != null) {
+                // Transposed B (as dX = dY W^T reads it), AVX-512: each sliver row is two gathers
+                // of L columns, one element per column (index map j * cs), written as whole vectors.
+                for (int p = 0; p < kc; p++) {
+                    for (int v = 0; v < nr; v += lanes) {
+                        FloatVector.fromArray(GemmMicroKernel.S, b, base + v * cs + p, gather, 0).intoArray(dst, d + p * nr + v);
+                    }
+                }
+            } else if (rs == 1 && cs != 1) {
                 // Transposed B: a column of the sliver is contiguous in memory; read it in one run.
                 for (int j = 0; j < nv; j++) {
                     int src = base + j * cs;

@@ -44,8 +44,21 @@ class PlanAllocationTest {
                 bits.ne(g.constant(0, DType.I32))));
     }
 
+    @Test void aWarmPlanUnderAMemoryBudgetAllocatesNothingPerRun() {
+        // Recomputed steps are the same step objects run again: still nothing allocated per run.
+        List<Tensor> outs = RecomputeTest.lateReader(new Graph());
+        CompileOptions o = CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL);
+        long packed = Cpu.compile(outs, o.withMemoryBudget(Long.MAX_VALUE / 2)).memoryReport().packedPeakBytes();
+        Plan plan = RecomputeTest.underBudget(outs, o, packed - 1);
+        assertTrue(!plan.recomputed().isEmpty(), plan.memoryReport().toString());
+        assertNoAllocation(plan);
+    }
+
     private static void assertNoAllocation(List<Tensor> outs) {
-        Plan plan = Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
+        assertNoAllocation(Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL)));
+    }
+
+    private static void assertNoAllocation(Plan plan) {
         Object[] feeds = new Object[plan.inputs().size()];
         for (int i = 0; i < feeds.length; i++) {
             int n = plan.inputs().get(i).shape().size();

@@ -47,6 +47,10 @@ public final class GraphCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Batch size in the shapes. Default: ${DEFAULT-VALUE}.")
     int batch = 32;
 
+    @Option(names = "--pipeline", paramLabel = "O0|O1|O2", description = "Draw the graph after this pass pipeline: O0 is the graph as traced,"
+            + " clustered by layer; O1 (what Cpu.compile runs by default) and O2 draw the optimized graph, unclustered. Default: ${DEFAULT-VALUE}.")
+    String pipeline = "O0";
+
     /** {@code --format}. */
     public enum Format {
         /** Graphviz DOT text. */
@@ -70,13 +74,26 @@ public final class GraphCommand implements Callable<Integer> {
                         + "--format dot writes the DOT text without it");
             }
         }
+        dev.adjoint.graph.pass.Pipeline p;
+        try {
+            p = dev.adjoint.graph.pass.Pipeline.named(pipeline);
+        } catch (IllegalArgumentException e) {
+            throw Flags.error(spec, "--pipeline " + e.getMessage());
+        }
         TrainStep step = TrainStep.of(model.build(hidden), Sgd.of(0.05, 0.9), Nn::crossEntropy);
         int[] dims = model.inputDims(batch);
         HostArray x = HostArray.f32(new float[java.util.Arrays.stream(dims).reduce(1, (a, b) -> a * b)], dims);
         TrainStep.Trace t = grad ? step.trace(new Batch(x, HostArray.i32(new int[batch], batch))) : step.traceForward(x);
         List<Scopes.Scope> scopes = new ArrayList<>();
         for (TrainStep.Scope s : t.scopes()) scopes.add(new Scopes.Scope(s.name(), s.from(), s.to()));
-        String text = ClusteredDot.render(t.graph(), t.outputs(), scopes);
+        String text;
+        if (p == dev.adjoint.graph.pass.Pipeline.O0) {
+            text = ClusteredDot.render(t.graph(), t.outputs(), scopes);
+        } else {
+            // Passes rebuild the graph, so the layer scopes (node ranges of the traced graph) no longer apply.
+            dev.adjoint.graph.pass.Rewritten r = p.apply(t.outputs());
+            text = dev.adjoint.graph.io.DotExport.toDot(r.graph(), r.outputs());
+        }
         if (format == Format.dot) {
             if (output == null) spec.commandLine().getOut().print(text);
             else Files.writeString(output, text, StandardCharsets.UTF_8);

@@ -55,8 +55,12 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--pipeline", paramLabel = "O0|O1|O2", description = "Pass pipeline. Default: ${DEFAULT-VALUE}.")
     String pipeline = "O2";
 
-    @Option(names = "--memory-budget", paramLabel = "BYTES", description = "Append rematerialization down to this graph-level liveness peak.")
+    @Option(names = "--memory-budget", paramLabel = "BYTES", description = "Plan the pipeline's graph under this many planned bytes"
+            + " (CompileOptions.withMemoryBudget: the buffer planner packs tighter and recomputes cheap elementwise steps); prints the plan's memory report.")
     long memoryBudget;
+
+    @Option(names = "--graph-remat", paramLabel = "BYTES", description = "Append the graph-level rematerialization pass down to this liveness peak.")
+    long graphRemat;
 
     @Option(names = "--report", description = "Print the per-pass table (nodes, MFLOP, planned peak KiB from the executor, ms).")
     boolean report;
@@ -90,6 +94,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         Flags.atLeast(spec, "--batch", batch, 1);
         Flags.atLeast(spec, "--memory-budget", memoryBudget, 0);
+        Flags.atLeast(spec, "--graph-remat", graphRemat, 0);
         Flags.atLeast(spec, "--time", timeRuns, 0);
         Flags.outputFile(spec, "-o", output, ".adj");
         Flags.outputFile(spec, "--dump-file", dumpFile, null);
@@ -99,7 +104,7 @@ public final class OptimizeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Flags.error(spec, "--pipeline " + e.getMessage());
         }
-        if (memoryBudget > 0) p = p.then(dev.adjoint.graph.pass.Passes.rematerialize(memoryBudget));
+        if (graphRemat > 0) p = p.then(dev.adjoint.graph.pass.Passes.rematerialize(graphRemat));
         if (dumpAfter != null && !p.names().contains(dumpAfter)) {
             throw Flags.error(spec, "--dump-after " + dumpAfter + ": pipeline " + p.name() + " has the passes " + p.names());
         }
@@ -122,6 +127,13 @@ public final class OptimizeCommand implements Callable<Integer> {
                 first.peakBytesBefore() / 1024.0, last.peakBytesAfter() / 1024.0);
         if (report) out.print(PassReport.table(result.reports()));
         else for (PassReport rep : result.reports()) for (String w : rep.warnings()) out.println("warning: " + w);
+        if (memoryBudget > 0) {
+            try {
+                out.print("memory budget: " + Cpu.compile(outs, CompileOptions.defaults().withPipeline(p).withMemoryBudget(memoryBudget)).memoryReport());
+            } catch (IllegalArgumentException e) {
+                throw Flags.error(spec, "--memory-budget " + e.getMessage());
+            }
+        }
         if (timeRuns > 0) time(outs, p, out);
         for (String d : dumps) {
             if (dumpFile == null) out.print(d);
@@ -184,8 +196,12 @@ public final class OptimizeCommand implements Callable<Integer> {
 
     private void time(List<Tensor> outs, Pipeline chosen, PrintWriter out) {
         out.println("timing (median of " + timeRuns + " runs, [min, max]; the machine may be loaded):");
-        for (Pipeline p : List.of(Pipeline.O0, Pipeline.O1, chosen)) {
-            Plan plan = Cpu.compile(outs, CompileOptions.defaults().withPipeline(p));
+        List<CompileOptions> runs = new ArrayList<>();
+        for (Pipeline p : List.of(Pipeline.O0, Pipeline.O1, chosen)) runs.add(CompileOptions.defaults().withPipeline(p));
+        if (memoryBudget > 0) runs.add(CompileOptions.defaults().withPipeline(chosen).withMemoryBudget(memoryBudget));
+        for (CompileOptions o : runs) {
+            Pipeline p = o.pipeline();
+            Plan plan = Cpu.compile(outs, o);
             Map<Tensor, Object> feeds = feeds(plan);
             for (int i = 0; i < Math.max(3, timeRuns / 5); i++) plan.run(feeds);
             double[] ms = new double[timeRuns];
@@ -195,7 +211,8 @@ public final class OptimizeCommand implements Callable<Integer> {
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
             Arrays.sort(ms);
-            out.printf("  %-28s %6d steps  planned peak %10.1f KiB  %9.3f ms [%.3f, %.3f]%n", p.name(), plan.stepCount(),
+            out.printf("  %-28s %6d steps  planned peak %10.1f KiB  %9.3f ms [%.3f, %.3f]%n",
+                    p.name() + (o.memoryBudget() > 0 ? " budget " + o.memoryBudget() : ""), plan.stepCount(),
                     plan.plannedPeakBytes() / 1024.0, ms[ms.length / 2], ms[0], ms[ms.length - 1]);
         }
     }

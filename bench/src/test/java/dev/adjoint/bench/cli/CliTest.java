@@ -185,6 +185,20 @@ class CliTest {
         assertTrue(step.out().split("subgraph cluster_").length - 1 >= 5, "2 layers, loss, gradient, update");
     }
 
+    @Test void graphDrawsTheOptimizedGraphWithPipeline() {
+        Run traced = run("graph", "--model", "mlp", "--grad", "--hidden", "8");
+        Run o2 = run("graph", "--model", "mlp", "--grad", "--hidden", "8", "--pipeline", "O2");
+        assertEquals(0, o2.code(), o2.toString());
+        assertTrue(o2.out().startsWith("digraph"), o2.out());
+        long tracedNodes = traced.out().lines().filter(l -> l.matches("\\s*n\\d+ \\[.*")).count();
+        long o2Nodes = o2.out().lines().filter(l -> l.matches("\\s*n\\d+ \\[.*")).count();
+        assertTrue(o2Nodes > 0 && o2Nodes < tracedNodes, o2Nodes + " optimized nodes vs " + tracedNodes + " traced\n" + o2.out());
+        assertFalse(o2.out().contains("subgraph cluster_"), "optimized graphs are drawn unclustered");
+        assertEquals(traced.out(), run("graph", "--model", "mlp", "--grad", "--hidden", "8", "--pipeline", "O0").out(), "O0 is the default");
+        assertUsageError(run("graph", "--pipeline", "O7"), "--pipeline");
+        assertTrue(run("graph", "--help").out().contains("Default: O0"));
+    }
+
     @Test void graphRendersWithGraphvizOrSaysItIsMissing(@TempDir Path dir) throws Exception {
         String saved = System.getProperty("adjoint.dot");
         try {
