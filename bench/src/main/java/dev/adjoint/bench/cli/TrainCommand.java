@@ -122,7 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
         RuntimeException[] warmFailed = new RuntimeException[1];
         Thread warm = Thread.ofPlatform().name("adjoint-warm-up").daemon().start(() -> {
             try {
-                Trainer.warm(step, cfg, Trainer.WARM_RUNS, batch);
+                Trainer.warm(step, cfg, Trainer.WARM_RUNS, 10, batch); // the models classify 10 classes
             } catch (RuntimeException e) {
                 warmFailed[0] = e;
             }

@@ -101,26 +101,27 @@ public final class Trainer {
     }
 
     /** Steps {@link #warm} runs per batch size: enough for the JIT to compile the plan's small kernels (see docs/perf/training.md). */
-    public static final int WARM_RUNS = 150;
+    public static final int WARM_RUNS = Integer.getInteger("adjoint.warmRuns", 400);
 
     /**
-     * Compiles {@code step} for batches of {@code sizes} examples and runs each plan {@code runs}
+     * Compiles {@code step} for batches of {@code sizes} examples (labels in {@code [0, classes)}) and runs each plan {@code runs}
      * times on random data, on a throwaway state, so that the first epoch runs compiled kernels rather
      * than the graph compiler and the JIT's interpreter. The real state, its random streams and so
      * the training's results are untouched (a plan's runs are independent of each other). Safe to
      * run on another thread while the data loads, as long as nothing else runs {@code step} then;
      * interrupting that thread ends the warm-up early.
      */
-    public static void warm(TrainStep step, Config cfg, int runs, int... sizes) {
+    public static void warm(TrainStep step, Config cfg, int runs, int classes, int... sizes) {
         TrainState s = step.init(cfg.seed());
         for (int n : sizes) {
             if (n < 1) continue;
-            // Pixels like the real data (values in [0, 1)): the JIT's profiles of branches then fit the
-            // training that follows. Labels are class 0, the one class every classifier has.
+            // Data like the real data (values in [0, 1), labels over all classes): the JIT's profiles of
+            // branches then fit the training that follows (all-zero labels cost a 2x first epoch, measured).
             SplittableRandom rnd = new SplittableRandom(n);
             float[] x = new float[n * size(cfg.inputDims().apply(1))];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();
             int[] y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = i % Math.max(1, classes);
             Batch batch = new Batch(HostArray.f32(x, cfg.inputDims().apply(n)), HostArray.i32(y, n));
             for (int r = 0; r < Math.max(1, runs); r++) {
                 if (Thread.currentThread().isInterrupted()) return; // the caller no longer needs the warm-up
@@ -138,7 +139,7 @@ public final class Trainer {
     /** Trains on {@code train}, evaluating on {@code test} after each epoch. */
     public static Result train(Dataset train, Dataset test, Config cfg, Listener listener) {
         TrainStep step = step(cfg);
-        warm(step, cfg, WARM_RUNS, Math.min(cfg.batch(), train.size()));
+        warm(step, cfg, WARM_RUNS, train.classes(), Math.min(cfg.batch(), train.size()));
         return train(train, test, cfg, listener, step);
     }
 
@@ -151,7 +152,7 @@ public final class Trainer {
         int b = cfg.batch();
         if (b > train.size()) throw new IllegalArgumentException("batch " + b + " is larger than the training set (" + train.size() + " examples)");
         if (test.size() == 0) throw new IllegalArgumentException("the test set is empty");
-        warm(step, cfg, WARM_RUNS, train.size() % b);
+        warm(step, cfg, WARM_RUNS, train.classes(), train.size() % b);
         TrainState s = step.init(cfg.seed());
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int[] order = new int[train.size()];
