@@ -8,7 +8,10 @@ Prints one line per id: "peer ID MEDIAN MIN MAX LIBRARY" (seconds per run).
 gemm and the memory-bound ids use numpy (OpenBLAS for gemm); conv and training use PyTorch
 (oneDNN for conv, channels last as Adjoint's convs are).
 """
-import argparse, os, sys, time
+import argparse, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_timing import windows  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -26,16 +29,7 @@ LAYERS = {"A": (32, 14, 32, 64, 3, 1, 1), "B": (8, 56, 64, 64, 3, 1, 1), "C": (8
 
 
 def timed(fn):
-    def win(sec):
-        start = time.perf_counter(); runs = 0
-        while True:
-            fn(); runs += 1
-            now = time.perf_counter()
-            if now - start >= sec:
-                return (now - start) / runs
-    win(max(0.3, 2 * a.window))
-    t = sorted(win(a.window) for _ in range(a.reps))
-    return t[len(t) // 2], t[0], t[-1]
+    return windows(fn, a.reps, max(0.3, 2 * a.window), a.window)
 
 
 rng = np.random.default_rng(7)

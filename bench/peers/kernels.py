@@ -6,7 +6,10 @@ Usage: kernels.py [--threads T] [--quick] KERNEL...   (gemm conv elementwise red
 Prints one line per kernel: "peer KERNEL SECONDS_PER_RUN LIBRARY". gemm, elementwise and reduce use
 numpy (OpenBLAS for gemm); conv and train use PyTorch (oneDNN for conv).
 """
-import argparse, os, sys, time
+import argparse, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_timing import windows  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -21,16 +24,8 @@ torch.set_num_threads(a.threads)
 reps, warm, window = (5, 0.1, 0.06) if a.quick else (7, 0.2, 0.15)
 
 def timed(fn):
-    def win(sec):
-        start = time.perf_counter(); runs = 0
-        while True:
-            fn(); runs += 1
-            now = time.perf_counter()
-            if now - start >= sec:
-                return (now - start) / runs
-    win(warm)
-    t = sorted(win(window) for _ in range(reps))
-    return t[len(t) // 2]
+    return windows(fn, reps, warm, window)[0]
+
 
 rng = np.random.default_rng(7)
 for k in a.kernels:

@@ -5,7 +5,6 @@ import dev.adjoint.kernels.ThreadPool;
 import dev.adjoint.kernels.WorkSplitter;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code adjoint bench headline}: every {@link Headline} workload at each thread count, Adjoint
@@ -88,17 +86,11 @@ public final class HeadlineReport {
 
     private record PeerTiming(Kernels.Timing timing, String library) {}
 
-    private Map<String, PeerTiming> peer(int threads) throws IOException, InterruptedException {
+    private Map<String, PeerTiming> peer(int threads) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, script().toString(), "--threads", String.valueOf(threads),
                 "--reps", String.valueOf(reps), "--window", String.valueOf(windowMillis / 1000.0)));
         cmd.addAll(ids);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
-        // These pin OpenBLAS to a kernel chosen for another machine (see Peers); the peer runs without them.
-        pb.environment().remove("OPENBLAS_CORETYPE");
-        pb.environment().remove("OPENBLAS_L2_SIZE");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(20, TimeUnit.MINUTES)) p.destroyForcibly();
+        String out = Peers.output(cmd, 20);
         Map<String, PeerTiming> m = new HashMap<>();
         for (String line : out.split("\n")) {
             String[] f = line.trim().split("\\s+");

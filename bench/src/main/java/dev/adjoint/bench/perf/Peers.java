@@ -49,6 +49,24 @@ public final class Peers {
     }
 
     /**
+     * The standard output of a peer command, run without {@code OPENBLAS_CORETYPE} and
+     * {@code OPENBLAS_L2_SIZE} and given at most {@code minutes}; its standard error is dropped.
+     */
+    static String output(List<String> cmd, int minutes) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().remove("OPENBLAS_L2_SIZE");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(minutes, TimeUnit.MINUTES)) p.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
+    /**
      * Runs the peer on {@code kernels} and returns seconds per run by kernel name (kernels it
      * could not time are missing).
      */
@@ -56,16 +74,7 @@ public final class Peers {
         List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), "--threads", String.valueOf(threads)));
         if (quick) cmd.add("--quick");
         cmd.addAll(kernels);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().remove("OPENBLAS_CORETYPE");
-        pb.environment().remove("OPENBLAS_L2_SIZE");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            p.waitFor(10, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        String out = output(cmd, 10);
         Map<String, Double> seconds = new HashMap<>();
         for (String line : out.split("\n")) {
             String[] f = line.trim().split("\\s+");
