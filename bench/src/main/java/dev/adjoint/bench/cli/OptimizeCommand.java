@@ -15,6 +15,7 @@ import dev.adjoint.graph.pass.Rewritten;
 import dev.adjoint.kernels.WorkSplitter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--dump-file", paramLabel = "FILE", description = "Where --dump-after writes (default: standard output).")
     Path dumpFile;
 
-    @Option(names = "--time", paramLabel = "RUNS", description = "Compile with O0, O1 and the pipeline and time RUNS runs of each (median).")
+    @Option(names = "--time", paramLabel = "RUNS", description = "Compile with O0, O1 and the pipeline (and the budget) and time RUNS runs of each, alternating run by run (median).")
     int timeRuns;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT.adj", description = "Write the optimized graph as a graph file.")
@@ -195,26 +196,38 @@ public final class OptimizeCommand implements Callable<Integer> {
     }
 
     private void time(List<Tensor> outs, Pipeline chosen, PrintWriter out) {
-        out.println("timing (median of " + timeRuns + " runs, [min, max]; the machine may be loaded):");
+        out.println("timing (median of " + timeRuns + " runs, [min, max]; the plans alternate run by run; the machine may be loaded):");
         List<CompileOptions> runs = new ArrayList<>();
         for (Pipeline p : List.of(Pipeline.O0, Pipeline.O1, chosen)) runs.add(CompileOptions.defaults().withPipeline(p));
         if (memoryBudget > 0) runs.add(CompileOptions.defaults().withPipeline(chosen).withMemoryBudget(memoryBudget));
+        List<Plan> plans = new ArrayList<>();
+        List<Map<Tensor, Object>> feeds = new ArrayList<>();
         for (CompileOptions o : runs) {
-            Pipeline p = o.pipeline();
             Plan plan = Cpu.compile(outs, o);
-            Map<Tensor, Object> feeds = feeds(plan);
-            for (int i = 0; i < Math.max(3, timeRuns / 5); i++) plan.run(feeds);
-            double[] ms = new double[timeRuns];
-            for (int i = 0; i < timeRuns; i++) {
-                long t0 = System.nanoTime();
-                plan.run(feeds);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            Arrays.sort(ms);
-            out.printf("  %-28s %6d steps  planned peak %10.1f KiB  %9.3f ms [%.3f, %.3f]%n",
-                    p.name() + (o.memoryBudget() > 0 ? " budget " + o.memoryBudget() : ""), plan.stepCount(),
-                    plan.plannedPeakBytes() / 1024.0, ms[ms.length / 2], ms[0], ms[ms.length - 1]);
+            plans.add(plan);
+            feeds.add(feeds(plan));
         }
+        // Interleaved (O0, O1, O2, ... O0, O1, ...) so that a change of load hits every plan alike.
+        for (int i = 0; i < Math.max(3, timeRuns / 5); i++) for (int k = 0; k < plans.size(); k++) plans.get(k).run(feeds.get(k));
+        double[][] ms = new double[plans.size()][timeRuns];
+        double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        for (int i = 0; i < timeRuns; i++) {
+            for (int k = 0; k < plans.size(); k++) {
+                long t0 = System.nanoTime();
+                plans.get(k).run(feeds.get(k));
+                ms[k][i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        for (int k = 0; k < plans.size(); k++) {
+            CompileOptions o = runs.get(k);
+            Plan plan = plans.get(k);
+            Arrays.sort(ms[k]);
+            out.printf("  %-28s %6d steps  planned peak %10.1f KiB  %9.3f ms [%.3f, %.3f]%n",
+                    o.pipeline().name() + (o.memoryBudget() > 0 ? " budget " + o.memoryBudget() : ""), plan.stepCount(),
+                    plan.plannedPeakBytes() / 1024.0, ms[k][timeRuns / 2], ms[k][0], ms[k][timeRuns - 1]);
+        }
+        out.printf("  load average %.2f -> %.2f%n", load0, load1);
     }
 
     /** Random feeds: floats in [-1, 1), integers (and float labels) in [0, 10). */
