@@ -2,7 +2,8 @@
 (batch 128) and LeNet-5 (batch 64), median [min, max] ms over repetitions of 20 steps, for each
 thread count in 1..cores (the best is PyTorch's best configuration). On 1 thread it also prints the
 median thread CPU time (time.thread_time), which a busy machine does not inflate: compare it with
-the whole-run figure of `TrainStepTiming profile 1`."""
+the whole-run figure of `TrainStepTiming profile 1` or with `TrainStepTiming cpu`.
+Usage: torch_train_step.py [REPS [THREADS]]."""
 import os, sys, time, statistics
 import torch
 nn = torch.nn
@@ -25,7 +26,9 @@ def timing(model, x, y, reps):
     return statistics.median(ms), min(ms), max(ms), statistics.median(cpu)
 
 reps = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-for threads in range(1, (os.cpu_count() or 1) + 1):
+# An optional second argument times that one thread count only (1: the peer of `TrainStepTiming cpu`).
+counts = [int(sys.argv[2])] if len(sys.argv) > 2 else range(1, (os.cpu_count() or 1) + 1)
+for threads in counts:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))

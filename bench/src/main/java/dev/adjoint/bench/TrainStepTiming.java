@@ -26,8 +26,15 @@ import java.util.SplittableRandom;
 public final class TrainStepTiming {
     private TrainStepTiming() {}
 
-    static double[] time(Layer model, int[] dims, int reps) {
+    /**
+     * Median, min and max ms per step over {@code reps} repetitions of 20 steps: wall time on the
+     * default pool, or ({@code cpu}) thread CPU time on the serial splitter, which time-slicing on a
+     * shared machine does not inflate.
+     */
+    static double[] time(Layer model, int[] dims, int reps, boolean cpu) {
         TrainStep step = TrainStep.of(model, Sgd.of(0.01, 0.9), Nn::crossEntropy).withDonation();
+        if (cpu) step = step.with(8, dev.adjoint.cpu.CompileOptions.defaults().withSplitter(dev.adjoint.kernels.WorkSplitter.SERIAL));
+        java.util.function.LongSupplier clock = cpu ? java.lang.management.ManagementFactory.getThreadMXBean()::getCurrentThreadCpuTime : System::nanoTime;
         TrainState s = step.init(0);
         SplittableRandom r = new SplittableRandom(1);
         int n = dims[0], size = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
@@ -36,12 +43,12 @@ public final class TrainStepTiming {
         for (int i = 0; i < size; i++) x[i] = (float) r.nextDouble();
         for (int i = 0; i < n; i++) y[i] = r.nextInt(10);
         Batch b = new Batch(HostArray.f32(x, dims), HostArray.i32(y, n));
-        for (int i = 0; i < 20; i++) s = step.run(s, b).state();
+        for (int i = 0; i < 40; i++) s = step.run(s, b).state();
         double[] ms = new double[reps];
         for (int k = 0; k < reps; k++) {
-            long t0 = System.nanoTime();
+            long t0 = clock.getAsLong();
             for (int i = 0; i < 20; i++) s = step.run(s, b).state();
-            ms[k] = (System.nanoTime() - t0) / 20 / 1e6;
+            ms[k] = (clock.getAsLong() - t0) / 20 / 1e6;
         }
         Arrays.sort(ms);
         return new double[] {ms[reps / 2], ms[0], ms[reps - 1]};
@@ -97,7 +104,8 @@ public final class TrainStepTiming {
     }
 
     /**
-     * Runs both cases; the argument is the number of repetitions (default 7). With
+     * Runs both cases; the argument is the number of repetitions (default 7). With {@code cpu [REPS]},
+     * one thread in thread CPU time (the peer: {@code torch_train_step.py REPS 1}). With
      * {@code profile [THREADS [RUNS]]}, prints the per-step profile of the MLP step instead.
      */
     public static void main(String[] args) {
@@ -105,13 +113,16 @@ public final class TrainStepTiming {
             profile(args.length > 1 ? Integer.parseInt(args[1]) : 1, args.length > 2 ? Integer.parseInt(args[2]) : 200);
             return;
         }
+        boolean cpu = args.length > 0 && args[0].equals("cpu");
+        if (cpu) args = Arrays.copyOfRange(args, 1, args.length);
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
         Layer lenet = Sequential.of(Conv.conv2d(1, 6, 5).padding(2).nhwc(), Activation.RELU, Pool.max2d(2).nhwc(),
                 Conv.conv2d(6, 16, 5).nhwc(), Activation.RELU, Pool.max2d(2).nhwc(), Flatten.of(),
                 Linear.of(400, 120), Activation.RELU, Linear.of(120, 84), Activation.RELU, Linear.of(84, 10));
-        double[] a = time(mlp, new int[] {128, 784}, reps), c = time(lenet, new int[] {64, 28, 28, 1}, reps);
-        System.out.printf(Locale.ROOT, "adjoint MLP 784-512-512-10 batch 128 SGD step: median %.2f ms [%.2f, %.2f]%n", a[0], a[1], a[2]);
-        System.out.printf(Locale.ROOT, "adjoint LeNet-5 batch 64 SGD step: median %.2f ms [%.2f, %.2f]%n", c[0], c[1], c[2]);
+        double[] a = time(mlp, new int[] {128, 784}, reps, cpu), c = time(lenet, new int[] {64, 28, 28, 1}, reps, cpu);
+        String how = cpu ? "1 thread, thread CPU" : "default pool, wall";
+        System.out.printf(Locale.ROOT, "adjoint MLP 784-512-512-10 batch 128 SGD step (%s): median %.2f ms [%.2f, %.2f]%n", how, a[0], a[1], a[2]);
+        System.out.printf(Locale.ROOT, "adjoint LeNet-5 batch 64 SGD step (%s): median %.2f ms [%.2f, %.2f]%n", how, c[0], c[1], c[2]);
     }
 }
