@@ -75,10 +75,15 @@ class PlanAllocationTest {
         // Enough runs for every kernel, even one called once per run, to reach C2 (~10k calls):
         // interpreted and C1 code runs the Vector API's allocating fallback.
         for (int i = 0; i < 30000; i++) plan.run(feeds);
-        long before = threads.getThreadAllocatedBytes(me);
+        // The least of three windows: an allocation the plan makes per run shows in every window, while a
+        // late C2 compilation or deoptimization (seen once in CI: 928 B per run in one window) shows in one.
         int runs = 1000;
-        for (int i = 0; i < runs; i++) plan.run(feeds);
-        double perRun = (threads.getThreadAllocatedBytes(me) - before) / (double) runs;
+        double perRun = Double.MAX_VALUE;
+        for (int w = 0; w < 3 && perRun >= 32; w++) {
+            long before = threads.getThreadAllocatedBytes(me);
+            for (int i = 0; i < runs; i++) plan.run(feeds);
+            perRun = Math.min(perRun, (threads.getThreadAllocatedBytes(me) - before) / (double) runs);
+        }
         // 0 when warm; the bound leaves room for a rare deoptimization, not for per-call arrays.
         assertTrue(perRun < 32, perRun + " bytes allocated per run\n" + plan.describe());
     }
