@@ -445,6 +445,31 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = m[mo + i] != 0f ? a[ao + i] : b[bo + i];
     }
 
+    /**
+     * Copies a contiguous run {@code s[so..so+n)} to {@code d[dO..]}, whole vectors only: the last
+     * vector may run past the run's end (up to {@code L - 1} floats of garbage after it, which the
+     * caller's next run overwrites) as long as it stays below {@code dEnd} and inside {@code s};
+     * otherwise the tail is copied element by element. A short run (a channel row of 6 or 16
+     * floats) then costs one vector load and store instead of a scalar loop.
+     */
+    static void copyRun(float[] s, int so, float[] d, int dO, int n, int dEnd) {
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, s, so + i).intoArray(d, dO + i);
+        if (i == n) return;
+        if (dO + i + L <= dEnd && so + i + L <= s.length) FloatVector.fromArray(S, s, so + i).intoArray(d, dO + i);
+        else for (; i < n; i++) d[dO + i] = s[so + i];
+    }
+
+    /** Writes {@code v} to {@code d[dO..dO+n)}, whole vectors while they stay below {@code dEnd} (see {@link #copyRun}). */
+    static void fillRun(float[] d, int dO, int n, float v, int dEnd) {
+        FloatVector vv = FloatVector.broadcast(S, v);
+        int i = 0;
+        for (; i + L <= n; i += L) vv.intoArray(d, dO + i);
+        if (i == n) return;
+        if (dO + i + L <= dEnd) vv.intoArray(d, dO + i);
+        else for (; i < n; i++) d[dO + i] = v;
+    }
+
     static void fill(float[] d, int dO, int n, float v) {
         FloatVector vv = FloatVector.broadcast(S, v);
         int i = 0;
