@@ -141,19 +141,40 @@ final class BlockInterpreter {
         for (int dd = 0; dd < r - 1; dd++) b += idx[dd] * s[dd];
         float[] x = g.in[k];
         int n = sh[r - 1], si = s[r - 1], j = idx[r - 1], o = dO, end = dO + len;
+        // The first row may start part-way.
+        int run = Math.min(n - j, end - o);
+        BlockOps.gatherRun(x, b + j * si, si, d, o, run, end);
+        o += run;
+        if (o >= end) return;
+        b = nextRow(sh, s, r, b, 1);
+        // Whole rows along axis r-2 in one call, then the carry into the outer axes.
+        int rs = s[r - 2], a2 = sh[r - 2];
         while (true) {
-            int run = Math.min(n - j, end - o);
-            BlockOps.gatherRun(x, b + j * si, si, d, o, run, end);
-            o += run;
-            if (o >= end) return;
-            j = 0;
-            for (int dd = r - 2; dd >= 0; dd--) {
-                b += s[dd];
-                if (++idx[dd] < sh[dd]) break;
-                b -= sh[dd] * s[dd];
-                idx[dd] = 0;
+            int rows = Math.min((end - o) / n, a2 - idx[r - 2]);
+            if (rows == 0) {
+                BlockOps.gatherRun(x, b, si, d, o, end - o, end);
+                return;
             }
+            BlockOps.gatherRows(x, b, si, rs, n, rows, d, o, end);
+            o += rows * n;
+            if (o >= end) return;
+            b = nextRow(sh, s, r, b, rows);
         }
+    }
+
+    /** Advances {@link #idx} (and the row base {@code b}) by {@code rows} rows along axis r-2, carrying into the outer axes; {@code rows} stays within axis r-2. */
+    private int nextRow(int[] sh, int[] s, int r, int b, int rows) {
+        int dd = r - 2;
+        b += rows * s[dd];
+        idx[dd] += rows;
+        while (idx[dd] == sh[dd]) {
+            b -= sh[dd] * s[dd];
+            idx[dd] = 0;
+            if (--dd < 0) break;
+            b += s[dd];
+            idx[dd]++;
+        }
+        return b;
     }
 
     private void evalBlock(FusedRun g, int j, int len, long flat) {
