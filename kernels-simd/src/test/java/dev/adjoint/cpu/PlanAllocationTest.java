@@ -78,6 +78,18 @@ class PlanAllocationTest {
         assertNoAllocation(plan);
     }
 
+    @Test void aWarmPlanRunningStepsInParallelAllocatesNothingPerRun() {
+        // On a 2-thread pool: independent GEMMs in the two lanes of a stage, other steps split; the
+        // pool's hand-offs reuse one job object.
+        try (dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2)) {
+            Graph g = new Graph();
+            List<Tensor> outs = new java.util.ArrayList<>(StepScheduleTest.twoBranches(g, 96));
+            Plan plan = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
+            assertTrue(plan.scheduleForTest().anyPaired(), plan.describe());
+            assertNoAllocation(plan);
+        }
+    }
+
     private static void assertNoAllocation(List<Tensor> outs) {
         assertNoAllocation(Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL)));
     }
