@@ -11,6 +11,10 @@ import dev.adjoint.graph.op.BroadcastInDim;
 import dev.adjoint.graph.op.Constant;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import java.util.Arrays;
 import java.util.List;
 
@@ -61,6 +65,32 @@ public final class LayoutRules {
     });
 
     /**
+     * {@code window_max(transpose(x, p), w) -> transpose(window_max(x, w'), p)}, the window's per-axis
+     * attributes permuted ({@link Window#throughTranspose}): an NCHW max pool of an NHWC value runs NHWC.
+     */
+    public static final Rule<WindowMax> SINK_WINDOW_MAX = Rule.of("sink-through-window-max", op(WindowMax.class, op(Transpose.class)), m -> {
+        if (!m.singleUse(m.operand(0))) return null;
+        Ints p = m.opAt(Transpose.class, 0).perm();
+        return m.graph().add(new WindowMax(m.op().window().throughTranspose(p)), m.at(0, 0)).transpose(p.toArray());
+    });
+
+    /** The same for the arg-max gather of a max pool's tangent, both operands transposed alike. */
+    public static final Rule<WindowMaxGather> SINK_WINDOW_MAX_GATHER = Rule.of("sink-through-window-max-gather",
+            op(WindowMaxGather.class, op(Transpose.class), op(Transpose.class)), m -> {
+                Ints p = m.opAt(Transpose.class, 0).perm();
+                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
+                return m.graph().add(new WindowMaxGather(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
+            });
+
+    /** The same for a max pool's gradient scatter, both operands transposed alike. */
+    public static final Rule<WindowMaxScatter> SINK_WINDOW_MAX_SCATTER = Rule.of("sink-through-window-max-scatter",
+            op(WindowMaxScatter.class, op(Transpose.class), op(Transpose.class)), m -> {
+                Ints p = m.opAt(Transpose.class, 0).perm();
+                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
+                return m.graph().add(new WindowMaxScatter(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
+            });
+
+    /**
      * A tensor {@code y'} of shape {@code target} with {@code transpose(y', p) == y}, made without a
      * full-size transpose: a broadcast with its axis map rewritten (its source reshaped or, if
      * small, transposed), or a small constant transposed (folded later); null otherwise.
@@ -95,7 +125,8 @@ public final class LayoutRules {
 
     /** The rules, in order. */
     public static final List<Rule<?>> RULES = List.of(AlgebraicRules.TRANSPOSE_IDENTITY, AlgebraicRules.TRANSPOSE_TRANSPOSE, SINK_UNARY,
-            SINK_BINARY, SINK_PAST_BROADCAST_RIGHT, SINK_PAST_BROADCAST_LEFT);
+            SINK_BINARY, SINK_PAST_BROADCAST_RIGHT, SINK_PAST_BROADCAST_LEFT, SINK_WINDOW_MAX, SINK_WINDOW_MAX_GATHER,
+            SINK_WINDOW_MAX_SCATTER);
 
     /** Pass {@code layout}. */
     public static final RuleSet SET = RuleSet.of("layout", "NHWC layout: transposes sunk through elementwise ops and broadcasts until "
