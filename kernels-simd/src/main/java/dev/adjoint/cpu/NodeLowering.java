@@ -235,6 +235,13 @@ final class NodeLowering {
             case DotGeneral d -> dotGeneral(node, d, node, null);
             case Conv c -> {
                 View xv = operand(node, 0), kv = operand(node, 1), x;
+                // The transpose rules' kernel-gradient conv with few output channels: its own kernel, reading x and dy in place.
+                ConvLowering.KernelGradientStep kg = type == DType.F32 && node.shape().size() > 0
+                        ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
+                if (kg != null) {
+                    add(kg, kg.x(), kg.dy());
+                    break;
+                }
                 // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
                 ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
                         ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
