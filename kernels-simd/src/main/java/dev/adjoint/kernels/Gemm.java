@@ -307,7 +307,7 @@ public final class Gemm {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
-                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb, ws.gather[slot]);
+                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb);
                     int f = flags;
                     if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
                     if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
