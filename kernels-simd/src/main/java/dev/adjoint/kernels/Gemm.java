@@ -21,6 +21,8 @@ import static dev.adjoint.kernels.GemmMicroKernel.RELU;
  * 512 KB L2; KC = 512 beat 256 by 6-15% on Zen 3: fewer read-modify-write passes over C); on
  * AVX-512 (32 registers) the wider tile and the blocks recorded in docs/perf/gemm.md.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
+ * When C is at most one vector wide ({@code n <= L}) the {@link GemmNarrow} path runs instead: it
+ * packs only B (K x L floats) and reads A in place.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
  * count: the K blocking depends only on K, work is split only along M, N or the batch on
