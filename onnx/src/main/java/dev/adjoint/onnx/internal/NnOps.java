@@ -2,8 +2,12 @@ package dev.adjoint.onnx.internal;
 
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Einsum;
+import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.Nn;
+import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -289,7 +293,8 @@ final class NnOps {
         Tensor x = floatIn(c, 0);
         int r = x.rank() - 2;
         if (r < 1) throw c.unsupported("input rank " + x.rank() + " (needs [N, C, S..])", "pool rank");
-        if (c.outputCount > 1) throw c.unsupported("the Indices output is not supported", "MaxPool Indices");
+        boolean indices = c.outputCount > 1 && max;
+        if (c.outputCount > 1 && !max) throw c.unsupported("AveragePool has one output", "pool outputs");
         long[] ks = c.attrs.ints("kernel_shape");
         if (ks == null || ks.length != r) throw c.attrs.badValue("kernel_shape", ks == null ? "missing" : Arrays.toString(ks));
         int[] k = ShapeOps.toInts(ks);
@@ -317,7 +322,22 @@ final class NnOps {
         // Channels last: the pool's transposes cancel those of the convs around it (conv lowers NHWC).
         Tensor xl = Nn.toChannelsLast(x);
         Tensor y = max ? Nn.maxPool(xl, k, s, lo, hi, d) : Nn.avgPool(xl, k, s, lo, hi, includePad);
-        return List.of(Nn.toChannelsFirst(y));
+        if (!indices) return List.of(Nn.toChannelsFirst(y));
+        // Indices: each window's arg-max as a flat row-major index into x [N, C, S..] (the first maximum
+        // on ties, as ONNX's reference picks): the window_max_gather of x's own flat positions.
+        DType it = x.dtype();
+        if (x.shape().size() > (it == DType.F32 ? 1 << 24 : 1L << 53)) throw c.unsupported("Indices of more than 2^24 f32 positions", "MaxPool Indices");
+        // storage_order 1: the spatial axes count column-major (the first fastest) inside each [n, c] plane.
+        boolean columnMajor = c.attrs.i("storage_order", 0) == 1;
+        int rank = x.rank();
+        int[] order = new int[rank], dims = new int[rank];
+        for (int a = 0; a < rank; a++) order[a] = a < 2 || !columnMajor ? a : rank + 1 - a;
+        for (int a = 0; a < rank; a++) dims[a] = x.dim(order[a]);
+        Tensor flat = x.graph().iota(Shape.of(x.shape().size()), 0, it).reshape(dims);
+        if (columnMajor) flat = flat.transpose(Ints.of(order).inversePermutation().toArray());
+        flat = Nn.toChannelsLast(flat);
+        Tensor at = x.graph().add(new WindowMaxGather(((WindowMax) y.op()).window()), xl, flat);
+        return List.of(Nn.toChannelsFirst(y), Nn.toChannelsFirst(at).convert(DType.I64));
     }
 
     private static int[] spatialSizes(Tensor x) {
