@@ -24,6 +24,8 @@ import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
 
 /**
  * The JVP rule of every primitive, in one exhaustive switch over the sealed {@code Op}. Linear
@@ -68,6 +70,8 @@ final class JvpRules {
             case Compare ignored -> null;
             case ArgReduce ignored -> null;
             case RandomBits ignored -> null;
+            // The tangent at each window's arg-max (JAX's _reduce_window_chooser_jvp_rule): one linear gather.
+            case WindowMax w -> lp.emit(new WindowMaxGather(w.window()), x[0], t[0]);
             case Unary u -> switch (u.fn()) {
                 case NEG -> lp.neg(t[0]);
                 case EXP -> lp.mul(t[0], y);
@@ -128,7 +132,7 @@ final class JvpRules {
                 args[i] = orZeros(t[i], x[i]);
                 any |= t[i] != null;
             } else {
-                if (t[i] != null) {
+                if (t[i] != null && !op.selectsWith(i)) {
                     throw new IllegalStateException("autodiff: " + op.name() + " operand " + i
                             + " is a fixed coefficient but has a tangent; isLinearIn is wrong");
                 }

@@ -36,6 +36,9 @@ import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,6 +96,7 @@ final class TransposeRules {
             case Reduce r -> throw notLinear(r, args);
             case ArgReduce a -> throw notLinear(a, args);
             case RandomBits r -> throw notLinear(r, args);
+            case WindowMax w -> throw notLinear(w, args);
         }
         return out;
     }
@@ -134,6 +138,9 @@ final class TransposeRules {
                 if (ct.shape().size() == 0 || in.size() == 0) break; // nothing taken: a zero contribution
                 out[0] = g.add(t.transposed(), JvpRules.zeros(g, in, ct.dtype()), (Tensor) args[1], ct);
             }
+            // The arg-max pair transpose into each other; x (args[0]) is a fixed primal tensor.
+            case WindowMaxGather w -> { if (args[1] instanceof Lin) out[1] = g.add(w.transposed(), (Tensor) args[0], ct); }
+            case WindowMaxScatter w -> { if (args[1] instanceof Lin) out[1] = g.add(w.transposed(), (Tensor) args[0], ct); }
             case ScatterAdd sa -> {
                 if (args[0] instanceof Lin) out[0] = ct;
                 if (args[2] instanceof Lin && LinearProgram.shapeOf(args[2]).size() > 0) {

@@ -39,6 +39,12 @@ class ConvGradientPlanTest {
         {4, 1, 16, 1, 16, 1, 0, 0, 1, 1, 1},   // 1x1 image, 1x1 kernel
         {5, 4, 1, 3, 7, 1, 1, 1, 1, 1, 1},     // Cin 1
         {2, 6, 4, 3, 6, 1, 1, 1, 1, 1, 2},     // groups: the kernel relayout is a reshape, copied as before
+        // Small Cout (LeNet's 1->6 and 16->6 shapes, odd sizes): the flat forward and input-gradient
+        // convs and the dedicated kernel-gradient kernel.
+        {9, 11, 1, 5, 6, 1, 2, 2, 1, 1, 1},
+        {3, 7, 16, 5, 6, 1, 0, 0, 1, 1, 1},
+        {2, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1},
+        {3, 8, 6, 3, 1, 1, 1, 0, 1, 2, 1},
     };
 
     @Test void gradientKernelsAreReadInPlaceAndMatchTheInterpreter() {
@@ -65,7 +71,7 @@ class ConvGradientPlanTest {
         Plan serial = Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
         Plan pooled = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
         String plan = serial.describe();
-        int convs = 0, inPlace = 0;
+        int convs = 0, inPlace = 0, kernelGradient = 0;
         for (String line : plan.split("\n")) {
             if (!line.contains(": node %")) continue;
             String op = line.split(" ")[3];
@@ -73,6 +79,7 @@ class ConvGradientPlanTest {
             if (op.equals("conv") && line.contains("-> conv")) {
                 convs++;
                 if (line.contains("kernel read in place")) inPlace++;
+                if (line.contains("-> conv kernel gradient (small Cout, x and dy read in place)")) { inPlace++; kernelGradient++; }
             }
             // A copy owned by a conv node is one of its operands made dense: only the kernel-gradient
             // conv's lhs (x with batch and channels exchanged, x's size) may need one.
@@ -82,7 +89,10 @@ class ConvGradientPlanTest {
         }
         assertEquals(3, convs, what + "\n" + plan);
         // With N = 1, dy seen as the kernel [O.., N, Cout] is dense: the standard layout, no strides needed.
-        if (groups == 1) assertEquals(n > 1 ? 2 : 1, inPlace, what + ": the gradient convs must read their kernels in place:\n" + plan);
+        // The dedicated kernel-gradient kernel reads x and dy in place whatever N is.
+        if (groups == 1) assertEquals(n > 1 || kernelGradient > 0 ? 2 : 1, inPlace, what + ": the gradient convs must read their kernels in place:\n" + plan);
+        // Fewer output channels than the narrowest vector (8 floats): the kernel gradient has its own kernel.
+        if (groups == 1 && cout < 8 && c[8] == 1) assertEquals(1, kernelGradient, what + ": no small-Cout kernel-gradient step:\n" + plan);
 
         for (Plan p : List.of(serial, pooled)) {
             Map<Tensor, Object> in = new HashMap<>();

@@ -61,7 +61,7 @@ public final class StepProfileTiming {
         StepProfile.of(plan, feeds, runs, clock); // warm-up
         StepProfile p = StepProfile.of(plan, feeds, runs, clock);
         return "### " + title + " (" + plan.stepCount() + " steps, " + s.threads() + " thread(s), "
-                + (s.threads() == 1 ? "thread CPU time" : "wall time") + ", median of " + runs + " runs)\n\n" + p.report(12);
+                + (s.threads() == 1 ? "thread CPU time" : "wall time") + ", median of " + runs + " runs)\n\n" + p.report(Integer.getInteger("adjoint.profile.top", 12));
     }
 
     /** Prints the profiles. */

@@ -103,12 +103,90 @@ public final class TrainStepTiming {
         byKind.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-24s %8.1f us%n", k, v));
     }
 
+    /** The MLP 784-512-512-10 batch-128 SGD-momentum step's plan on {@code sp}, with random feeds (index 0 of the result is the plan). */
+    static Object[] mlpPlan(dev.adjoint.kernels.WorkSplitter sp) {
+        Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
+        TrainStep step = TrainStep.of(mlp, Sgd.of(0.01, 0.9), Nn::crossEntropy);
+        int n = 128;
+        TrainStep.Trace t = step.trace(new Batch(HostArray.f32(new float[n * 784], n, 784), HostArray.i32(new int[n], n)));
+        dev.adjoint.cpu.Plan p = dev.adjoint.cpu.Cpu.compile(t.outputs(), dev.adjoint.cpu.CompileOptions.defaults().withSplitter(sp));
+        SplittableRandom r = new SplittableRandom(1);
+        Object[] feeds = new Object[p.inputs().size()];
+        for (int i = 0; i < feeds.length; i++) {
+            var in = p.inputs().get(i);
+            int size = in.shape().size();
+            if (in.dtype() == dev.adjoint.graph.DType.I32) {
+                int[] v = new int[size];
+                for (int j = 0; j < size; j++) v[j] = r.nextInt(10);
+                feeds[i] = v;
+            } else {
+                float[] v = new float[size];
+                for (int j = 0; j < size; j++) v[j] = (float) r.nextDouble(-0.05, 0.05);
+                feeds[i] = v;
+            }
+        }
+        return new Object[] {p, feeds};
+    }
+
+    /**
+     * 2-thread scaling of the MLP step: the same plan compiled on the serial splitter, on a 2-thread
+     * pool with every step alone and split ({@code -Dadjoint.parallelSteps=false}, the schedule
+     * before independent steps ran in parallel), and on the pool with the step schedule, run in
+     * interleaved rounds of 20 steps (wall time: on a loaded machine read the spread and the load
+     * average printed beside it). Prints the medians and ranges and the per-round ratios.
+     */
+    static void scaling(int rounds) {
+        dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2);
+        try {
+            Object[] one = mlpPlan(dev.adjoint.kernels.WorkSplitter.SERIAL);
+            System.setProperty("adjoint.parallelSteps", "false");
+            Object[] split = mlpPlan(pool);
+            System.clearProperty("adjoint.parallelSteps");
+            Object[] staged = mlpPlan(pool);
+            dev.adjoint.cpu.Plan[] p = {(dev.adjoint.cpu.Plan) one[0], (dev.adjoint.cpu.Plan) split[0], (dev.adjoint.cpu.Plan) staged[0]};
+            Object[][] f = {(Object[]) one[1], (Object[]) split[1], (Object[]) staged[1]};
+            for (int i = 0; i < 3000; i++) for (int v = 0; v < 3; v++) p[v].run(f[v]);
+            double[][] t = new double[3][rounds];
+            double[] r1 = new double[rounds], r2 = new double[rounds], r3 = new double[rounds];
+            for (int k = 0; k < rounds; k++) {
+                for (int v = 0; v < 3; v++) {
+                    int w = (v + k) % 3; // rotate which variant goes first
+                    long a = System.nanoTime();
+                    for (int i = 0; i < 20; i++) p[w].run(f[w]);
+                    t[w][k] = (System.nanoTime() - a) / 20 / 1e6;
+                }
+                r1[k] = t[0][k] / t[1][k];
+                r2[k] = t[0][k] / t[2][k];
+                r3[k] = t[1][k] / t[2][k];
+            }
+            for (double[] x : t) Arrays.sort(x);
+            Arrays.sort(r1);
+            Arrays.sort(r2);
+            Arrays.sort(r3);
+            double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            int m = rounds / 2, e = rounds - 1;
+            System.out.printf(Locale.ROOT, "MLP 784-512-512-10 batch-128 SGD step, wall ms, %d rounds of 20, load %.2f:%n", rounds, load);
+            System.out.printf(Locale.ROOT, "  1 thread %.3f [%.3f, %.3f]; 2 threads steps split %.3f [%.3f, %.3f]; 2 threads scheduled %.3f [%.3f, %.3f]%n",
+                    t[0][m], t[0][0], t[0][e], t[1][m], t[1][0], t[1][e], t[2][m], t[2][0], t[2][e]);
+            System.out.printf(Locale.ROOT, "  ratios per round, median [min, max]: 1t/split %.2f [%.2f, %.2f]; 1t/scheduled %.2f [%.2f, %.2f];"
+                    + " split/scheduled %.3f [%.3f, %.3f]; ratio of the best rounds 1t/scheduled %.2f%n",
+                    r1[m], r1[0], r1[e], r2[m], r2[0], r2[e], r3[m], r3[0], r3[e], t[0][0] / t[2][0]);
+        } finally {
+            pool.close();
+        }
+    }
+
     /**
      * Runs both cases; the argument is the number of repetitions (default 7). With {@code cpu [REPS]},
      * one thread in thread CPU time (the peer: {@code torch_train_step.py REPS 1}). With
-     * {@code profile [THREADS [RUNS]]}, prints the per-step profile of the MLP step instead.
+     * {@code profile [THREADS [RUNS]]}, prints the per-step profile of the MLP step instead; with
+     * {@code scaling [ROUNDS]}, the MLP step's 1-thread / 2-thread wall-time ratio.
      */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("scaling")) {
+            scaling(args.length > 1 ? Integer.parseInt(args[1]) : 21);
+            return;
+        }
         if (args.length > 0 && args[0].equals("profile")) {
             profile(args.length > 1 ? Integer.parseInt(args[1]) : 1, args.length > 2 ? Integer.parseInt(args[2]) : 200);
             return;

@@ -141,6 +141,8 @@ public final class Graph {
                 : op instanceof ScatterAdd ? new String[] {"x", "indices", "updates"}
                 : op instanceof Gather || op instanceof TakeAlongAxis ? new String[] {"x", "indices"}
                 : op instanceof RandomBits ? new String[] {"key"}
+                : op instanceof dev.adjoint.graph.op.WindowMaxGather ? new String[] {"x", "t"}
+                : op instanceof dev.adjoint.graph.op.WindowMaxScatter ? new String[] {"x", "c"}
                 : operands.length == 1 ? new String[] {"x"}
                 : operands.length == 2 ? new String[] {"x", "y"} : null;
         for (int i = 0; i < operands.length; i++) {

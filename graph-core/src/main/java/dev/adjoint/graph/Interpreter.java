@@ -29,6 +29,9 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -319,6 +322,9 @@ public final class Interpreter {
                 }
             }
             case Conv c -> conv(c, x[0], x[1], out, y);
+            case WindowMax w -> WindowEval.max(w.window(), x[0].shape(), x[0].data(), out, y);
+            case WindowMaxGather w -> WindowEval.gather(w.window(), x[0].shape(), x[0].data(), x[1].data(), out, y);
+            case WindowMaxScatter w -> WindowEval.scatter(w.window(), x[0].shape(), x[0].data(), x[1].shape(), x[1].data(), y);
         }
         return new NdArray(type, out, y);
     }

@@ -2,6 +2,9 @@ package dev.adjoint.graph;
 
 import dev.adjoint.graph.op.Conv;
 import dev.adjoint.graph.op.Op;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import java.util.Arrays;
 
 /**
@@ -473,11 +476,10 @@ public final class Nn {
     // ---- pooling ------------------------------------------------------------------------------
 
     /**
-     * Max pooling over the spatial axes of {@code x [N, S.., C]} (channels last): the maximum over
-     * the window's strided slices of the input padded with negative infinity, so padding never
-     * wins. The padding is a select between the zero-padded input and a {@code -inf} constant,
-     * steered by a padded mask of ones, rather than arithmetic that would multiply an infinity
-     * by zero.
+     * Max pooling over the spatial axes of {@code x [N, S.., C]} (channels last): one
+     * {@link WindowMax} primitive with window 1 on the batch and channel axes. Padding is negative
+     * infinity (it never wins); ties go to the first maximum in the window's row-major scan order and
+     * a NaN in a window makes it NaN, as in PyTorch. The gradient is one {@link WindowMaxScatter}.
      *
      * @param window window size per spatial axis
      * @param strides step per spatial axis
@@ -485,20 +487,41 @@ public final class Nn {
      * @param padHi padding after each spatial axis ({@code >= 0})
      */
     public static Tensor maxPool(Tensor x, int[] window, int[] strides, int[] padLo, int[] padHi) {
-        int[] out = poolCheck("max_pool", x, window, strides, padLo, padHi);
-        Tensor xp = x;
-        if (any(padLo) || any(padHi)) {
-            int[] lo = full(padLo), hi = full(padHi);
-            Graph g = x.graph();
-            Tensor mask = g.fill(1.0, DType.BOOL, x.shape().dims()).pad(lo, hi);
-            xp = mask.select(x.pad(lo, hi), g.constant(Double.NEGATIVE_INFINITY, x.dtype()));
+        int[] ones = new int[window.length];
+        Arrays.fill(ones, 1);
+        return maxPool(x, window, strides, padLo, padHi, ones);
+    }
+
+    /**
+     * Max pooling over the spatial axes of {@code x [N, S.., C]} with dilated windows (ONNX's
+     * {@code dilations}: tap {@code t} of window {@code o} reads {@code o * stride - padLo + t * dilation});
+     * see {@link #maxPool(Tensor, int[], int[], int[], int[])}.
+     */
+    public static Tensor maxPool(Tensor x, int[] window, int[] strides, int[] padLo, int[] padHi, int[] dilation) {
+        poolCheck("max_pool", x, window, strides, padLo, padHi);
+        if (dilation.length != window.length) {
+            throw error("max_pool", "dilation " + Arrays.toString(dilation) + " needs one entry per spatial axis (window "
+                    + Arrays.toString(window) + ")");
         }
-        Tensor acc = null;
-        for (int[] t : offsets(window)) {
-            Tensor s = windowSlice(xp, t, strides, out);
-            acc = acc == null ? s : acc.max(s);
-        }
-        return acc;
+        return maxPool(x, new Window(Ints.of(spatialAttr(window, 1)), Ints.of(spatialAttr(strides, 1)),
+                Ints.of(spatialAttr(padLo, 0)), Ints.of(spatialAttr(padHi, 0)), Ints.of(spatialAttr(dilation, 1))));
+    }
+
+    /**
+     * The windowed maximum of {@code x} over a window given for <em>every</em> axis (window 1, stride
+     * 1, no padding on batch and channel axes): channels-first and channels-last layouts, any number of
+     * spatial axes, dilations. One {@link WindowMax} node; errors name the axis and attribute at fault.
+     */
+    public static Tensor maxPool(Tensor x, Window window) {
+        return x.graph().add(() -> new WindowMax(window), x);
+    }
+
+    /** A spatial attribute extended with {@code fill} for the batch and channel axes. */
+    private static int[] spatialAttr(int[] spatial, int fill) {
+        int[] v = new int[spatial.length + 2];
+        Arrays.fill(v, fill);
+        System.arraycopy(spatial, 0, v, 1, spatial.length);
+        return v;
     }
 
     /** Max pooling with symmetric padding; see {@link #maxPool(Tensor, int[], int[], int[], int[])}. */

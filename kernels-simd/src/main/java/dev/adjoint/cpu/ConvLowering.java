@@ -4,6 +4,8 @@ import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Node;
 import dev.adjoint.graph.op.Conv;
+import dev.adjoint.kernels.ConvGeometry;
+import dev.adjoint.kernels.ConvKernelGradient;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.WorkSplitter;
 
@@ -70,6 +72,50 @@ final class ConvLowering {
             strides[a] = -strides[a];
         }
         return new View(in.buffer(), offset, in.shape(), strides);
+    }
+
+    /**
+     * The step that runs conv {@code c} as a {@link ConvKernelGradient} when it has the form the
+     * transpose rules give the kernel gradient (graph-core's {@code Conv.kernelGradient}): its
+     * input {@code xv} is a dense {@code x[N, S.., Cin]} seen as {@code [Cin, S.., N]} and its kernel
+     * {@code kv} a dense {@code dy[N, O.., Cout]} seen as {@code [O.., N, Cout]}, one group, no lhs
+     * dilation. Such a conv computes {@code dk[ci, t, co] = sum x[n, o*s + t*d - lo, ci] * dy[n, o, co]}
+     * with the forward stride {@code s} = its rhs dilation and the forward dilation {@code d} = its
+     * stride, whatever built it. The kernel reads x and dy where they are (no transposed copy of
+     * x). Null when the form does not match or the kernel does not apply (Cout at least a vector:
+     * the general conv's channel-blocked kernel is then the better one).
+     */
+    static KernelGradientStep kernelGradient(Conv c, View xv, View kv, int[] outShape, java.util.function.IntSupplier output) {
+        int r = c.spatialRank();
+        if (c.groups() != 1 || r < 1 || r > 2) return null;
+        for (int a = 0; a < r; a++) if (c.lhsDilation().get(a) != 1) return null;
+        int[] xs = xv.shape(), xst = xv.strides(), ks = kv.shape(), kst = kv.strides();
+        int cin = xs[0], n = xs[r + 1], cout = ks[r + 1];
+        if (ks[r] != n) return null;
+        int[] fxShape = new int[r + 2], fxStrides = new int[r + 2], fyShape = new int[r + 2], fyStrides = new int[r + 2];
+        fxShape[0] = n; fxStrides[0] = xst[r + 1]; fxShape[r + 1] = cin; fxStrides[r + 1] = xst[0];
+        fyShape[0] = n; fyStrides[0] = kst[r]; fyShape[r + 1] = cout; fyStrides[r + 1] = kst[r + 1];
+        int[] inS = new int[r], outS = new int[r], kS = new int[r], st = new int[r], lo = new int[r], hi = new int[r], d = new int[r], one = new int[r];
+        for (int a = 0; a < r; a++) {
+            fxShape[a + 1] = xs[a + 1]; fxStrides[a + 1] = xst[a + 1];
+            fyShape[a + 1] = ks[a]; fyStrides[a + 1] = kst[a];
+            inS[a] = xs[a + 1]; outS[a] = ks[a]; kS[a] = outShape[a + 1];
+            st[a] = c.rhsDilation().get(a); d[a] = c.strides().get(a); lo[a] = c.padLo().get(a); one[a] = 1;
+            hi[a] = (outS[a] - 1) * st[a] + (kS[a] - 1) * d[a] + 1 - inS[a] - lo[a];
+        }
+        View fx = new View(xv.buffer(), xv.offset(), fxShape, fxStrides), fy = new View(kv.buffer(), kv.offset(), fyShape, fyStrides);
+        if (!fx.isDense() || !fy.isDense()) return null;
+        ConvGeometry g = ConvGeometry.of(n, inS, cin, kS, cout, st, lo, hi, one, d, 1, outS);
+        if (!ConvKernelGradient.applies(g)) return null;
+        return new KernelGradientStep(new ConvKernelGradient(g), fx, fy, output.getAsInt());
+    }
+
+    /** A kernel-gradient conv run by {@link ConvKernelGradient} from the forward x and dy. */
+    record KernelGradientStep(ConvKernelGradient gradient, View x, View dy, int output) implements Step {
+        @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            gradient.run((float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[dy.buffer()], dy.offset(), (float[]) buffers[output], 0, splitter);
+        }
+        @Override public String kernel() { return "conv kernel gradient (small Cout, x and dy read in place)"; }
     }
 
     /**

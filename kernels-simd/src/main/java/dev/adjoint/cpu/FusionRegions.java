@@ -30,6 +30,9 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.List;
 
@@ -254,6 +257,9 @@ final class FusionRegions {
             case RandomBits r -> Role.KERNEL;
             case DotGeneral d -> Role.KERNEL;
             case Conv c -> Role.KERNEL;
+            case WindowMax w -> Role.KERNEL;
+            case WindowMaxGather w -> Role.KERNEL;
+            case WindowMaxScatter w -> Role.KERNEL;
             case Pad p -> Role.KERNEL;
             case Rev r -> Role.KERNEL;
             case Concatenate c -> Role.KERNEL;
@@ -294,6 +300,9 @@ final class FusionRegions {
             case RandomBits r -> false;
             case DotGeneral d -> false;
             case Conv c -> false;
+            case WindowMax w -> false;
+            case WindowMaxGather w -> false;
+            case WindowMaxScatter w -> false;
             case Pad p -> false;
             case Rev r -> false;
             case Concatenate c -> false;

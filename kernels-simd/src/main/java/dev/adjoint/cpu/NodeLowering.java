@@ -32,6 +32,10 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import dev.adjoint.kernels.ConvGeometry;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.ConvWorkspace;
@@ -42,6 +46,8 @@ import dev.adjoint.kernels.GemmActivation;
 import dev.adjoint.kernels.GemmBias;
 import dev.adjoint.kernels.GemmEpilogue;
 import dev.adjoint.kernels.GemmWorkspace;
+import dev.adjoint.kernels.MaxPool;
+import dev.adjoint.kernels.WindowGeometry;
 import dev.adjoint.kernels.ReduceKernelOp;
 import it.unimi.dsi.fastutil.ints.Int2IntLinkedOpenHashMap;
 import it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap;
@@ -218,6 +224,9 @@ final class NodeLowering {
             case Gather gth -> gather(node, gth);
             case TakeAlongAxis t -> takeAlongAxis(node, t);
             case ScatterAdd sa -> scatterAdd(node, sa);
+            case WindowMax w -> windowMax(node, MaxPool.Kind.MAX, w.window());
+            case WindowMaxGather w -> windowMax(node, MaxPool.Kind.GATHER, w.window());
+            case WindowMaxScatter w -> windowMax(node, MaxPool.Kind.SCATTER, w.window());
             case RandomBits rb -> {
                 View key = operand(node, 0);
                 int out = output(node);
@@ -226,6 +235,13 @@ final class NodeLowering {
             case DotGeneral d -> dotGeneral(node, d, node, null);
             case Conv c -> {
                 View xv = operand(node, 0), kv = operand(node, 1), x;
+                // The transpose rules' kernel-gradient conv with few output channels: its own kernel, reading x and dy in place.
+                ConvLowering.KernelGradientStep kg = type == DType.F32 && node.shape().size() > 0
+                        ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
+                if (kg != null) {
+                    add(kg, kg.x(), kg.dy());
+                    break;
+                }
                 // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
                 ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
                         ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
@@ -376,6 +392,17 @@ final class NodeLowering {
         else add(step, x, idx, upd);
     }
 
+    /** A windowed max kernel (max pooling, its tangent gather, its gradient scatter): {@link PoolSteps}. */
+    private void windowMax(Node node, MaxPool.Kind kind, Window w) {
+        View x = dense(operand(node, 0));
+        View t = kind == MaxPool.Kind.MAX ? null : dense(operand(node, 1));
+        WindowGeometry g = PoolSteps.geometry(x.shape(), w);
+        int out = output(node);
+        Step step = new PoolSteps.WindowMaxStep(kind, node.dtype() == DType.F64, g, x, t, out);
+        if (t == null) add(step, x);
+        else add(step, x, t);
+    }
+
     /** Whether a view shows only zeros of a constant (e.g. the broadcast zero a transposed gather scatters into). */
     private boolean isZeroConstant(View v) {
         if (table.kind(v.buffer()) != LogicalBuffers.Kind.CONSTANT) return false;
@@ -506,6 +533,9 @@ final class NodeLowering {
             case RandomBits rb -> throw notElementwise(node);
             case DotGeneral d -> throw notElementwise(node);
             case Conv c -> throw notElementwise(node);
+            case WindowMax w -> throw notElementwise(node);
+            case WindowMaxGather w -> throw notElementwise(node);
+            case WindowMaxScatter w -> throw notElementwise(node);
             case Pad p -> throw notElementwise(node);
             case Rev rv -> throw notElementwise(node);
             case Concatenate c -> throw notElementwise(node);
@@ -578,6 +608,9 @@ final class NodeLowering {
             case RandomBits rb -> throw notElementwise(node);
             case DotGeneral d -> throw notElementwise(node);
             case Conv c -> throw notElementwise(node);
+            case WindowMax w -> throw notElementwise(node);
+            case WindowMaxGather w -> throw notElementwise(node);
+            case WindowMaxScatter w -> throw notElementwise(node);
             case Pad p -> throw notElementwise(node);
             case Rev rv -> throw notElementwise(node);
             case Concatenate c -> throw notElementwise(node);

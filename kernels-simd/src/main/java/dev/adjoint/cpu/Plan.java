@@ -22,6 +22,11 @@ import java.util.Map;
  * own {@link #copy()}: copies share the constants (the weights of a loaded model) and nothing
  * else, so each costs only its scratch and output buffers, and copies run concurrently.
  *
+ * <p><b>Steps in parallel.</b> On a splitter of two or more threads, independent steps may run at
+ * the same time, one per thread, each unsplit, while the others run alone and split their work
+ * ({@link StepSchedule}, decided once when the plan is built); results are bitwise those of one
+ * thread, since every kernel's result is independent of how it is split.
+ *
  * <p>Feeding a plan one of its own output arrays (say, the last step's updated weights) is
  * allowed: the run first copies such a feed into an array of its own, because the output is
  * overwritten while the run still reads the input.
@@ -58,6 +63,12 @@ public final class Plan {
     /** While {@link #profile} runs: per-step totals of its clock, else null. */
     private long[] profiled;
     private java.util.function.LongSupplier profileClock;
+    /** The buffers each step reads (logical numbers), for the schedule. */
+    private final int[][] reads;
+    /** Which steps run at the same time; rebuilt when donations change the arrays outputs are written into. */
+    private StepSchedule schedule;
+    /** Runs one lane of a paired stage (the splitter's chunk, so running a stage allocates nothing). */
+    private final Lanes lanes = new Lanes();
 
     /** The optimized graph and the arguments of {@link Lowering#lower}. */
     record Source(dev.adjoint.graph.Graph graph, List<Tensor> loweredOutputs, List<Tensor> loweredInputs) {}
@@ -68,7 +79,9 @@ public final class Plan {
         this.options = options;
         this.constant = lowered.constant();
         this.aliasCopies = new Object[inputs.size()];
-        this.steps = lowered.steps();
+        // Our own copy: the schedule gives the GEMMs of a second lane their own workspace (see reschedule).
+        this.steps = lowered.steps().clone();
+        this.reads = lowered.reads();
         // Clearing only the rows a scatter wrote last run is right only if nobody else wrote into
         // its output array in between: the caller must have promised so.
         for (Step st : steps) if (st instanceof IndexSteps.ScatterAdd sa) sa.sparseReset &= options.readOnlyOutputs();
@@ -96,6 +109,52 @@ public final class Plan {
         this.lowered = lowered;
         this.donatedInput = new int[outputs.size()];
         java.util.Arrays.fill(donatedInput, -1);
+        reschedule();
+    }
+
+    /**
+     * Builds the schedule from the steps' dependencies over arrays (donations included) and gives
+     * the f32 GEMMs of every second lane a workspace of their own (the lowering shares one between
+     * all GEMMs, which is right only while they run one at a time).
+     */
+    private void reschedule() {
+        Step[] original = lowered.steps();
+        System.arraycopy(original, 0, steps, 0, steps.length);
+        int[] arrays = StepSchedule.arrays(buffers, inputBuffers, outputBuffers, donatedInput);
+        int[][] deps = StepSchedule.dependencies(steps, reads, arrays);
+        double[] cost = new double[steps.length];
+        for (int s = 0; s < steps.length; s++) cost[s] = StepSchedule.cost(steps[s], stepSizes[s]);
+        // Profiling and NaN checks run the steps one by one in plan order; no schedule is needed.
+        schedule = checkNaN ? StepSchedule.sequential(steps.length) : StepSchedule.of(deps, cost, splitter.threads());
+        dev.adjoint.kernels.GemmWorkspace second = null;
+        for (int k = 0; k < schedule.stages(); k++) {
+            if (!schedule.paired(k)) continue;
+            for (int p = schedule.laneB[k]; p < schedule.stageStart[k + 1]; p++) {
+                int s = schedule.order[p];
+                if (steps[s] instanceof Steps.MatMul m && m.dWorkspace() == null) {
+                    if (second == null) second = new dev.adjoint.kernels.GemmWorkspace();
+                    steps[s] = m.withWorkspace(second);
+                }
+            }
+        }
+    }
+
+    /** The schedule, for tests. */
+    StepSchedule scheduleForTest() { return schedule; }
+
+    /** The buffers each step reads, for tests. */
+    int[][] readsForTest() { return reads; }
+
+    /** One lane of the paired stage {@link #stage}: lane 0 on the calling thread, lane 1 on a worker (or after lane 0 if none is free). */
+    private final class Lanes implements WorkSplitter.Chunk {
+        int stage;
+
+        @Override public void run(int lane) {
+            StepSchedule sc = schedule;
+            int from = lane == 0 ? sc.stageStart[stage] : sc.laneB[stage];
+            int to = lane == 0 ? sc.laneB[stage] : sc.stageStart[stage + 1];
+            for (int p = from; p < to; p++) runStep(sc.order[p], WorkSplitter.SERIAL);
+        }
     }
 
     /** Sets up buffer donation (see {@link Cpu#compile(List, CompileOptions, Map)}); checked against the schedule. */
@@ -119,6 +178,7 @@ public final class Plan {
             }
             donatedInput[o] = i;
         }
+        reschedule();
     }
 
     /** The input whose array output {@code o} is written into, or -1 (no donation). */
@@ -163,6 +223,7 @@ public final class Plan {
         Plan p = new Plan(l, inputs, outputs, options, source);
         // The same lowering gives the same schedule, so the donations checked for this plan hold for the copy.
         System.arraycopy(donatedInput, 0, p.donatedInput, 0, donatedInput.length);
+        p.reschedule();
         return p;
     }
 
@@ -229,21 +290,39 @@ public final class Plan {
             buffers[outputBuffers[o]] = target;
         }
         long[] timed = profiled;
+        if (timed == null && !checkNaN) {
+            StepSchedule sc = schedule;
+            for (int k = 0, stages = sc.stages(); k < stages; k++) {
+                if (sc.paired(k)) {
+                    lanes.stage = k;
+                    splitter.forEach(2, lanes);
+                } else {
+                    for (int p = sc.stageStart[k]; p < sc.stageStart[k + 1]; p++) runStep(sc.order[p], splitter);
+                }
+            }
+            return;
+        }
+        // Profiling or checking for NaNs: the steps one by one in plan order, each split as when alone.
         for (int s = 0; s < steps.length; s++) {
             long t0 = timed == null ? 0 : profileClock.getAsLong();
-            try {
-                steps[s].run(buffers, splitter);
-            } catch (IndexSteps.IndexRangeException | ArithmeticException e) {
-                // A bad value in the data (an index out of range, an integer division by zero): the
-                // interpreter's error form, naming the node.
-                Node n = owners[s];
-                throw new IllegalArgumentException(n.op().name() + ": " + e.getMessage() + " (node %" + n.id() + " "
-                        + n.op().name() + " " + n.dtype().label() + n.shape() + " built at " + n.where() + ")", e);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("kernel \"" + steps[s].kernel() + "\" for " + describe(owners[s]) + " failed: " + e, e);
-            }
+            runStep(s, splitter);
             if (timed != null) timed[s] += profileClock.getAsLong() - t0;
             if (checkNaN) checkNaN(s);
+        }
+    }
+
+    /** Runs step {@code s} on {@code sp}; a failure names the step's node. */
+    private void runStep(int s, WorkSplitter sp) {
+        try {
+            steps[s].run(buffers, sp);
+        } catch (IndexSteps.IndexRangeException | ArithmeticException e) {
+            // A bad value in the data (an index out of range, an integer division by zero): the
+            // interpreter's error form, naming the node.
+            Node n = owners[s];
+            throw new IllegalArgumentException(n.op().name() + ": " + e.getMessage() + " (node %" + n.id() + " "
+                    + n.op().name() + " " + n.dtype().label() + n.shape() + " built at " + n.where() + ")", e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("kernel \"" + steps[s].kernel() + "\" for " + describe(owners[s]) + " failed: " + e, e);
         }
     }
 
@@ -381,6 +460,14 @@ public final class Plan {
         for (int s = 0; s < steps.length; s++) {
             sb.append(s).append(": ").append(describe(owners[s])).append(" -> ").append(steps[s].kernel())
                     .append(", ").append(stepSizes[s]).append(" elements\n");
+        }
+        for (int k = 0; k < schedule.stages(); k++) {
+            if (!schedule.paired(k)) continue;
+            sb.append("in parallel: steps");
+            for (int p = schedule.stageStart[k]; p < schedule.laneB[k]; p++) sb.append(' ').append(schedule.order[p]);
+            sb.append(" beside steps");
+            for (int p = schedule.laneB[k]; p < schedule.stageStart[k + 1]; p++) sb.append(' ').append(schedule.order[p]);
+            sb.append('\n');
         }
         sb.append("planned bytes: ").append(peakBytes).append('\n');
         return sb.toString();

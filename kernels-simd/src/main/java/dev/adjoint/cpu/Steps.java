@@ -78,6 +78,11 @@ final class Steps {
             Gemm.sgemm(batch, m, n, k, 1f, (float[]) buffers[a], aOff, aRow, aCol, aBatch, (float[]) buffers[b], bOff, bRow, bCol, bBatch,
                     false, (float[]) buffers[output], 0, n, m * n, e, workspace, splitter);
         }
+        /** The same product using workspace {@code ws} (a GEMM run at the same time as another needs its own; see {@link StepSchedule}). */
+        MatMul withWorkspace(GemmWorkspace ws) {
+            return new MatMul(batch, m, n, k, a, aOff, aRow, aCol, aBatch, b, bOff, bRow, bCol, bBatch, ws, dWorkspace, bias, biasBuffer, biasOff,
+                    activation, epilogue.clone(), output);
+        }
         @Override public String kernel() {
             String s = "gemm " + (batch > 1 ? batch + "x" : "") + m + "x" + n + "x" + k;
             if (bias != GemmBias.NONE) s += " + bias (" + (bias == GemmBias.PER_ROW ? "rows" : "columns") + ")";

@@ -55,6 +55,10 @@ final class BlockInterpreter {
     /** Evaluates flat indices {@code [start, end)} of run {@code g}'s geometry with this thread's registers. */
     void evalRange(FusedRun g, long start, long end) {
         if (start >= end) return;
+        if (g.flat) {
+            for (long f = start; f < end; f += g.blockLen) evalBlock(g, 0, (int) Math.min(g.blockLen, end - f), f);
+            return;
+        }
         int r = g.rank, n = g.shape[r - 1], k = p.inputs;
         if (idx.length < r) idx = new int[r];
         long q = start;
@@ -107,6 +111,72 @@ final class BlockInterpreter {
         return rScalar[i] ? (p.slots + t) * p.block : rOff[i];
     }
 
+    /** Register {@code i} = operand {@code k} over flat indices {@code [flat, flat+len)}, as {@link FusedRun#cls} says. */
+    private void loadFlat(FusedRun g, int i, int k, long flat, int len) {
+        switch (g.cls[k]) {
+            case FusedRun.DENSE -> setView(i, g.in[k], g.inOff[k] + (int) flat);
+            case FusedRun.SCALAR -> setScalar(i, g.in[k][g.inOff[k]]);
+            case FusedRun.PERIODIC -> setView(i, g.tile, g.tileOff[k] + (int) (flat % g.period[k]));
+            default -> {
+                dest(g, i, flat);
+                gatherFlat(g, k, flat, len, rArr[i], rOff[i]);
+            }
+        }
+    }
+
+    /**
+     * Copies operand {@code k} at flat indices {@code [f, f+len)} to {@code d[dO..]}, one run of
+     * the inner axis at a time ({@link BlockOps#gatherRun}: a short contiguous run is one vector).
+     */
+    private void gatherFlat(FusedRun g, int k, long f, int len, float[] d, int dO) {
+        int r = g.rank;
+        int[] sh = g.shape, s = g.st[k];
+        if (idx.length < r) idx = new int[r];
+        long q = f;
+        for (int dd = r - 1; dd >= 0; dd--) {
+            idx[dd] = (int) (q % sh[dd]);
+            q /= sh[dd];
+        }
+        int b = g.inOff[k];
+        for (int dd = 0; dd < r - 1; dd++) b += idx[dd] * s[dd];
+        float[] x = g.in[k];
+        int n = sh[r - 1], si = s[r - 1], j = idx[r - 1], o = dO, end = dO + len;
+        // The first row may start part-way.
+        int run = Math.min(n - j, end - o);
+        BlockOps.gatherRun(x, b + j * si, si, d, o, run, end);
+        o += run;
+        if (o >= end) return;
+        b = nextRow(sh, s, r, b, 1);
+        // Whole rows along axis r-2 in one call, then the carry into the outer axes.
+        int rs = s[r - 2], a2 = sh[r - 2];
+        while (true) {
+            int rows = Math.min((end - o) / n, a2 - idx[r - 2]);
+            if (rows == 0) {
+                BlockOps.gatherRun(x, b, si, d, o, end - o, end);
+                return;
+            }
+            BlockOps.gatherRows(x, b, si, rs, n, rows, d, o, end);
+            o += rows * n;
+            if (o >= end) return;
+            b = nextRow(sh, s, r, b, rows);
+        }
+    }
+
+    /** Advances {@link #idx} (and the row base {@code b}) by {@code rows} rows along axis r-2, carrying into the outer axes; {@code rows} stays within axis r-2. */
+    private int nextRow(int[] sh, int[] s, int r, int b, int rows) {
+        int dd = r - 2;
+        b += rows * s[dd];
+        idx[dd] += rows;
+        while (idx[dd] == sh[dd]) {
+            b -= sh[dd] * s[dd];
+            idx[dd] = 0;
+            if (--dd < 0) break;
+            b += s[dd];
+            idx[dd]++;
+        }
+        return b;
+    }
+
     private void evalBlock(FusedRun g, int j, int len, long flat) {
         final FusedProgram p = this.p;
         final int r = g.rank;
@@ -116,6 +186,10 @@ final class BlockInterpreter {
             switch (p.kind[i]) {
                 case FusedProgram.LOAD -> {
                     int k = p.a[i];
+                    if (g.flat) {
+                        loadFlat(g, i, k, flat, len);
+                        continue;
+                    }
                     int s = g.st[k][r - 1];
                     int pos = base[k] + j * s;
                     if (s == 1) setView(i, g.in[k], pos);

@@ -87,6 +87,25 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = s[sLast - i];
     }
 
+    /**
+     * Copies {@code n} elements read with stride {@code ss} to {@code d[dO..dO+n)}; it may write
+     * garbage after the run, below {@code dEnd} (the caller writes those elements next).
+     */
+    static void gatherRun(float[] s, int so, int ss, float[] d, int dO, int n, int dEnd) {
+        if (SIMD && ss == 1) { VecBlockOps.copyRun(s, so, d, dO, n, dEnd); return; }
+        if (SIMD && ss == 0) { VecBlockOps.fillRun(d, dO, n, s[so], dEnd); return; }
+        for (int i = 0; i < n; i++) d[dO + i] = s[so + i * ss];
+    }
+
+    /**
+     * {@code rows} runs of {@link #gatherRun}, the runs {@code rs} apart in {@code s}, written one
+     * after the other to {@code d[dO..]}.
+     */
+    static void gatherRows(float[] s, int so, int ss, int rs, int n, int rows, float[] d, int dO, int dEnd) {
+        if (SIMD && ss == 1) { VecBlockOps.copyRows(s, so, rs, n, rows, d, dO, dEnd); return; }
+        for (int i = 0; i < rows; i++, so += rs, dO += n) gatherRun(s, so, ss, d, dO, n, dEnd);
+    }
+
     /** Copies {@code n} elements read with stride {@code ss} into a contiguous run. */
     static void gather(float[] s, int so, int ss, float[] d, int dO, int n) {
         if (ss == 1) { System.arraycopy(s, so, d, dO, n); return; }

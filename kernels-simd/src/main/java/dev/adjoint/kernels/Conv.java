@@ -32,8 +32,6 @@ public final class Conv {
 
     /** Ints per recorded job: rows, x base, x row stride, list start, list length, y base, y row stride, run length. */
     static final int JOB_FIELDS = 8;
-    /** Largest taps * Cin for the {@link Path#SMALL_CIN} path. */
-    static final int PATCH_MAX = 96;
     /**
      * Floats of packed panel per contraction segment: a panel bigger than this (the kernel-gradient
      * conv's "kernel" is dy, megabytes) is walked one segment at a time across all recorded jobs,
@@ -51,6 +49,9 @@ public final class Conv {
     /** Output channels per micro-kernel block: the vector code's, or a nominal 16 when it is off (sizes workspaces only). */
     static int block() { return Simd.ENABLED ? ConvSimd.BLOCK : 16; }
 
+    /** Floats per vector of the vector code, or a nominal 8 when it is off (sizes workspaces only). */
+    static int lanes() { return Simd.ENABLED ? ConvSimd.L : 8; }
+
     /** Output rows per micro-kernel block (sizes the channel-tail tiles). */
     static int rows() { return Simd.ENABLED ? ConvSimd.ROWS : 4; }
 
@@ -65,12 +66,12 @@ public final class Conv {
         /** groups == Cin == Cout: vectorized over channels. */
         DEPTHWISE,
         /**
-         * groups == 1 and taps * Cin at most {@link #PATCH_MAX} (first layers): each output row's
-         * patches are gathered into a small buffer (zeros for padding), then one contiguous
-         * contraction of taps * Cin per output, every position blocked 4 at a time. Measured slower
-         * than {@link #GENERAL} (see docs/perf-conv.md), so AUTO does not pick it.
+         * Fewer output channels than a vector holds, Cout dividing 3 vectors' worth of floats (1,
+         * 2, 3, 4, 6, 8, 12 with 16 lanes), one group, one or two spatial axes, stride 1 on the
+         * innermost, no lhs dilation: vectorized along the flattened (column, channel) axis of each
+         * output row ({@link ConvFlat}), so that every lane is used.
          */
-        SMALL_CIN
+        SMALL_COUT
     }
 
     /**
@@ -166,13 +167,12 @@ public final class Conv {
         for (int i = 0; i < ws.r; i++)
             pw &= ws.kS[i] == 1 && ws.str[i] == 1 && ws.a[i] == 1 && ws.lo[i] == 0 && ws.outS[i] == ws.inS[i];
         boolean dw = g.groups == g.cin && g.cout == g.cin;
-        boolean small = ws.patchWidth <= PATCH_MAX && g.groups == 1;
+        boolean small = ws.flat != null;
         switch (path) {
-            // SMALL_CIN is not chosen: measured on N32 28x28 1->32 k5 it took 5.5 ms against 1.43 ms
-            // for the general kernel with merged tap runs (the per-element gather costs more than
-            // the GEMM it feeds).
-            case AUTO: return pw ? Path.POINTWISE : dw ? Path.DEPTHWISE : Path.GENERAL;
-            case SMALL_CIN: if (!small) throw new IllegalArgumentException("conv: small-Cin path needs groups == 1 and taps * Cin <= " + PATCH_MAX + ": " + g); return path;
+            // Pointwise first (a GEMM over all positions keeps its panels hot), then the flat
+            // small-Cout path (the channel-blocked and the depthwise kernels, for Cin = Cout = 1, would leave most lanes empty).
+            case AUTO: return pw ? Path.POINTWISE : small ? Path.SMALL_COUT : dw ? Path.DEPTHWISE : Path.GENERAL;
+            case SMALL_COUT: if (!small) throw new IllegalArgumentException("conv: small-Cout path needs one group, one or two spatial axes, stride 1 on the innermost, no lhs dilation and Cout below the vector width dividing 3 vectors: " + g); return path;
             case POINTWISE: if (!pw) throw new IllegalArgumentException("conv: pointwise path needs a 1x1 kernel, stride 1, no padding and no lhs dilation: " + g); return path;
             case DEPTHWISE: if (!dw) throw new IllegalArgumentException("conv: depthwise path needs groups == Cin == Cout: " + g); return path;
             default: return path;

@@ -3,6 +3,9 @@ package dev.adjoint.kernels;
 import static dev.adjoint.kernels.Conv.JOB_FIELDS;
 import static dev.adjoint.kernels.Conv.gcd;
 import static dev.adjoint.kernels.Conv.staging;
+import static dev.adjoint.kernels.ConvWorkspace.JOBS;
+import static dev.adjoint.kernels.ConvWorkspace.STAGED;
+import static dev.adjoint.kernels.ConvWorkspace.TAPS_USED;
 
 import dev.adjoint.kernels.Conv.Path;
 import jdk.incubator.vector.FloatVector;
@@ -17,7 +20,7 @@ final class ConvSimd {
     private ConvSimd() {}
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
-    private static final int L = SP.length();
+    static final int L = SP.length();
     /**
      * Vector registers of the ISA the preferred species implies: 512-bit vectors mean AVX-512 (32
      * zmm registers), anything narrower is taken as AVX2/NEON-class with 16. The Vector API does
@@ -44,6 +47,8 @@ final class ConvSimd {
         double work = g.flops();
         if (p == Path.POINTWISE) {
             units = (int) (g.batch * g.outSpatial());
+        } else if (p == Path.SMALL_COUT) {
+            units = ConvFlat.units(ws);
         } else {
             // Block over batch entries when the innermost output axis is too short to fill a
             // 4-row micro-kernel (per residue class of the lhs dilation).
@@ -62,7 +67,9 @@ final class ConvSimd {
         // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
         // on the first call only; the packed copy is keyed by the array, offset and layout.
         boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
-        if (p != Path.DEPTHWISE) {
+        if (p == Path.SMALL_COUT) {
+            if (fresh) ConvFlat.table(ws, k, kOff, layout);
+        } else if (p != Path.DEPTHWISE) {
             if (fresh) pack(ws, k, kOff, layout);
         } else if (!standard) {
             // Depthwise reads k[taps][C] contiguously over channels: repack other layouts (an
@@ -123,10 +130,11 @@ final class ConvSimd {
     static void runChunk(ConvWorkspace w, int ci) {
         int u0 = (int) ((long) ci * w.units / w.chunks), u1 = (int) ((long) (ci + 1) * w.units / w.chunks);
         ConvGeometry g = w.geometry;
+        if (w.path == Path.SMALL_COUT) { ConvFlat.runChunk(w, ci, u0, u1); return; }
         if (w.path == Path.POINTWISE) {
             int[] tx = w.tx[ci], tk = w.tk[ci];
             tx[0] = 0; tk[0] = 0;
-            w.src[ci] = w.x;
+            w.jobState[ci][STAGED] = 0;
             int cin = g.cin, cout = g.cout;
             // Rows in slices that keep x hot in L1 while every channel block's panel streams over them.
             final int slice = 64;
@@ -141,8 +149,7 @@ final class ConvSimd {
         int rows = w.outerRows;
         for (int u = u0; u < u1; u++) {
             int outer = u % rows, nIdx = u / rows;
-            if (w.path == Path.SMALL_CIN) { patchUnit(w, ci, nIdx, outer); continue; }
-            w.src[ci] = w.x;
+            w.jobState[ci][STAGED] = 0;
             if (w.batchBlocked) unit(w, ci, nIdx * ROWS, Math.min(ROWS, g.batch - nIdx * ROWS), outer);
             else unit(w, ci, nIdx, 1, outer);
             // Staged rows read the per-chunk staging buffer, which the next row overwrites: flush
@@ -150,57 +157,6 @@ final class ConvSimd {
             if (w.path != Path.DEPTHWISE && !w.batchBlocked) flush(w, ci);
         }
         if (w.path != Path.DEPTHWISE) flush(w, ci);
-    }
-
-    /** Small-Cin path: gathers one output row's patches (zeros where padding or holes), then one GEMM over them. */
-    private static void patchUnit(ConvWorkspace w, int ci, int n, int outer) {
-        ConvGeometry g = w.geometry;
-        int r = w.r;
-        int[] co = w.coord[ci];
-        int rem = outer;
-        for (int ax = r - 2; ax >= 0; ax--) { co[ax] = rem % w.outS[ax]; rem /= w.outS[ax]; }
-        int yb = w.yOff + n * w.yN;
-        for (int ax = 0; ax < r - 1; ax++) yb += co[ax] * w.ys[ax];
-        int taps = (int) g.taps(), cin = g.cin, kc = w.patchWidth, O = w.outS[r - 1];
-        float[] pb = w.patch[ci], x = w.x;
-        int[] ta = w.tapAxis;
-        int xn = w.xOff + n * w.xN;
-        // Per axis, each tap's x offset, or -1 where it lands in padding or a hole: divisions
-        // happen once per (axis, tap) per row, not once per patch element.
-        int mk = w.maxK;
-        int[] ao = w.axisOff[ci];
-        for (int ax = 0; ax < r; ax++)
-            for (int t = 0; t < w.kS[ax]; t++) {
-                int pos = co[ax] * w.str[ax] + t * w.d[ax] - w.lo[ax];
-                ao[ax * mk + t] = pos >= 0 && pos < w.la[ax] && pos % w.a[ax] == 0 ? (pos / w.a[ax]) * w.xs[ax] : -1;
-            }
-        int ia = r - 1, K = w.kS[ia];
-        for (int o = 0; o < O; o++) {
-            for (int t = 0; t < K; t++) {
-                int pos = o * w.str[ia] + t * w.d[ia] - w.lo[ia];
-                ao[ia * mk + t] = pos >= 0 && pos < w.la[ia] && pos % w.a[ia] == 0 ? (pos / w.a[ia]) * w.xs[ia] : -1;
-            }
-            int dst = o * kc;
-            for (int t = 0; t < taps; t++, dst += cin) {
-                int xo = xn;
-                boolean ok = true;
-                for (int ax = 0; ax < r; ax++) {
-                    int v = ao[ax * mk + ta[t * r + ax]];
-                    if (v < 0) { ok = false; break; }
-                    xo += v;
-                }
-                // Plain loops: Cin is small here, far below where arraycopy's call overhead pays.
-                if (ok) for (int c = 0; c < cin; c++) pb[dst + c] = x[xo + c];
-                else for (int c = 0; c < cin; c++) pb[dst + c] = 0f;
-            }
-        }
-        w.src[ci] = pb;
-        int[] tx = w.tx[ci], tk = w.tk[ci];
-        tx[0] = 0; tk[0] = 0;
-        int ys = w.ys[r - 1];
-        for (int o = 0; o < O; o += ROWS)
-            emit(w, ci, false, Math.min(ROWS, O - o), o * kc, kc, tx, tk, 1, kc, yb + o * ys, ys);
-        flush(w, ci);
     }
 
     /**
@@ -235,7 +191,7 @@ final class ConvSimd {
             for (int e = 0; e < no; e++)
                 for (int t = 0; t < K; t++) { tx[nt] = e * rowLen + t * dd * cin; tk[nt] = ok[e] + t * w.ks[ia]; nt++; }
         }
-        w.src[ci] = st;
+        w.jobState[ci][STAGED] = 1;
         int ys = w.ys[ia];
         for (int o = 0; o < O; ) {
             int left = O - o, P = rowsFor(left);
@@ -375,13 +331,13 @@ final class ConvSimd {
                              int yb, int yrs) {
         if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
-        if (w.jobState[ci][0] * JOB_FIELDS == jobs.length || w.jobState[ci][1] + nt > bx.length) flush(w, ci);
-        int off = w.jobState[ci][1];
-        if (nt > bx.length) throw new IllegalStateException("conv: tap list longer than the workspace's");
+        if (w.jobState[ci][JOBS] == w.jobCap || w.jobState[ci][TAPS_USED] + nt > w.listCap) flush(w, ci);
+        int off = w.jobState[ci][TAPS_USED];
+        if (nt > w.listCap) throw new IllegalStateException("conv: tap list longer than the workspace's");
         System.arraycopy(tx, 0, bx, off, nt);
         System.arraycopy(tk, 0, bk, off, nt);
-        w.jobState[ci][1] = off + nt;
-        int j = w.jobState[ci][0]++ * JOB_FIELDS;
+        w.jobState[ci][TAPS_USED] = off + nt;
+        int j = w.jobState[ci][JOBS]++ * JOB_FIELDS;
         jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
         jobs[j + 7] = run;
     }
@@ -389,10 +345,10 @@ final class ConvSimd {
 
     /** Runs the recorded jobs of chunk ci, output-channel block by block, and clears the list. */
     private static void flush(ConvWorkspace w, int ci) {
-        int nj = w.jobState[ci][0];
+        int nj = w.jobState[ci][JOBS];
         if (nj == 0) return;
         ConvGeometry g = w.geometry;
-        float[] x = w.src[ci], kp = w.packed, y = w.y;
+        float[] x = w.jobState[ci][STAGED] != 0 ? w.stage[ci] : w.x, kp = w.packed, y = w.y;
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
         int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
         // Entries (tap-list items) per segment, from the longest run among the jobs.
@@ -435,8 +391,8 @@ final class ConvSimd {
                     }
                 }
             }
-        w.jobState[ci][0] = 0;
-        w.jobState[ci][1] = 0;
+        w.jobState[ci][JOBS] = 0;
+        w.jobState[ci][TAPS_USED] = 0;
     }
 
     // Micro-kernels. Accumulators live in registers for the whole (tap, channel) contraction; x

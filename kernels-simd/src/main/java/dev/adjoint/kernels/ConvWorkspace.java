@@ -38,12 +38,38 @@ public final class ConvWorkspace {
     final float[] packed;
     /** Per-chunk job lists: recorded row blocks of one output row, run channel-block by channel-block. */
     final int[][] jobTx, jobTk, jobs;
-    /** Per chunk: [0] recorded jobs, [1] tap-list ints used. */
+    /**
+     * Per chunk: [{@link #JOBS}] recorded jobs, [{@link #TAPS_USED}] tap-list ints used,
+     * [{@link #STAGED}] 1 when the recorded jobs read the chunk's staging buffer, 0 when x. The
+     * words sit in the middle of their array, 64 bytes from either end: chunks on different
+     * threads write them on every job, and neighbouring chunks' arrays are neighbours in memory.
+     */
     final int[][] jobState;
+    static final int JOBS = 16, TAPS_USED = 17, STAGED = 18;
+    /** Jobs and tap-list ints a chunk records before it must flush. */
+    final int jobCap, listCap;
+    /**
+     * Floats or ints of padding after every per-chunk array: the arrays of one field are
+     * allocated back to back, and chunks run on different threads write their own on every output
+     * row; without a cache line between them (layer D's 5-int tap lists: 8 chunks in 5 lines), the
+     * lines bounce between the cores and 2 threads ran no faster than one.
+     */
+    static final int PAD = 16;
 
-    /** Largest kernel size over the axes; per-chunk per-axis tap offsets [axis][maxK] of the small-Cin path. */
-    final int maxK;
-    final int[][] axisOff;
+    /** Per-chunk int arrays of {@code len} usable elements, each followed by {@link #PAD} unused ones. */
+    static int[][] ints(int chunks, int len) {
+        int[][] a = new int[chunks][];
+        for (int i = 0; i < chunks; i++) a[i] = new int[len + PAD];
+        return a;
+    }
+
+    /** Per-chunk float arrays of {@code len} usable elements, each followed by {@link #PAD} unused ones. */
+    static float[][] floats(int chunks, int len) {
+        float[][] a = new float[chunks][];
+        for (int i = 0; i < chunks; i++) a[i] = new float[len + PAD];
+        return a;
+    }
+
     /** Per chunk: a micro-kernel-sized output tile for channel tails. */
     final float[][] tile;
     /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
@@ -51,12 +77,15 @@ public final class ConvWorkspace {
     final float[][] stage;
     /** The standard kernel layout of the geometry, made once so that calls allocate nothing. */
     final ConvKernelLayout standardLayout;
-    /** Per chunk: the array the recorded jobs read their rows from (x, or the patch buffer). */
-    final float[][] src;
-    /** Small-Cin path: taps * Cin, per-chunk patch rows [O_inner][taps * Cin], each tap's index per axis. */
-    final int patchWidth;
-    final float[][] patch;
-    final int[] tapAxis;
+    /**
+     * The {@link Conv.Path#SMALL_COUT} path's sizes (null when it does not apply), its per-chunk
+     * expanded input and row-tail tile, the kernel table, and the tap list over the expanded input
+     * (offset into the expanded rows, offset into the table) of every (tap, input channel).
+     */
+    final ConvFlatLayout flat;
+    final float[][] flatX, flatTile;
+    final float[] flatTable;
+    final int[] flatTx, flatTk;
 
     /**
      * The standard kernel layout of the geometry ({@link ConvKernelLayout#standard}), one instance per workspace.
@@ -125,15 +154,13 @@ public final class ConvWorkspace {
         outerTaps = ot;
         int taps = ot * kS[rr - 1];
         maxChunks = Math.max(1, 4 * Math.max(1, maxThreads));
-        outerX = new int[maxChunks][ot]; outerK = new int[maxChunks][ot];
-        tx = new int[maxChunks][taps]; tk = new int[maxChunks][taps];
-        ftx = new int[maxChunks][taps]; ftk = new int[maxChunks][taps];
+        outerX = ints(maxChunks, ot); outerK = ints(maxChunks, ot);
+        tx = ints(maxChunks, taps); tk = ints(maxChunks, taps);
+        ftx = ints(maxChunks, taps); ftk = ints(maxChunks, taps);
         int maxK = 1;
         for (int v : kS) maxK = Math.max(maxK, v);
-        innerT = new int[maxChunks][maxK]; innerB = new int[maxChunks][maxK];
-        this.maxK = maxK;
-        axisOff = new int[maxChunks][rr * maxK];
-        coord = new int[maxChunks][rr];
+        innerT = ints(maxChunks, maxK); innerB = ints(maxChunks, maxK);
+        coord = ints(maxChunks, rr);
         blocksPerGroup = (g.coutPerGroup + Conv.block() - 1) / Conv.block();
         panel = taps * g.cinPerGroup * Conv.block();
         packed = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) g.groups * blocksPerGroup * panel)];
@@ -143,28 +170,38 @@ public final class ConvWorkspace {
         int q = a[rr - 1] / Conv.gcd(str[rr - 1], a[rr - 1]);
         // Batch-blocked calls (short innermost output, e.g. the kernel-gradient conv) keep the jobs
         // of many rows before a flush, so that a segment of a huge panel is reused by all of them.
-        int jobCap = Math.max(64, innerO + q);
-        int listCap = (int) Math.max(2L * taps, Math.min((long) jobCap * taps, 1 << 18));
-        jobTx = new int[maxChunks][listCap]; jobTk = new int[maxChunks][listCap];
-        jobs = new int[maxChunks][jobCap * Conv.JOB_FIELDS];
-        // One small array per chunk rather than one int per chunk in a shared array: these are
+        jobCap = Math.max(64, innerO + q);
+        listCap = (int) Math.max(2L * taps, Math.min((long) jobCap * taps, 1 << 18));
+        jobTx = ints(maxChunks, listCap); jobTk = ints(maxChunks, listCap);
+        jobs = ints(maxChunks, jobCap * Conv.JOB_FIELDS);
+        // One array per chunk rather than one int per chunk in a shared array: these are
         // written on every job, and neighbouring chunks' counters would share a cache line.
-        jobState = new int[maxChunks][16];
-        src = new float[maxChunks][];
+        jobState = new int[maxChunks][STAGED + PAD + 1];
         // Staging of padded input rows (see ConvSimd.stagedRow): only without lhs dilation on the
         // innermost axis, and only while the buffer stays small.
         long sw = outS[rr - 1] == 0 ? 0 : (long) (outS[rr - 1] - 1) * str[rr - 1] + (long) (kS[rr - 1] - 1) * d[rr - 1] + 1;
         long stageLen = sw * ot * g.cin;
         boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
         stageWidth = stageable ? (int) sw : 0;
-        stage = new float[maxChunks][stageable ? (int) stageLen : 0];
-        tile = new float[maxChunks][Conv.rows() * Conv.block()];
-        patchWidth = taps * g.cinPerGroup;
-        boolean small = g.groups == 1 && patchWidth <= Conv.PATCH_MAX;
-        patch = new float[maxChunks][small ? innerO * patchWidth : 0];
-        tapAxis = new int[small ? taps * rr : 0];
-        if (small)
-            for (int t = 0; t < taps; t++)
-                for (int ax = rr - 1, rem = t; ax >= 0; ax--) { tapAxis[t * rr + ax] = rem % kS[ax]; rem /= kS[ax]; }
+        stage = floats(maxChunks, stageable ? (int) stageLen : 0);
+        tile = floats(maxChunks, Conv.rows() * Conv.block());
+        flat = ConvFlatLayout.of(g, Conv.lanes());
+        int fl = Conv.lanes() * ConvFlatLayout.VECTORS;
+        flatX = floats(flat != null ? maxChunks : 0, flat != null ? flat.rowLen() * flat.rows() : 0);
+        flatTile = floats(flat != null ? maxChunks : 0, ConvFlatLayout.ROWS * fl);
+        flatTable = new float[flat != null ? flat.table() : 0];
+        int ft = flat != null ? taps * g.cin : 0;
+        flatTx = new int[ft];
+        flatTk = new int[ft];
+        if (flat != null) {
+            // Tap e = ((kh * KW) + kw) * Cin + ci, the table's order; rank 1 has no kh.
+            int kh = g.rank == 2 ? kS[0] : 1, kw = kS[rr - 1], dh = g.rank == 2 ? d[0] : 0, dw = d[rr - 1];
+            for (int i = 0, e = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                    for (int c = 0; c < g.cin; c++, e++) {
+                        flatTx[e] = i * dh * flat.rowLen() + c * flat.planeLen() + j * dw * g.cout;
+                        flatTk[e] = e * fl;
+                    }
+        }
     }
 }

@@ -56,6 +56,23 @@ final class FusedRun implements WorkSplitter.Chunk {
     /** Floats per cache line. */
     private static final int LINE_FLOATS = 16;
     private int[] ods = new int[4];
+    /**
+     * Flat blocks (see {@link #classifyFlat}): blocks run along the flattened index across rows,
+     * and each operand is read as {@link #cls} says.
+     */
+    boolean flat;
+    static final int DENSE = 0, SCALAR = 1, PERIODIC = 2, GATHER = 3;
+    /** Merged rows shorter than this run as flat blocks even when an operand must be gathered. */
+    static final int FLAT_ROWS = 1024;
+    /** Longest period a broadcast operand is pre-tiled for. */
+    static final int MAX_PERIOD = 4096;
+    /** Per operand, in flat mode: how a block reads it. */
+    int[] cls = new int[0];
+    /** Per periodic operand: its period along the flattened index, and where its tile starts in {@link #tile}. */
+    int[] period = new int[0], tileOff = new int[0];
+    /** The periodic operands' tiles: each period repeated to cover a block starting at any phase. */
+    float[] tile = new float[0];
+    private int[] tIdx = new int[4];
     private double[] partial = new double[0];
 
     private FusedRun() {}
@@ -138,16 +155,17 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
         collapse(shp);
         blockLen = p.block;
+        transposed = reduce == null && tryTranspose();
+        flat = reduce == null && !transposed && rank >= 2 && classifyFlat();
         // Whole rows, no per-block dispatch, when a single computing instruction writes the
         // output. (Reductions keep their blocks: summing whole 64 Ki pieces in one call measured
         // 0.61 of read bandwidth against 0.80-0.89 with 2032-float blocks.)
-        if (reduce == null && p.single) {
+        if (reduce == null && !flat && p.single) {
             boolean gathers = false;
             for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
             if (!gathers) blockLen = Integer.MAX_VALUE;
         }
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
-        transposed = reduce == null && tryTranspose();
         rowsOnly = false;
         if (transposed) {
             items = tot / ((long) tA * tB) * aBlocks;
@@ -280,6 +298,85 @@ final class FusedRun implements WorkSplitter.Chunk {
         if (lo < 0 || hi >= in[k].length) throw new IllegalArgumentException("operand " + k + " reads indices ["
                 + lo + ", " + hi + "] outside its array of " + in[k].length + " (offset " + inOff[k]
                 + ", strides " + Arrays.toString(s) + ", shape " + Arrays.toString(shp) + ")");
+    }
+
+    /**
+     * Decides whether this elementwise run evaluates in flat blocks: blocks of the program's
+     * length along the flattened index, across as many rows of the merged shape as they cover,
+     * rather than row by row. Row by row, a row is evaluated with the whole instruction dispatch,
+     * which costs about 70 ns however short the row (LeNet's channel rows of 6 and 16 floats ran at
+     * 7-12 ns per element, see docs/perf/elementwise.md). The output is dense, so it is a straight
+     * run either way; each operand is classified once per run:
+     * <ul>
+     * <li>{@link #DENSE}: its strides are the output's, read in place at the flat index;
+     * <li>{@link #SCALAR}: all strides 0;
+     * <li>{@link #PERIODIC}: strides 0 along the leading axes and a period of at most
+     *     {@value #MAX_PERIOD} elements (a per-channel bias): read from a tile of the period
+     *     repeated, built once per run, so the block loop reads it as a contiguous operand;
+     * <li>{@link #GATHER}: any other view (a strided slice, a transpose, an inner broadcast): copied
+     *     into scratch run by run of its inner axis, a short contiguous run as one vector.
+     * </ul>
+     * Flat blocks are used when no operand must be gathered, or when rows are shorter than
+     * {@value #FLAT_ROWS} (long rows read strided operands in place, row by row, with no copy).
+     */
+    private boolean classifyFlat() {
+        int k0 = p.inputs;
+        if (cls.length < k0) { cls = new int[k0]; period = new int[k0]; tileOff = new int[k0]; }
+        if (ods.length < rank) ods = new int[rank];
+        int acc = 1;
+        for (int d = rank - 1; d >= 0; d--) { ods[d] = acc; acc *= shape[d]; }
+        boolean gathers = false;
+        int tiles = 0;
+        for (int k = 0; k < k0; k++) {
+            int[] s = st[k];
+            boolean dense = true;
+            for (int d = 0; d < rank; d++) if (s[d] != ods[d]) dense = false;
+            int t = 0;
+            while (t < rank && s[t] == 0) t++;
+            long per = 1;
+            for (int d = t; d < rank; d++) per *= shape[d];
+            if (dense) cls[k] = DENSE;
+            else if (t == rank) cls[k] = SCALAR;
+            else if (t > 0 && per <= MAX_PERIOD) {
+                cls[k] = PERIODIC;
+                period[k] = (int) per;
+                tileOff[k] = tiles;
+                tiles += (int) per + p.block;
+            } else {
+                cls[k] = GATHER;
+                gathers = true;
+            }
+        }
+        if (gathers && shape[rank - 1] >= FLAT_ROWS) return false;
+        if (tile.length < tiles) tile = new float[tiles];
+        for (int k = 0; k < k0; k++) if (cls[k] == PERIODIC) buildTile(k);
+        return true;
+    }
+
+    /** Writes operand {@code k}'s period (its values over the axes it does not broadcast along) repeated into its tile. */
+    private void buildTile(int k) {
+        int[] s = st[k];
+        int t = 0;
+        while (s[t] == 0) t++;
+        int per = period[k], o = tileOff[k], len = per + p.block;
+        if (tIdx.length < rank) tIdx = new int[rank];
+        java.util.Arrays.fill(tIdx, 0, rank, 0);
+        float[] x = in[k];
+        int b = inOff[k];
+        for (int i = 0; i < per; i++) {
+            tile[o + i] = x[b];
+            for (int d = rank - 1; d >= t; d--) {
+                b += s[d];
+                if (++tIdx[d] < shape[d]) break;
+                b -= shape[d] * s[d];
+                tIdx[d] = 0;
+            }
+        }
+        for (int done = per; done < len; ) {
+            int c = Math.min(done, len - done);
+            System.arraycopy(tile, o, tile, o + done, c);
+            done += c;
+        }
     }
 
     /** Drops unit axes and merges neighbours every operand steps through with one stride. */

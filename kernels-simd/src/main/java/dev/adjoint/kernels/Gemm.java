@@ -92,7 +92,7 @@ public final class Gemm {
      * Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape.
      * {@code blocking} null means this machine's ({@link GemmMicroKernel#BLOCKING}); tests pass others to cover every tile.
      */
-    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2;
+    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2, PATH_NARROW = 3;
 
     static void sgemm(int batch, int m, int n, int k, float alpha,
                       float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
@@ -137,13 +137,17 @@ public final class Gemm {
         call.set(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
                 b, bOff, bRowStride, bColStride, bBatchStride, c, cOff, ldc, cBatchStride,
                 flags, epilogue.biasData(), epilogue.biasOffset());
-        boolean small = path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT;
+        // At most one vector of columns: the narrow path (GemmNarrow) whatever M and K; it packs only B.
+        boolean narrow = path == PATH_AUTO ? n <= GemmMicroKernel.L : path == PATH_NARROW && n <= GemmMicroKernel.L;
+        boolean small = !narrow && (path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT);
         call.small = small;
+        call.narrow = narrow;
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;
         int mode = MODE_WHOLE, chunks = 1;
         if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
-            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + mr - 1) / mr;
+            int rows = narrow ? GemmNarrow.ROWS : mr;
+            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + rows - 1) / rows;
             if (batch % threads == 0 || batch >= 4 * threads || small) {
                 mode = MODE_BATCH; chunks = Math.min(threads, batch);
             } else if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) {
@@ -157,7 +161,9 @@ public final class Gemm {
         }
         call.mode = mode;
         call.chunks = chunks;
-        if (small) {
+        if (narrow) {
+            ws.ensure(chunks, 0, GemmNarrow.packLength(k), GemmNarrow.ROWS * NR + GemmMicroKernel.L);
+        } else if (small) {
             // The direct path packs nothing, except a column-strided B copied to row-major (K x N floats).
             ws.ensure(chunks, 0, bColStride == 1 ? 0 : k * n, GemmMicroKernel.DMR * NR);
         } else {
@@ -236,7 +242,7 @@ public final class Gemm {
         float[] a, b, c, bias;
         int aOff, ars, acs, abs, bOff, brs, bcs, bbs, cOff, ldc, cbs, flags, biasOff;
         int mode, chunks;
-        boolean small;
+        boolean small, narrow;
         GemmBlocking bl;
 
         Call(GemmWorkspace ws) {
@@ -275,7 +281,7 @@ public final class Gemm {
                     if (j0 < j1) for (int bi = 0; bi < batch; bi++) one(bi, 0, m, j0, j1, index);
                 }
                 default -> {
-                    int mr = bl.mr();
+                    int mr = narrow ? GemmNarrow.ROWS : bl.mr();
                     int slivers = (m + mr - 1) / mr;
                     int span = (slivers + chunks - 1) / chunks * mr;
                     int i0 = index * span, i1 = Math.min(m, i0 + span);
@@ -285,7 +291,10 @@ public final class Gemm {
         }
 
         private void one(int bi, int i0, int i1, int j0, int j1, int slot) {
-            if (small) direct(bi, i0, i1, j0, j1, slot);
+            if (narrow) {
+                GemmNarrow.run(a, aOff + bi * abs, ars, acs, b, bOff + bi * bbs, brs, bcs, k, n, i0, i1,
+                        c, cOff + bi * cbs, ldc, ws.packB[slot], ws.tile[slot], flags, alpha, bias, biasOff);
+            } else if (small) direct(bi, i0, i1, j0, j1, slot);
             else packed(bi, i0, i1, j0, j1, slot);
         }
 

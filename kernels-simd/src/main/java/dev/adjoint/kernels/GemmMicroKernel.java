@@ -74,7 +74,22 @@ final class GemmMicroKernel {
      * <p>Each tile is its own method with one local per accumulator (no arrays), so C2 allocates
      * every accumulator a register: with arrays it keeps them in memory.
      */
+    /**
+     * K blocks shorter than this run a separate copy of the tile method. C2 shapes a loop from its
+     * profiled trip count: once a K = 10 GEMM (the MLP's dX of the last layer) had run first, every
+     * later 128^3 GEMM in the JVM ran 103 instead of 132 GFLOP/s (thread CPU time, same run). Separate
+     * copies keep separate profiles, so the long-K kernel is compiled for long K whatever ran first.
+     */
+    static final int SHORT_K = 48;
+
     static void kernel(int tile, int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        if (kc < SHORT_K) {
+            switch (tile) {
+                case GemmBlocking.TILE_4X2 -> kernel4x2Short(kc, pa, ao, pb, bo, out);
+                default -> kernel8x2Short(kc, pa, ao, pb, bo, out);
+            }
+            return;
+        }
         switch (tile) {
             case GemmBlocking.TILE_4X2 -> kernel4x2(kc, pa, ao, pb, bo, out);
             default -> kernel8x2(kc, pa, ao, pb, bo, out);
@@ -105,6 +120,62 @@ final class GemmMicroKernel {
 
     /** 8 x 2 vectors: 16 accumulators, for 32 registers. */
     static void kernel8x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+        for (int p = 0; p < kc; p++, ao += 8, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(S, pa[ao + 4]);
+            c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(S, pa[ao + 5]);
+            c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(S, pa[ao + 6]);
+            c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(S, pa[ao + 7]);
+            c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+        }
+        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
+        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
+        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
+        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
+        c4_0.intoArray(out, 8 * L); c4_1.intoArray(out, 9 * L);
+        c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
+        c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
+        c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
+    }
+
+    /** {@link #kernel4x2} for short K blocks (its own copy: see {@link #kernel}). */
+    static void kernel4x2Short(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+        for (int p = 0; p < kc; p++, ao += 4, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+        }
+        c0_0.intoArray(out, 0 * L); c0_1.intoArray(out, 1 * L);
+        c1_0.intoArray(out, 2 * L); c1_1.intoArray(out, 3 * L);
+        c2_0.intoArray(out, 4 * L); c2_1.intoArray(out, 5 * L);
+        c3_0.intoArray(out, 6 * L); c3_1.intoArray(out, 7 * L);
+    }
+
+    /** {@link #kernel8x2} for short K blocks (its own copy: see {@link #kernel}). */
+    static void kernel8x2Short(int kc, float[] pa, int ao, float[] pb, int bo, float[] out) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
         for (int p = 0; p < kc; p++, ao += 8, bo += 2 * L) {

@@ -11,6 +11,11 @@ package dev.adjoint.kernels;
  * costs about 5 us when the worker is spinning and 20-50 us when it is parked, and a streaming
  * kernel moves about 30 bytes per ns on one core, a GEMM micro-kernel does about 80 flops per
  * ns. Splitting below {@link #minNanos} of work made 2 threads slower than one.
+ *
+ * <p>It also decides, for the executor's step scheduler, whether two independent runs of steps
+ * repay running at the same time, one per thread and each unsplit, rather than one after the
+ * other with each step split ({@link #pairedNanos}, {@link #aloneNanos}): the figures are in
+ * docs/perf/training.md ("What a stage hand-off costs").
  */
 public final class Parallelism {
     private Parallelism() {}
@@ -31,6 +36,18 @@ public final class Parallelism {
     static final int CHUNKS_PER_THREAD = 4;
 
     /**
+     * What handing one run of steps to a worker and waiting for both costs, beyond the work: a
+     * {@link ThreadPool#forEach} of 2 chunks whose worker is spinning (it is, between the steps of a
+     * plan run) measured 2-6 us on the reference machine (docs/perf/training.md).
+     */
+    static final double HANDOFF_NANOS = 6_000;
+    /**
+     * The fraction of the ideal speed-up a kernel split over threads reaches: the MLP step's GEMMs
+     * ran 1.84-1.97x faster on 2 threads, its streaming chains 1.6x (docs/perf/training.md).
+     */
+    static final double SPLIT_EFFICIENCY = 0.85;
+
+    /**
      * Estimated single-core time of some work.
      *
      * @param bytes bytes the work reads and writes
@@ -39,6 +56,35 @@ public final class Parallelism {
      */
     static double nanos(double bytes, double flops) {
         return bytes / BYTES_PER_NS + flops / FLOPS_PER_NS;
+    }
+
+    /**
+     * Estimated single-core time of work that reads and writes {@code bytes} and does {@code flops}
+     * (for the executor's cost model of its steps).
+     *
+     * @return nanoseconds
+     */
+    public static double estimateNanos(double bytes, double flops) {
+        return nanos(bytes, flops);
+    }
+
+    /**
+     * Estimated time of work of single-core time {@code nanos} run alone on {@code threads}
+     * threads, split as the kernels split it: unchanged below {@link #minNanos}, else spread over
+     * the threads at {@link #SPLIT_EFFICIENCY} plus a hand-off.
+     */
+    public static double aloneNanos(int threads, double nanos) {
+        if (threads <= 1 || nanos < minNanos) return nanos;
+        return nanos / (threads * SPLIT_EFFICIENCY) + HANDOFF_NANOS;
+    }
+
+    /**
+     * Estimated time of two independent runs of work of single-core times {@code laneA} and
+     * {@code laneB} run at the same time, one per thread, each unsplit: the longer, plus the hand-off.
+     * Running them so pays when this is below the sum of their {@link #aloneNanos}.
+     */
+    public static double pairedNanos(double laneA, double laneB) {
+        return Math.max(laneA, laneB) + HANDOFF_NANOS;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.adjoint.kernels;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -27,34 +28,40 @@ public final class ThreadPool implements WorkSplitter, AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private volatile Job current;
+    /**
+     * The one job object, reused by every {@link #forEach} (a warm plan allocates nothing per run,
+     * on any thread count). Each call starts a new generation; chunk claims carry it, so a worker
+     * that is late from an earlier call can never claim a chunk of the next one.
+     */
+    private final Job job = new Job();
     private volatile boolean closed;
 
-    /** One forEach call; workers hold on to the job they saw, so a late worker cannot mix two calls. */
+    /** The state of the call in flight; {@link #claims} holds its generation (high 32 bits) and next chunk (low 32). */
     private static final class Job {
-        final Chunk task;
-        final int chunks;
-        final Thread waiter;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger remaining;
+        /** Generation and next unclaimed chunk; a claim succeeds only within the current generation. */
+        final AtomicLong claims = new AtomicLong();
+        final AtomicInteger remaining = new AtomicInteger();
         final AtomicReference<Throwable> error = new AtomicReference<>();
+        // Written by the calling thread before claims publishes the generation; read by workers after a successful claim.
+        Chunk task;
+        int chunks;
+        Thread waiter;
 
-        Job(Chunk task, int chunks, Thread waiter) {
-            this.task = task;
-            this.chunks = chunks;
-            this.waiter = waiter;
-            this.remaining = new AtomicInteger(chunks);
-        }
-
-        /** Claims and runs chunks until none are left. */
-        void work() {
-            int i;
-            while ((i = next.getAndIncrement()) < chunks) {
+        /** Claims and runs chunks of generation {@code gen} until none are left (or the generation ended). */
+        void work(int gen) {
+            while (true) {
+                long c = claims.get();
+                if ((int) (c >>> 32) != gen) return;
+                int i = (int) c;
+                Chunk t = task;
+                int n = chunks;
+                if (i >= n) return;
+                if (!claims.compareAndSet(c, c + 1)) continue;
                 if (error.get() == null) {
                     try {
-                        task.run(i);
-                    } catch (Throwable t) {
-                        error.compareAndSet(null, t);
+                        t.run(i);
+                    } catch (Throwable e) {
+                        error.compareAndSet(null, e);
                     }
                 }
                 if (remaining.decrementAndGet() == 0) LockSupport.unpark(waiter);
@@ -98,33 +105,43 @@ public final class ThreadPool implements WorkSplitter, AutoCloseable {
             for (int i = 0; i < chunks; i++) task.run(i);
             return;
         }
-        Job job = new Job(task, chunks, Thread.currentThread());
+        Job j = job;
+        int gen;
         try {
-            current = job;
+            // Every chunk of the last generation finished before its forEach returned, so no worker
+            // touches task, chunks or error until the new generation is published below.
+            j.task = task;
+            j.chunks = chunks;
+            j.waiter = Thread.currentThread();
+            j.error.set(null);
+            j.remaining.set(chunks);
+            gen = (int) (j.claims.get() >>> 32) + 1;
+            j.claims.set((long) gen << 32);
             for (Thread w : workers) LockSupport.unpark(w);
-            job.work();
+            j.work(gen);
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (job.remaining.get() > 0) {
+            while (j.remaining.get() > 0) {
                 if (System.nanoTime() < spinUntil) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
         } finally {
-            current = null; // drop the task so the pool does not keep the caller's data alive
+            j.task = null; // drop the task so the pool does not keep the caller's data alive
+            j.waiter = null;
             busy.set(false);
         }
-        Throwable t = job.error.get();
+        Throwable t = j.error.getAndSet(null);
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error e) throw e;
         if (t != null) throw new IllegalStateException("chunk failed", t);
     }
 
     private void workerLoop() {
-        Job seen = null;
+        int seen = 0;
         while (!closed) {
-            Job job = current;
-            if (job != null && job != seen) {
-                seen = job;
-                job.work();
+            int gen = (int) (job.claims.get() >>> 32);
+            if (gen != seen) {
+                seen = gen;
+                job.work(gen);
                 continue;
             }
             long spinUntil = System.nanoTime() + SPIN_NANOS;
@@ -134,9 +151,8 @@ public final class ThreadPool implements WorkSplitter, AutoCloseable {
         }
     }
 
-    private boolean idle(Job seen) {
-        Job j = current;
-        return j == null || j == seen;
+    private boolean idle(int seen) {
+        return (int) (job.claims.get() >>> 32) == seen;
     }
 
     /** Stops the workers; later calls to {@link #forEach} run on the caller. */

@@ -445,6 +445,56 @@ final class VecBlockOps {
         for (; i < n; i++) d[dO + i] = m[mo + i] != 0f ? a[ao + i] : b[bo + i];
     }
 
+    // One vector moved per call: the vector never crosses a call, so if C2 declines to inline
+    // these into a large caller they still compile on their own without boxing (a vector passed to
+    // or returned from a non-inlined call is allocated: 384 B per run measured when copyRows held
+    // the fromArray/intoArray pair itself).
+    private static void copyVector(float[] x, int xo, float[] d, int dO) { FloatVector.fromArray(S, x, xo).intoArray(d, dO); }
+
+    private static void fillVector(float[] d, int dO, float v) { FloatVector.broadcast(S, v).intoArray(d, dO); }
+
+    /**
+     * Copies a contiguous run {@code s[so..so+n)} to {@code d[dO..]}, whole vectors only: the last
+     * vector may run past the run's end (up to {@code L - 1} floats of garbage after it, which the
+     * caller's next run overwrites) as long as it stays below {@code dEnd} and inside {@code s};
+     * otherwise the tail is copied element by element. A short run (a channel row of 6 or 16
+     * floats) then costs one vector load and store instead of a scalar loop.
+     */
+    static void copyRun(float[] s, int so, float[] d, int dO, int n, int dEnd) {
+        int i = 0;
+        for (; i + L <= n; i += L) copyVector(s, so + i, d, dO + i);
+        if (i == n) return;
+        if (dO + i + L <= dEnd && so + i + L <= s.length) copyVector(s, so + i, d, dO + i);
+        else for (; i < n; i++) d[dO + i] = s[so + i];
+    }
+
+    /**
+     * Copies {@code rows} contiguous runs of {@code n} floats, {@code xs} apart from {@code x[xo]},
+     * to consecutive runs of {@code d[dO..]} (garbage allowed below {@code dEnd}, see
+     * {@link #copyRun}). A run of at most one vector is one load and one store: a stride-2 view of
+     * NHWC rows with 6 channels moves at a few cycles per row.
+     */
+    static void copyRows(float[] x, int xo, int xs, int n, int rows, float[] d, int dO, int dEnd) {
+        if (n > L) {
+            for (int i = 0; i < rows; i++, xo += xs, dO += n) copyRun(x, xo, d, dO, n, dEnd);
+            return;
+        }
+        int xl = x.length;
+        for (int i = 0; i < rows; i++, xo += xs, dO += n) {
+            if (dO + L <= dEnd && xo + L <= xl) copyVector(x, xo, d, dO);
+            else for (int c = 0; c < n; c++) d[dO + c] = x[xo + c];
+        }
+    }
+
+    /** Writes {@code v} to {@code d[dO..dO+n)}, whole vectors while they stay below {@code dEnd} (see {@link #copyRun}). */
+    static void fillRun(float[] d, int dO, int n, float v, int dEnd) {
+        int i = 0;
+        for (; i + L <= n; i += L) fillVector(d, dO + i, v);
+        if (i == n) return;
+        if (dO + i + L <= dEnd) fillVector(d, dO + i, v);
+        else for (; i < n; i++) d[dO + i] = v;
+    }
+
     static void fill(float[] d, int dO, int n, float v) {
         FloatVector vv = FloatVector.broadcast(S, v);
         int i = 0;

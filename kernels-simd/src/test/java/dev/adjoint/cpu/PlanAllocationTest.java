@@ -8,6 +8,11 @@ import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.op.RandomBits;
 import dev.adjoint.graph.Nn;
 import dev.adjoint.graph.Tensor;
+import dev.adjoint.graph.Ints;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import dev.adjoint.kernels.WorkSplitter;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -44,6 +49,25 @@ class PlanAllocationTest {
                 bits.ne(g.constant(0, DType.I32))));
     }
 
+    @Test void aWarmMaxPoolPlanAllocatesNothingPerRun() {
+        Graph g = new Graph();
+        List<Tensor> outs = new java.util.ArrayList<>();
+        Window disjoint = Window.of(new int[] {1, 2, 2, 1}, new int[] {1, 2, 2, 1});
+        Window overlapping = new Window(Ints.of(1, 3, 3, 1), Ints.of(1, 2, 2, 1), Ints.of(0, 1, 1, 0), Ints.of(0, 1, 1, 0), Ints.of(1, 1, 1, 1));
+        for (DType t : List.of(DType.F32, DType.F64)) {
+            for (int c : new int[] {1, 6}) {
+                Tensor x = g.input("x", t, 4, 8, 8, c), tan = g.input("t", t, 4, 8, 8, c);
+                for (Window w : List.of(disjoint, overlapping)) {
+                    Tensor y = g.add(new WindowMax(w), x);
+                    outs.add(y);
+                    outs.add(g.add(new WindowMaxGather(w), x, tan));
+                    outs.add(g.add(new WindowMaxScatter(w), x, y.mul(y)));
+                }
+            }
+        }
+        assertNoAllocation(outs);
+    }
+
     @Test void aWarmPlanUnderAMemoryBudgetAllocatesNothingPerRun() {
         // Recomputed steps are the same step objects run again: still nothing allocated per run.
         List<Tensor> outs = RecomputeTest.lateReader(new Graph());
@@ -52,6 +76,18 @@ class PlanAllocationTest {
         Plan plan = RecomputeTest.underBudget(outs, o, packed - 1);
         assertTrue(!plan.recomputed().isEmpty(), plan.memoryReport().toString());
         assertNoAllocation(plan);
+    }
+
+    @Test void aWarmPlanRunningStepsInParallelAllocatesNothingPerRun() {
+        // On a 2-thread pool: independent GEMMs in the two lanes of a stage, other steps split; the
+        // pool's hand-offs reuse one job object.
+        try (dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2)) {
+            Graph g = new Graph();
+            List<Tensor> outs = new java.util.ArrayList<>(StepScheduleTest.twoBranches(g, 96));
+            Plan plan = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
+            assertTrue(plan.scheduleForTest().anyPaired(), plan.describe());
+            assertNoAllocation(plan);
+        }
     }
 
     private static void assertNoAllocation(List<Tensor> outs) {

@@ -104,7 +104,7 @@ class ConvTest {
         return a;
     }
 
-    static final int[] CHANNELS = {1, 3, 16, 17, 33};
+    static final int[] CHANNELS = {1, 3, 6, 16, 17, 33};
 
     static ConvGeometry randomGeometry(SplittableRandom rnd, int r) {
         int[] s = arr(rnd, r, 1, 8);
@@ -130,9 +130,10 @@ class ConvTest {
         assertClose(g + " general", ref, mag, gen, 3);
         float[] auto = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.AUTO, 0);
         assertClose(g + " auto " + Conv.chosenPath(new ConvWorkspace(g, 1)), ref, mag, auto, 0);
-        if (g.groups == 1 && g.taps() * g.cin <= 96) {
-            float[] sc = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.SMALL_CIN, 1);
-            assertClose(g + " small-Cin", ref, mag, sc, 1);
+        if (new ConvWorkspace(g, 1).flat != null) {
+            float[] sc = run(g, x, k, WorkSplitter.SERIAL, Conv.Path.SMALL_COUT, 1);
+            assertClose(g + " small-Cout", ref, mag, sc, 1);
+            assertArrayEquals(sc, run(g, x, k, threads3, Conv.Path.SMALL_COUT, 1), g + ": small-Cout multi-thread differs from serial");
         }
         float[] par = run(g, x, k, threads3, Conv.Path.AUTO, 0);
         assertArrayEquals(auto, par, g + ": multi-thread differs from serial");
@@ -271,7 +272,8 @@ class ConvTest {
             // depthwise
             for (int st = 1; st <= 2; st++) {
                 ConvGeometry g = ConvGeometry.simple(2, new int[] {9, 6}, c, new int[] {3, 3}, c, st, 1, c);
-                assertEquals(Conv.Path.DEPTHWISE, Conv.chosenPath(new ConvWorkspace(g, 1)));
+                // C = 1 with stride 1 is also a one-group conv with one output channel: the flat path takes it.
+                assertEquals(c == 1 && st == 1 ? Conv.Path.SMALL_COUT : Conv.Path.DEPTHWISE, Conv.chosenPath(new ConvWorkspace(g, 1)));
                 checkAllPaths(g, rnd);
                 float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
                 assertArrayEqualsTol(run(g, x, k, WorkSplitter.SERIAL, Conv.Path.GENERAL, 0),
@@ -283,6 +285,91 @@ class ConvTest {
                 checkAllPaths(ConvGeometry.simple(2, new int[] {10, 9}, c, new int[] {3, 3}, 64, st, 1, 1), rnd);
             }
         }
+    }
+
+    /**
+     * The flattened small-Cout path (LeNet's 1->6 and 16->6 convs): chosen by AUTO, against the
+     * reference, serial and split, with odd spatial sizes (row tails of every length), padding
+     * and cropping, rhs dilation, an outer-axis stride, one spatial axis, and the flipped kernel
+     * layout of the input-gradient conv.
+     */
+    @Test
+    void smallCoutPathOnOddShapes() {
+        SplittableRandom rnd = new SplittableRandom(613);
+        int L = Conv.lanes(), reached = 0;
+        for (int cin : new int[] {1, 3, 6, 16, 17})
+            for (int cout : new int[] {1, 2, 3, 6, 12}) {
+                if (cout >= L || (3 * L) % cout != 0) continue;
+                ConvGeometry[] gs = {
+                    ConvGeometry.simple(3, new int[] {13, 11}, cin, new int[] {5, 5}, cout, 1, 2, 1),
+                    ConvGeometry.of(2, new int[] {9, 17}, cin, new int[] {3, 2}, cout, new int[] {2, 1},
+                            new int[] {1, -1}, new int[] {0, 3}, new int[] {1, 1}, new int[] {2, 3}, 1),
+                    ConvGeometry.of(4, new int[] {23}, cin, new int[] {4}, cout, new int[] {1}, new int[] {3}, new int[] {1},
+                            new int[] {1}, new int[] {1}, 1),
+                };
+                for (ConvGeometry g : gs) {
+                    assertEquals(Conv.Path.SMALL_COUT, Conv.chosenPath(new ConvWorkspace(g, 1)), g.toString());
+                    checkAllPaths(g, rnd);
+                    reached++;
+                }
+                // The input gradient of a conv with cin output channels... here: Cout' = cout of a forward conv cout -> cin.
+                ConvGeometry fw = ConvGeometry.simple(2, new int[] {10, 9}, cout, new int[] {5, 5}, cin, 1, 0, 1);
+                dev.adjoint.graph.op.Conv.Transposed tx = op(fw).inputGradient(xShape(fw), kShape(fw), yShape(fw));
+                ConvGeometry gx = ConvGeometry.of(tx.conv(), tx.lhs().merged(), tx.rhs().merged());
+                assertEquals(Conv.Path.SMALL_COUT, Conv.chosenPath(new ConvWorkspace(gx, 1)), gx.toString());
+                float[] k = rand(rnd, fw.kernelLength()), dy = rand(rnd, fw.outputLength());
+                double[] dx = new double[(int) fw.inputLength()], dxm = new double[dx.length];
+                forEachTerm(fw, (xi, ki, yi) -> { dx[xi] += (double) dy[yi] * k[ki]; dxm[xi] += Math.abs((double) dy[yi] * k[ki]); });
+                float[] a = new float[dx.length], b = new float[dx.length];
+                Conv.forward(new ConvWorkspace(gx, 3), dy, 0, k, 0, ConvKernelLayout.flippedForInputGradient(fw), a, 0, WorkSplitter.SERIAL, Conv.Path.AUTO);
+                Conv.forward(new ConvWorkspace(gx, 3), dy, 0, k, 0, ConvKernelLayout.flippedForInputGradient(fw), b, 0, threads3, Conv.Path.AUTO);
+                assertClose(fw + " dx small-Cout", dx, dxm, a, 0);
+                assertArrayEquals(a, b, fw + " dx: multi-thread differs from serial");
+            }
+        assertTrue(reached >= 30, "reached " + reached);
+    }
+
+    /**
+     * The dedicated small-Cout kernel gradient against the float64 reference on odd shapes
+     * (strides and dilations on both axes, cropping, one spatial axis, batch sizes around the
+     * piece count), bitwise equal serial and split over threads.
+     */
+    @Test
+    void kernelGradientMatchesReference() {
+        SplittableRandom rnd = new SplittableRandom(1202);
+        int L = Conv.lanes(), done = 0;
+        for (int it = 0; it < 120; it++) {
+            int r = 1 + it % 2;
+            int[] s = arr(rnd, r, 1, 19), k = arr(rnd, r, 1, 5), st = arr(rnd, r, 1, 3), rd = arr(rnd, r, 1, 2);
+            int[] lo = arr(rnd, r, -1, 3), hi = arr(rnd, r, -1, 3), one = arr(rnd, r, 1, 1);
+            int cin = new int[] {1, 3, 6, 16, 17}[rnd.nextInt(5)], cout = 1 + rnd.nextInt(L - 1);
+            int n = new int[] {1, 2, 7, 8, 9, 13}[rnd.nextInt(6)];
+            ConvGeometry g;
+            try {
+                g = ConvGeometry.of(n, s, cin, k, cout, st, lo, hi, one, rd, 1);
+            } catch (IllegalArgumentException e) { continue; }
+            if (!ConvKernelGradient.applies(g)) continue;
+            float[] x = rand(rnd, g.inputLength()), dy = rand(rnd, g.outputLength());
+            int taps = (int) g.taps();
+            double[] ref = new double[(int) g.kernelLength()], mag = new double[ref.length];
+            // Reference in [Cin][taps][Cout] order (the kernel's output layout).
+            forEachTerm(g, (xi, ki, yi) -> {
+                int co = ki % cout, ci = (ki / cout) % cin, t = ki / (cout * cin);
+                int o = (ci * taps + t) * cout + co;
+                ref[o] += (double) x[xi] * dy[yi]; mag[o] += Math.abs((double) x[xi] * dy[yi]);
+            });
+            float[] a = new float[ref.length + 2], b = new float[ref.length + 2];
+            Arrays.fill(a, Float.NaN);
+            ConvKernelGradient kg = new ConvKernelGradient(g);
+            kg.run(x, 0, dy, 0, a, 1, WorkSplitter.SERIAL);
+            assertTrue(Float.isNaN(a[0]) && Float.isNaN(a[a.length - 1]), "wrote outside dk");
+            assertClose(g + " kernel gradient", ref, mag, a, 1);
+            Arrays.fill(b, Float.NaN);
+            kg.run(x, 0, dy, 0, b, 1, threads3);
+            assertArrayEquals(a, b, g + ": kernel gradient multi-thread differs from serial");
+            done++;
+        }
+        assertTrue(done >= 60, "reached " + done);
     }
 
     static void assertArrayEqualsTol(float[] a, float[] b) {

@@ -146,7 +146,7 @@ class GemmTest {
                     int batch = r.nextInt(3) == 0 ? 3 : 1;
                     float alpha = r.nextInt(4) == 0 ? -0.5f : 1f;
                     Case c = new Case(r.nextLong(), batch, m, n, k, ta, tb, acc, bias, act, alpha);
-                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED}) {
+                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED, Gemm.PATH_NARROW}) {
                         c.reset();
                         c.run(ws, WorkSplitter.SERIAL, path);
                         c.check();
@@ -266,6 +266,48 @@ class GemmTest {
                 seed++;
             }
         }
+    }
+
+    /**
+     * The narrow-N path (n <= one vector) on odd sizes of M, K and N (1, 3, 10, 15, 17, 31, 33, 127, 129, and N up to L),
+     * every layout and epilogue, against the float64 reference, and bit-identical on 1, 2 and 3 threads.
+     */
+    @Test void narrowOddSizes() {
+        int[] mk = {1, 3, 10, 15, 17, 31, 33, 127, 129};
+        int[] ns = {1, 3, 10, L - 1, L};
+        SplittableRandom r = new SplittableRandom(77);
+        int cases = 0;
+        for (int m : mk) {
+            for (int k : mk) {
+                int n = ns[r.nextInt(ns.length)];
+                int t = r.nextInt(4);
+                GemmBias bias = GemmBias.values()[r.nextInt(3)];
+                GemmActivation act = r.nextBoolean() ? GemmActivation.RELU : GemmActivation.NONE;
+                boolean acc = r.nextInt(3) == 0;
+                int batch = r.nextInt(4) == 0 ? 3 : 1;
+                long seed = r.nextLong();
+                Case serial = new Case(seed, batch, m, n, k, (t & 1) != 0, (t & 2) != 0, acc, bias, act, r.nextInt(4) == 0 ? -0.5f : 1f);
+                serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_NARROW);
+                serial.check();
+                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                    Case par = new Case(seed, batch, m, n, k, (t & 1) != 0, (t & 2) != 0, acc, bias, act, serial.alpha);
+                    par.run(new GemmWorkspace(), sp, Gemm.PATH_NARROW);
+                    assertArrayEquals(serial.c, par.c, serial + " threads=" + sp.threads());
+                }
+                cases++;
+            }
+        }
+        // The MLP's narrow shapes (forward 128x512x10, weight gradient 512x128x10 with A transposed), and several K blocks.
+        int[][] shapes = {{128, 10, 512, 0}, {512, 10, 128, 1}, {37, 5, 2 * GemmNarrow.KC + 3, 2}};
+        for (int[] s : shapes) {
+            Case serial = new Case(s[3], 1, s[0], s[1], s[2], s[3] == 1, s[3] == 2, s[3] == 2, GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
+            serial.run(new GemmWorkspace(), WorkSplitter.SERIAL);
+            serial.check();
+            Case par = new Case(s[3], 1, s[0], s[1], s[2], s[3] == 1, s[3] == 2, s[3] == 2, GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
+            par.run(new GemmWorkspace(), two);
+            assertArrayEquals(serial.c, par.c, serial + " threads=2");
+        }
+        assertEquals(mk.length * mk.length, cases);
     }
 
     /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */

@@ -40,6 +40,10 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -261,6 +265,11 @@ public final class OnnxExporter {
                 case TakeAlongAxis ta -> w.node("GatherElements", List.of(in(node, 0), in(node, 1)), attr("axis", (long) ta.axis()));
                 case ScatterAdd s -> w.node("ScatterElements", List.of(in(node, 0), in(node, 1), in(node, 2)),
                         attr("axis", (long) s.axis()), attr("reduction", "add"));
+                case WindowMax wm -> maxPool(in(node, 0), shapeOf(node, 0), wm.window(), out);
+                case WindowMaxGather ignored -> throw notExportable(node, "it is the tangent of a max pool (an autodiff op with no ONNX"
+                        + " operator); export the forward graph");
+                case WindowMaxScatter ignored -> throw notExportable(node, "it is the gradient of a max pool (an autodiff op with no ONNX"
+                        + " operator); export the forward graph");
                 case RandomBits ignored -> throw notExportable(node, "its key depends on an input and ONNX has no counter-based"
                         + " generator (Threefry); feed the random bits as an input instead, or use a constant key");
             };
@@ -366,6 +375,45 @@ public final class OnnxExporter {
 
         private String cast(String x, DType to) {
             return w.node("Cast", List.of(x), attr("to", (long) ModelWriter.elemType(to).getNumber()));
+        }
+
+        /**
+         * {@code window_max} as ONNX MaxPool, which pools the axes after [N, C]: the identity axes
+         * (window 1, stride 1, no padding) are moved first and merged into N with C = 1, the windowed
+         * axes follow in order; the result is reshaped and transposed back.
+         */
+        private String maxPool(String x, Shape xs, Window win, Shape out) {
+            int r = xs.rank();
+            List<Integer> ident = new ArrayList<>(), pooled = new ArrayList<>();
+            for (int a = 0; a < r; a++) (win.isIdentity(a) ? ident : pooled).add(a);
+            if (pooled.isEmpty()) return w.node("Identity", List.of(x));
+            int[] perm = new int[r];
+            int j = 0;
+            for (int a : ident) perm[j++] = a;
+            for (int a : pooled) perm[j++] = a;
+            boolean moved = !Ints.of(perm).equals(Ints.range(r));
+            String xt = moved ? w.node("Transpose", List.of(x), attr("perm", perm)) : x;
+            int m = pooled.size();
+            int lead = 1;
+            for (int a : ident) lead *= xs.dim(a);
+            int[] in4 = new int[m + 2], k = new int[m], st = new int[m], pads = new int[2 * m], dil = new int[m];
+            in4[0] = lead;
+            in4[1] = 1;
+            for (int i = 0; i < m; i++) {
+                int a = pooled.get(i);
+                in4[i + 2] = xs.dim(a);
+                k[i] = win.size().get(a);
+                st[i] = win.strides().get(a);
+                pads[i] = win.padLo().get(a);
+                pads[m + i] = win.padHi().get(a);
+                dil[i] = win.dilation().get(a);
+            }
+            String y = w.node("MaxPool", List.of(reshape(xt, Shape.of(in4))), attr("kernel_shape", k), attr("strides", st),
+                    attr("pads", pads), attr("dilations", dil));
+            int[] tdims = new int[r];
+            for (int i = 0; i < r; i++) tdims[i] = out.dim(perm[i]);
+            y = reshape(y, Shape.of(tdims));
+            return moved ? w.node("Transpose", List.of(y), attr("perm", Ints.of(perm).inversePermutation().toArray())) : y;
         }
 
         private String reshape(String x, Shape shape) {

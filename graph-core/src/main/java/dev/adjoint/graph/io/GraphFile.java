@@ -37,6 +37,10 @@ import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.TakeAlongAxis;
 import dev.adjoint.graph.op.Transpose;
 import dev.adjoint.graph.op.Unary;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import dev.adjoint.graph.op.UnaryFn;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -105,7 +109,8 @@ public final class GraphFile {
     private static final int INPUT = 1, CONSTANT = 2, IOTA = 3, STOP_GRADIENT = 4, UNARY = 5, BINARY = 6,
             COMPARE = 7, SELECT = 8, BROADCAST_IN_DIM = 9, REDUCE = 10, DOT_GENERAL = 11, TRANSPOSE = 12,
             RESHAPE = 13, PAD = 14, SLICE = 15, REV = 16, CONCATENATE = 17, CONV = 18, REDUCE_SUM = 19, ARG_REDUCE = 20,
-            CONVERT = 21, CUMSUM = 22, GATHER = 23, TAKE_ALONG_AXIS = 24, SCATTER_ADD = 25, RANDOM_BITS = 26;
+            CONVERT = 21, CUMSUM = 22, GATHER = 23, TAKE_ALONG_AXIS = 24, SCATTER_ADD = 25, RANDOM_BITS = 26,
+            WINDOW_MAX = 27, WINDOW_MAX_GATHER = 28, WINDOW_MAX_SCATTER = 29;
 
     // ---- writing -------------------------------------------------------------------------------
 
@@ -324,6 +329,9 @@ public final class GraphFile {
                 case TakeAlongAxis t -> { tag(TAKE_ALONG_AXIS); slot("axis", t.axis()); }
                 case ScatterAdd sa -> { tag(SCATTER_ADD); slot("axis", sa.axis()); }
                 case RandomBits rb -> { tag(RANDOM_BITS); shape("shape", rb.shape()); }
+                case WindowMax w -> { tag(WINDOW_MAX); window(w.window()); }
+                case WindowMaxGather w -> { tag(WINDOW_MAX_GATHER); window(w.window()); }
+                case WindowMaxScatter w -> { tag(WINDOW_MAX_SCATTER); window(w.window()); }
                 case DotGeneral d -> {
                     tag(DOT_GENERAL);
                     ints("lhsContract", d.lhsContract()); ints("rhsContract", d.rhsContract());
@@ -388,6 +396,11 @@ public final class GraphFile {
         }
 
         private void shape(String name, Shape s) throws IOException { ints(name, s.toInts()); }
+
+        private void window(Window w) throws IOException {
+            ints("size", w.size()); ints("strides", w.strides()); ints("padLo", w.padLo()); ints("padHi", w.padHi());
+            ints("dilation", w.dilation());
+        }
 
         private void type(DType t) throws IOException { string(t.name()); }
     }
@@ -697,7 +710,10 @@ public final class GraphFile {
                     int groups = slot("groups");
                     yield () -> new Conv(s, lo, hi, ld, rd, groups);
                 }
-                default -> throw error(tagAt, "unknown op tag " + tag + " (known tags are " + INPUT + ".." + RANDOM_BITS
+                case WINDOW_MAX -> { Ints[] w = window(); yield () -> new WindowMax(new Window(w[0], w[1], w[2], w[3], w[4])); }
+                case WINDOW_MAX_GATHER -> { Ints[] w = window(); yield () -> new WindowMaxGather(new Window(w[0], w[1], w[2], w[3], w[4])); }
+                case WINDOW_MAX_SCATTER -> { Ints[] w = window(); yield () -> new WindowMaxScatter(new Window(w[0], w[1], w[2], w[3], w[4])); }
+                default -> throw error(tagAt, "unknown op tag " + tag + " (known tags are " + INPUT + ".." + WINDOW_MAX_SCATTER
                         + "; the file may come from a newer Adjoint)");
             };
             int inputsAt = offset();
@@ -812,6 +828,11 @@ public final class GraphFile {
             } catch (IllegalArgumentException e) {
                 throw error(at, "unknown " + type.getSimpleName() + " \"" + name + "\"");
             }
+        }
+
+        /** A window's attributes, in the writer's order; the record is made (and validated) with the op. */
+        private Ints[] window() throws GraphFormatException {
+            return new Ints[] {ints("size"), ints("strides"), ints("padLo"), ints("padHi"), ints("dilation")};
         }
 
         private Ints ints(String what) throws GraphFormatException {

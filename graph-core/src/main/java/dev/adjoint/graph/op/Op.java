@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p>The hierarchy is sealed so that every {@code switch} over ops is exhaustive: adding a
  * primitive makes the compiler list every place that must handle it (interpreter, autodiff
- * rules, executor, serialization, DOT export). Composites (softmax, pooling, einsum, ...) are not
+ * rules, executor, serialization, DOT export). Composites (softmax, average pooling, einsum, ...) are not
  * ops; they are built from these in the builder API.
  *
  * <p>The linear structure is part of the hierarchy, as JAX's {@code deflinear} and
@@ -20,7 +20,7 @@ import java.util.List;
  * that linear programs are made of, have transpose rules.
  */
 public sealed interface Op permits LinearOp, BilinearOp, Input, Constant, Iota, StopGradient, Unary, Binary,
-        Compare, Reduce, ArgReduce, RandomBits {
+        Compare, Reduce, ArgReduce, RandomBits, WindowMax {
 
     /** The op's name as it appears in errors, DOT output and files, e.g. {@code "dot_general"}. */
     String name();

@@ -51,6 +51,10 @@ public final class Cost {
             }
             case ScatterAdd s -> g.node(n.inputs().get(2)).shape().size();
             case RandomBits r -> 20 * out; // about 20 integer operations per Threefry word
+            // One compare per tap of every window (the scatter's adds are one per window on top).
+            case dev.adjoint.graph.op.WindowMax w -> out * w.window().taps();
+            case dev.adjoint.graph.op.WindowMaxGather w -> out * w.window().taps();
+            case dev.adjoint.graph.op.WindowMaxScatter w -> g.node(n.inputs().get(1)).shape().size() * (w.window().taps() + 1);
             case Gather x -> 0;
             case TakeAlongAxis t -> 0;
             case BroadcastInDim b -> 0;

@@ -42,6 +42,10 @@ import dev.adjoint.graph.op.Select;
 import dev.adjoint.graph.op.Slice;
 import dev.adjoint.graph.op.StopGradient;
 import dev.adjoint.graph.op.Transpose;
+import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
+import dev.adjoint.graph.op.WindowMaxScatter;
 import dev.adjoint.graph.op.Unary;
 import dev.adjoint.graph.op.UnaryFn;
 import java.io.ByteArrayInputStream;
@@ -110,6 +114,10 @@ class GraphFileRoundTripTest {
         Tensor conv = g.add(new Conv(Ints.of(2, 1), Ints.of(1, -1), Ints.of(0, 2), Ints.of(1, 2), Ints.of(2, 1), 2), img, k);
         assertEquals(Shape.of(2, 2, 12, 6), conv.shape());
         g.add(Conv.simple(1), g.input("seq", 1, 5, 3), g.input("k1", 2, 3, 1));
+        Window win = new Window(Ints.of(1, 3, 2, 1), Ints.of(1, 2, 1, 1), Ints.of(0, 1, 0, 0), Ints.of(0, 1, 1, 0), Ints.of(1, 1, 2, 1));
+        Tensor pooled = g.add(new WindowMax(win), img);
+        g.add(new WindowMaxGather(win), img, img);
+        g.add(new WindowMaxScatter(win), img, pooled);
         // the builder API's own nodes (implicit broadcasts, scalar constants) too
         x.matmul(y).add(1.5).relu().mean();
         return g;

@@ -314,46 +314,10 @@ final class NnOps {
                 }
             }
         }
-        if (dilated) return List.of(dilatedMaxPool(x, k, s, d, lo, hi));
+        // Channels last: the pool's transposes cancel those of the convs around it (conv lowers NHWC).
         Tensor xl = Nn.toChannelsLast(x);
-        Tensor y = max ? Nn.maxPool(xl, k, s, lo, hi) : Nn.avgPool(xl, k, s, lo, hi, includePad);
+        Tensor y = max ? Nn.maxPool(xl, k, s, lo, hi, d) : Nn.avgPool(xl, k, s, lo, hi, includePad);
         return List.of(Nn.toChannelsFirst(y));
-    }
-
-    /**
-     * Max pooling with dilated windows on {@code x [N, C, S..]}: the input padded with -inf (a
-     * select on a padded mask, as in Nn.maxPool), then, axis by axis (a box maximum is separable),
-     * one gather of the window positions {@code o * stride + t * dilation} as a constant index
-     * vector {@code [out * k]}, split into {@code [out, k]} and reduced by max over k: one node per
-     * axis whatever the window size.
-     */
-    private static Tensor dilatedMaxPool(Tensor x, int[] k, int[] s, int[] d, int[] lo, int[] hi) {
-        int r = k.length, rank = x.rank();
-        int[] plo = new int[rank], phi = new int[rank];
-        for (int a = 0; a < r; a++) {
-            plo[a + 2] = lo[a];
-            phi[a + 2] = hi[a];
-        }
-        Tensor mask = x.graph().fill(1.0, DType.BOOL, x.shape().dims()).pad(plo, phi);
-        Tensor y = mask.select(x.pad(plo, phi), x.graph().constant(Double.NEGATIVE_INFINITY, x.dtype()));
-        for (int a = 0; a < r; a++) {
-            int ax = a + 2;
-            int out = (y.dim(ax) - ((k[a] - 1) * d[a] + 1)) / s[a] + 1;
-            double[] idx = new double[out * k[a]];
-            for (int o = 0; o < out; o++) for (int t = 0; t < k[a]; t++) idx[o * k[a] + t] = o * s[a] + t * d[a];
-            Tensor g = y.gather(x.graph().constant(DType.I64, dev.adjoint.graph.Shape.of(idx.length), idx), ax);
-            int[] dims = new int[rank + 1];
-            for (int i = 0, j = 0; i < rank; i++) {
-                if (i == ax) {
-                    dims[j++] = out;
-                    dims[j++] = k[a];
-                } else {
-                    dims[j++] = g.dim(i);
-                }
-            }
-            y = g.reshape(dims).reduceMax(ax + 1);
-        }
-        return y;
     }
 
     private static int[] spatialSizes(Tensor x) {
