@@ -66,10 +66,9 @@ public final class Conv {
         /** groups == Cin == Cout: vectorized over channels. */
         DEPTHWISE,
         /**
-         * Fewer output channels than a vector holds, Cout dividing 3 vectors' worth of floats (1,
-         * 2, 3, 4, 6, 8, 12 with 16 lanes), one group, one or two spatial axes, stride 1 on the
-         * innermost, no lhs dilation: vectorized along the flattened (column, channel) axis of each
-         * output row ({@link ConvFlat}), so that every lane is used.
+         * Fewer output channels than a vector holds, one group, one or two spatial axes, no lhs
+         * dilation: vectorized along the output columns ({@link ConvColumns}), so that every lane
+         * is used (the channel-blocked kernel used 6 of 32 lanes for LeNet's Cout = 6).
          */
         SMALL_COUT
     }
@@ -167,12 +166,12 @@ public final class Conv {
         for (int i = 0; i < ws.r; i++)
             pw &= ws.kS[i] == 1 && ws.str[i] == 1 && ws.a[i] == 1 && ws.lo[i] == 0 && ws.outS[i] == ws.inS[i];
         boolean dw = g.groups == g.cin && g.cout == g.cin;
-        boolean small = ws.flat != null;
+        boolean small = ws.planes != null;
         switch (path) {
             // Pointwise first (a GEMM over all positions keeps its panels hot), then the flat
             // small-Cout path (the channel-blocked and the depthwise kernels, for Cin = Cout = 1, would leave most lanes empty).
             case AUTO: return pw ? Path.POINTWISE : small ? Path.SMALL_COUT : dw ? Path.DEPTHWISE : Path.GENERAL;
-            case SMALL_COUT: if (!small) throw new IllegalArgumentException("conv: small-Cout path needs one group, one or two spatial axes, stride 1 on the innermost, no lhs dilation and Cout below the vector width dividing 3 vectors: " + g); return path;
+            case SMALL_COUT: if (!small) throw new IllegalArgumentException("conv: small-Cout path needs one group, one or two spatial axes, no lhs dilation and Cout below the vector width: " + g); return path;
             case POINTWISE: if (!pw) throw new IllegalArgumentException("conv: pointwise path needs a 1x1 kernel, stride 1, no padding and no lhs dilation: " + g); return path;
             case DEPTHWISE: if (!dw) throw new IllegalArgumentException("conv: depthwise path needs groups == Cin == Cout: " + g); return path;
             default: return path;

@@ -25,6 +25,8 @@ package dev.adjoint.kernels;
 public final class ConvKernelGradient {
     /** The forward geometry. */
     public final ConvGeometry geometry;
+    /** The staged layout of x (shared with the small-Cout forward). */
+    final ConvPlanes planes;
     /** Pieces the batch is cut into (fixed by the geometry). */
     final int pieces;
     // Spatial attributes widened to two axes (a unit outer axis for rank 1).
@@ -47,26 +49,18 @@ public final class ConvKernelGradient {
     static final int ROWS = 4, CHANS = 3;
     /** Most pieces: enough for 4 chunks per thread on 2 threads. */
     static final int MAX_PIECES = 8;
-    /** Largest staged buffers per piece (floats) the kernel takes on. */
-    static final int MAX_STAGE = 1 << 18;
+    /** Largest staged dy per piece (floats) the kernel takes on. */
+    static final int MAX_STAGE = ConvPlanes.MAX_STAGE;
 
     /**
      * Whether the kernel applies to forward geometry {@code g}.
      *
      * @param g the forward conv
-     * @return true for one group, one or two spatial axes, no lhs dilation, Cout below the vector width and bounded staging
+     * @return true for one group, one or two spatial axes, no lhs dilation, Cout below the vector width and bounded staging ({@link ConvPlanes#of})
      */
     public static boolean applies(ConvGeometry g) {
-        int r = g.rank, lanes = Conv.lanes();
-        if (g.groups != 1 || r < 1 || r > 2 || g.cout >= lanes || g.batch == 0 || g.outputLength() == 0 || g.inputLength() == 0)
-            return false;
-        for (int a = 0; a < r; a++) if (g.lhsDilation(a) != 1) return false;
-        int ia = r - 1;
-        long wv = ((long) g.outSize(ia) + lanes - 1) / lanes * lanes;
-        long up = wv + (long) (g.kernelSize(ia) - 1) * g.rhsDilation(ia) / g.stride(ia) + 1;
-        long hp = r == 1 ? 1 : (long) (g.outSize(0) - 1) * g.stride(0) + (long) (g.kernelSize(0) - 1) * g.rhsDilation(0) + 1;
-        long xs = g.cin * hp * g.stride(ia) * up, dys = g.cout * (r == 1 ? 1L : g.outSize(0)) * wv;
-        return xs <= MAX_STAGE && dys <= MAX_STAGE && g.taps() * g.cin <= MAX_STAGE;
+        ConvPlanes p = ConvPlanes.of(g);
+        return p != null && (long) g.cout * p.Ho * p.wv <= MAX_STAGE;
     }
 
     /**
@@ -78,26 +72,13 @@ public final class ConvKernelGradient {
     public ConvKernelGradient(ConvGeometry g) {
         if (!applies(g)) throw new IllegalArgumentException("conv kernel gradient: the small-Cout kernel does not apply to " + g);
         geometry = g;
-        boolean two = g.rank == 2;
-        int ia = g.rank - 1;
-        H = two ? g.inSize(0) : 1; Ho = two ? g.outSize(0) : 1; KH = two ? g.kernelSize(0) : 1;
-        sH = two ? g.stride(0) : 1; dH = two ? g.rhsDilation(0) : 1; loH = two ? g.padLo(0) : 0;
-        W = g.inSize(ia); Wo = g.outSize(ia); KW = g.kernelSize(ia); sW = g.stride(ia); dW = g.rhsDilation(ia); loW = g.padLo(ia);
-        lanes = Conv.lanes();
-        wv = (Wo + lanes - 1) / lanes * lanes;
-        up = wv + (KW - 1) * dW / sW + 1;
-        hp = (Ho - 1) * sH + (KH - 1) * dH + 1;
-        xsLen = g.cin * hp * sW * up;
+        planes = ConvPlanes.of(g);
+        ConvPlanes p = planes;
+        H = p.H; W = p.W; Ho = p.Ho; Wo = p.Wo; KH = p.KH; KW = p.KW; sH = p.sH; sW = p.sW; dH = p.dH; dW = p.dW;
+        loH = p.loH; loW = p.loW; lanes = p.lanes; wv = p.wv; up = p.up; hp = p.hp; xsLen = p.xsLen;
         dysLen = g.cout * Ho * wv;
-        int m = (int) g.taps() * g.cin;
-        rowOff = new int[m];
-        // Row e = t * Cin + ci, t = kh * KW + kw (the forward kernel's tap order).
-        for (int kh = 0, e = 0; kh < KH; kh++)
-            for (int kw = 0; kw < KW; kw++)
-                for (int ci = 0; ci < g.cin; ci++, e++) {
-                    int q = kw * dW;
-                    rowOff[e] = ((ci * hp + kh * dH) * sW + q % sW) * up + q / sW;
-                }
+        rowOff = p.rowOff;
+        int m = rowOff.length;
         rowBlocks = (m + ROWS - 1) / ROWS;
         chanGroups = (g.cout + CHANS - 1) / CHANS;
         accLen = rowBlocks * chanGroups * ROWS * CHANS * lanes;

@@ -41,22 +41,8 @@ final class ConvKernelGradientSimd {
     private static void stage(ConvKernelGradient kg, int n, float[] xs, float[] dys) {
         ConvGeometry g = kg.geometry;
         float[] x = kg.x, dy = kg.dy;
-        int cin = g.cin, cout = g.cout, H = kg.H, W = kg.W, up = kg.up, sW = kg.sW, hp = kg.hp;
-        int xn = kg.xOff + n * H * W * cin;
-        for (int ci = 0; ci < cin; ci++)
-            for (int r = 0; r < hp; r++) {
-                int ih = r - kg.loH;
-                boolean rowIn = ih >= 0 && ih < H;
-                int xr = xn + ih * W * cin + ci;
-                for (int ph = 0; ph < sW; ph++) {
-                    int d = ((ci * hp + r) * sW + ph) * up;
-                    if (!rowIn) { java.util.Arrays.fill(xs, d, d + up, 0f); continue; }
-                    for (int u = 0; u < up; u++) {
-                        int iw = u * sW + ph - kg.loW;
-                        xs[d + u] = iw >= 0 && iw < W ? x[xr + iw * cin] : 0f;
-                    }
-                }
-            }
+        int cout = g.cout;
+        kg.planes.stage(x, kg.xOff, n, xs);
         int Ho = kg.Ho, Wo = kg.Wo, wv = kg.wv;
         int dn = kg.dyOff + n * Ho * Wo * cout;
         for (int oh = 0; oh < Ho; oh++) {

@@ -48,7 +48,7 @@ final class ConvSimd {
         if (p == Path.POINTWISE) {
             units = (int) (g.batch * g.outSpatial());
         } else if (p == Path.SMALL_COUT) {
-            units = ConvFlat.units(ws);
+            units = ConvColumns.units(ws);
         } else {
             // Block over batch entries when the innermost output axis is too short to fill a
             // 4-row micro-kernel (per residue class of the lhs dilation).
@@ -68,7 +68,7 @@ final class ConvSimd {
         // on the first call only; the packed copy is keyed by the array, offset and layout.
         boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
         if (p == Path.SMALL_COUT) {
-            if (fresh) ConvFlat.table(ws, k, kOff, layout);
+            if (fresh) ConvColumns.table(ws, k, kOff, layout);
         } else if (p != Path.DEPTHWISE) {
             if (fresh) pack(ws, k, kOff, layout);
         } else if (!standard) {
@@ -130,7 +130,7 @@ final class ConvSimd {
     static void runChunk(ConvWorkspace w, int ci) {
         int u0 = (int) ((long) ci * w.units / w.chunks), u1 = (int) ((long) (ci + 1) * w.units / w.chunks);
         ConvGeometry g = w.geometry;
-        if (w.path == Path.SMALL_COUT) { ConvFlat.runChunk(w, ci, u0, u1); return; }
+        if (w.path == Path.SMALL_COUT) { ConvColumns.runChunk(w, ci, u0, u1); return; }
         if (w.path == Path.POINTWISE) {
             int[] tx = w.tx[ci], tk = w.tk[ci];
             tx[0] = 0; tk[0] = 0;

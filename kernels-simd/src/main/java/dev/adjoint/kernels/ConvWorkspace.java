@@ -77,15 +77,10 @@ public final class ConvWorkspace {
     final float[][] stage;
     /** The standard kernel layout of the geometry, made once so that calls allocate nothing. */
     final ConvKernelLayout standardLayout;
-    /**
-     * The {@link Conv.Path#SMALL_COUT} path's sizes (null when it does not apply), its per-chunk
-     * expanded input and row-tail tile, the kernel table, and the tap list over the expanded input
-     * (offset into the expanded rows, offset into the table) of every (tap, input channel).
-     */
-    final ConvFlatLayout flat;
-    final float[][] flatX, flatTile;
-    final float[] flatTable;
-    final int[] flatTx, flatTk;
+    /** The column-vectorized small-Cout forward's layout (null when it does not apply), per-chunk staged x and tiles, kernel table. */
+    final ConvPlanes planes;
+    final float[][] colX, colTile;
+    final float[] colTable;
 
     /**
      * The standard kernel layout of the geometry ({@link ConvKernelLayout#standard}), one instance per workspace.
@@ -185,23 +180,9 @@ public final class ConvWorkspace {
         stageWidth = stageable ? (int) sw : 0;
         stage = floats(maxChunks, stageable ? (int) stageLen : 0);
         tile = floats(maxChunks, Conv.rows() * Conv.block());
-        flat = ConvFlatLayout.of(g, Conv.lanes());
-        int fl = Conv.lanes() * ConvFlatLayout.VECTORS;
-        flatX = floats(flat != null ? maxChunks : 0, flat != null ? flat.rowLen() * flat.rows() : 0);
-        flatTile = floats(flat != null ? maxChunks : 0, ConvFlatLayout.ROWS * fl);
-        flatTable = new float[flat != null ? flat.table() : 0];
-        int ft = flat != null ? taps * g.cin : 0;
-        flatTx = new int[ft];
-        flatTk = new int[ft];
-        if (flat != null) {
-            // Tap e = ((kh * KW) + kw) * Cin + ci, the table's order; rank 1 has no kh.
-            int kh = g.rank == 2 ? kS[0] : 1, kw = kS[rr - 1], dh = g.rank == 2 ? d[0] : 0, dw = d[rr - 1];
-            for (int i = 0, e = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                    for (int c = 0; c < g.cin; c++, e++) {
-                        flatTx[e] = i * dh * flat.rowLen() + c * flat.planeLen() + j * dw * g.cout;
-                        flatTk[e] = e * fl;
-                    }
-        }
+        planes = ConvPlanes.of(g);
+        colX = floats(planes != null ? maxChunks : 0, planes != null ? planes.xsLen : 0);
+        colTile = floats(planes != null ? maxChunks : 0, 12 * Conv.lanes());
+        colTable = new float[planes != null ? taps * g.cin * g.cout : 0];
     }
 }

@@ -178,7 +178,7 @@ class FusedFlatBlocksTest {
         // The least of three windows: a per-run allocation shows in each, a C2 compilation that
         // comes late on a loaded machine (C1's vector code allocates) in one only.
         long per = Long.MAX_VALUE;
-        for (int window = 0; window < 3; window++) {
+        for (int win = 0; win < 3; win++) {
             long before = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 1000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
             per = Math.min(per, (mx.getCurrentThreadAllocatedBytes() - before) / 1000);
