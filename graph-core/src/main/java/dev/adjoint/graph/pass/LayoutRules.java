@@ -86,32 +86,6 @@ public final class LayoutRules {
     });
 
     /**
-     * {@code window_max(transpose(x, p), w) -> transpose(window_max(x, w'), p)}, the window's per-axis
-     * attributes permuted ({@link Window#throughTranspose}): an NCHW max pool of an NHWC value runs NHWC.
-     */
-    public static final Rule<WindowMax> SINK_WINDOW_MAX = Rule.of("sink-through-window-max", op(WindowMax.class, op(Transpose.class)), m -> {
-        if (!m.singleUse(m.operand(0))) return null;
-        Ints p = m.opAt(Transpose.class, 0).perm();
-        return m.graph().add(new WindowMax(m.op().window().throughTranspose(p)), m.at(0, 0)).transpose(p.toArray());
-    });
-
-    /** The same for the arg-max gather of a max pool's tangent, both operands transposed alike. */
-    public static final Rule<WindowMaxGather> SINK_WINDOW_MAX_GATHER = Rule.of("sink-through-window-max-gather",
-            op(WindowMaxGather.class, op(Transpose.class), op(Transpose.class)), m -> {
-                Ints p = m.opAt(Transpose.class, 0).perm();
-                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
-                return m.graph().add(new WindowMaxGather(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
-            });
-
-    /** The same for a max pool's gradient scatter, both operands transposed alike. */
-    public static final Rule<WindowMaxScatter> SINK_WINDOW_MAX_SCATTER = Rule.of("sink-through-window-max-scatter",
-            op(WindowMaxScatter.class, op(Transpose.class), op(Transpose.class)), m -> {
-                Ints p = m.opAt(Transpose.class, 0).perm();
-                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
-                return m.graph().add(new WindowMaxScatter(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
-            });
-
-    /**
      * {@code binary(transpose(x, p), unary(transpose(x, p))) -> transpose(binary(x, unary(x)), p)}
      * and the mirror image, when those two are the transpose's only readers: SiLU
      * ({@code x * sigmoid(x)}), which reads its input twice, so neither read alone may sink it.
@@ -197,6 +171,33 @@ public final class LayoutRules {
     public static final Rule<Transpose> UNIT_TRANSPOSE_OF_RESHAPE = Rule.of("unit-transpose-of-reshape", op(Transpose.class, op(Reshape.class)),
             m -> movesOnlyUnitAxes(m.operand(0).shape(), m.op().perm())
                     ? m.at(0, 0).reshape(m.op().infer(List.of(m.operand(0).shape())).dims()) : null);
+
+    /**
+     * {@code window_max(transpose(x, p), w) -> transpose(window_max(x, w'), p)}, the window's per-axis
+     * attributes permuted ({@link Window#throughTranspose}): an NCHW max pool of an NHWC value runs NHWC.
+     * Like a reduction, the transpose may have other readers: the pool writes a new, smaller tensor
+     * whatever its operand's layout, and at most a transpose of that is left.
+     */
+    public static final Rule<WindowMax> SINK_WINDOW_MAX = Rule.of("sink-through-window-max", op(WindowMax.class, op(Transpose.class)), m -> {
+        Ints p = m.opAt(Transpose.class, 0).perm();
+        return m.graph().add(new WindowMax(m.op().window().throughTranspose(p)), m.at(0, 0)).transpose(p.toArray());
+    });
+
+    /** The same for the arg-max gather of a max pool's tangent, both operands transposed alike. */
+    public static final Rule<WindowMaxGather> SINK_WINDOW_MAX_GATHER = Rule.of("sink-through-window-max-gather",
+            op(WindowMaxGather.class, op(Transpose.class), op(Transpose.class)), m -> {
+                Ints p = m.opAt(Transpose.class, 0).perm();
+                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
+                return m.graph().add(new WindowMaxGather(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
+            });
+
+    /** The same for a max pool's gradient scatter, both operands transposed alike. */
+    public static final Rule<WindowMaxScatter> SINK_WINDOW_MAX_SCATTER = Rule.of("sink-through-window-max-scatter",
+            op(WindowMaxScatter.class, op(Transpose.class), op(Transpose.class)), m -> {
+                Ints p = m.opAt(Transpose.class, 0).perm();
+                if (!p.equals(m.opAt(Transpose.class, 1).perm()) || !m.singleUse(m.operand(0)) || !m.singleUse(m.operand(1))) return null;
+                return m.graph().add(new WindowMaxScatter(m.op().window().throughTranspose(p)), m.at(0, 0), m.at(1, 0)).transpose(p.toArray());
+            });
 
     /**
      * A tensor {@code y'} of shape {@code target} with {@code transpose(y', p) == y}, made without a
@@ -395,8 +396,8 @@ public final class LayoutRules {
     /** The rules, in order. */
     public static final List<Rule<?>> RULES = List.of(AlgebraicRules.TRANSPOSE_IDENTITY, AlgebraicRules.TRANSPOSE_TRANSPOSE,
             UNIT_TRANSPOSE_OF_RESHAPE, RESHAPE_OF_UNIT_TRANSPOSE, SINK_UNARY, SINK_BINARY, SINK_SELF_GATE, SINK_PAST_BROADCAST_RIGHT,
-            SINK_PAST_BROADCAST_LEFT, SINK_CONCATENATE, SINK_PAD, SINK_SLICE, SINK_REDUCE_SUM, SINK_REDUCE, SINK_RESHAPE,
-            SINK_WINDOW_MAX, SINK_WINDOW_MAX_GATHER, SINK_WINDOW_MAX_SCATTER);
+            SINK_PAST_BROADCAST_LEFT, SINK_CONCATENATE, SINK_PAD, SINK_SLICE, SINK_REDUCE_SUM, SINK_REDUCE, SINK_RESHAPE, SINK_WINDOW_MAX,
+            SINK_WINDOW_MAX_GATHER, SINK_WINDOW_MAX_SCATTER);
 
     /** Pass {@code layout}. */
     public static final RuleSet SET = RuleSet.of("layout", "NHWC layout: transposes sunk through elementwise ops, broadcasts, "
