@@ -33,6 +33,7 @@ steps = len(y) // a.batch
 for epoch in range(1, a.epochs + 1):
     perm = torch.randperm(len(y))
     start = time.perf_counter()
+    cpu0 = time.thread_time()  # with --threads 1 PyTorch computes on this thread: comparable to adjoint's "(... s CPU)"
     total = 0.0
     for s in range(steps):
         idx_ = perm[s * a.batch:(s + 1) * a.batch]
@@ -43,6 +44,7 @@ for epoch in range(1, a.epochs + 1):
         opt.step()
         total += loss.item()
     sec = time.perf_counter() - start
+    cpu = time.thread_time() - cpu0
     with torch.no_grad():
         acc = (model(tx).argmax(1) == ty).float().mean().item()
-    print(f"torch epoch {epoch}: loss {total / steps:.4f}, test accuracy {100 * acc:.2f}%, {sec:.1f} s, {steps * a.batch / sec:.0f} examples/s")
+    print(f"torch epoch {epoch}: loss {total / steps:.4f}, test accuracy {100 * acc:.2f}%, {sec:.1f} s, {steps * a.batch / sec:.0f} examples/s ({cpu:.2f} s CPU)")

@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * Companion to {@link GemmBench} for a shared, loaded machine: square SGEMM timed both by wall
  * clock and by process CPU time. GFLOP per CPU-second discounts the time the process spends
  * descheduled while other work runs, so it compares kernels fairly under load; it is the
- * same metric as the "per-CPU-second" column of bench/peers/numpy_gemm.py.
+ * same metric as the "per-CPU-second" column of bench/peers/numpy_gemm.py. On 1 thread the CPU time is
+ * the calling thread's ({@code ThreadMXBean}), on more the whole process's.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp ... dev.adjoint.bench.GemmCpuTime [threads] [shape,shape,...]},
  * a shape being {@code n} (square) or {@code MxKxN}, optionally followed by {@code a} (A stored
@@ -32,6 +33,10 @@ public final class GemmCpuTime {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         String[] shapes = (args.length > 1 ? args[1] : "128,256,512,1024,2048").split(",");
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var threadMx = ManagementFactory.getThreadMXBean();
+        // 1 thread: this thread's CPU time (nanosecond resolution; the process's CPU time advances in
+        // 10 ms ticks and also counts JIT and GC threads). 2+ threads: the process's, over all workers.
+        java.util.function.LongSupplier cpuNs = threads == 1 ? threadMx::getCurrentThreadCpuTime : os::getProcessCpuTime;
         GemmWorkspace ws = new GemmWorkspace();
         try (ThreadPool pool = threads > 1 ? new ThreadPool(threads) : null) {
             WorkSplitter sp = pool != null ? pool : WorkSplitter.SERIAL;
@@ -49,14 +54,14 @@ public final class GemmCpuTime {
                 int inner = (int) Math.max(1, 1.6e10 / flop), samples = 7;
                 double[] wall = new double[samples], cpu = new double[samples];
                 for (int s = -3; s < samples; s++) {   // 3 warm-up samples
-                    long t = System.nanoTime(), tc = os.getProcessCpuTime();
+                    long t = System.nanoTime(), tc = cpuNs.getAsLong();
                     for (int q = 0; q < inner; q++) {
                         Gemm.sgemm(1, m, n, k, 1f, a, 0, ars, acs, 0, b, 0, brs, bcs, 0, false, c, 0, n, 0,
                                 GemmEpilogue.NONE, ws, sp);
                     }
                     if (s >= 0) {
                         wall[s] = flop * inner / (System.nanoTime() - t);
-                        cpu[s] = flop * inner / (os.getProcessCpuTime() - tc);
+                        cpu[s] = flop * inner / (cpuNs.getAsLong() - tc);
                     }
                 }
                 Arrays.sort(wall);

@@ -30,6 +30,8 @@ import java.util.List;
 final class StepSchedule {
     /** How far past the first unscheduled step the scheduler looks for steps to run beside it. */
     static final int WINDOW = 48;
+    /** How many of the window's ready steps are tried beside the first (the costliest). */
+    static final int SEEDS = 8;
     /**
      * Off with {@code -Dadjoint.parallelSteps=false} (read when a plan is built): every step then runs
      * alone, split, as before the scheduler existed; for measuring what the schedule gains.
@@ -173,8 +175,16 @@ final class StepSchedule {
             int end = Math.min(n, first + WINDOW);
             IntArrayList bestA = null, bestB = null;
             double bestGain = 0;
-            for (int c = first + 1; c < end; c++) {
-                if (done[c] || !ready(deps[c], done, lane, (byte) 0)) continue;
+            // Seeds: the costliest few ready steps of the window (bounds the work on plans of thousands of steps).
+            IntArrayList seeds = new IntArrayList();
+            for (int c = first + 1; c < end; c++) if (!done[c] && ready(deps[c], done, lane, (byte) 0)) seeds.add(c);
+            if (seeds.size() > SEEDS) {
+                int[] sorted = seeds.toIntArray();
+                sorted = java.util.Arrays.stream(sorted).boxed().sorted((x, y) -> Double.compare(cost[y], cost[x]))
+                        .limit(SEEDS).mapToInt(Integer::intValue).toArray();
+                seeds = IntArrayList.wrap(sorted);
+            }
+            for (int c : seeds) {
                 IntArrayList a = IntArrayList.of(first), b = IntArrayList.of(c);
                 lane[first] = 1;
                 lane[c] = 2;

@@ -97,6 +97,12 @@ final class BlockOps {
         for (int i = 0; i < n; i++) d[dO + i] = s[so + i * ss];
     }
 
+    /** Zeros {@code d[dO..dO+n)}; it may write zeros after the run, below {@code dEnd} (see {@link #gatherRun}). */
+    static void fillRun(float[] d, int dO, int n, int dEnd) {
+        if (SIMD) { VecBlockOps.fillRun(d, dO, n, 0f, dEnd); return; }
+        java.util.Arrays.fill(d, dO, dO + n, 0f);
+    }
+
     /**
      * {@code rows} runs of {@link #gatherRun}, the runs {@code rs} apart in {@code s}, written one
      * after the other to {@code d[dO..]}.

@@ -21,6 +21,8 @@ import static dev.adjoint.kernels.GemmMicroKernel.RELU;
  * 512 KB L2; KC = 512 beat 256 by 6-15% on Zen 3: fewer read-modify-write passes over C); on
  * AVX-512 (32 registers) the wider tile and the blocks recorded in docs/perf/gemm.md.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
+ * When C is at most one vector wide ({@code n <= L}) the {@link GemmNarrow} path runs instead: it
+ * packs only B (K x L floats) and reads A in place.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
  * count: the K blocking depends only on K, work is split only along M, N or the batch on
@@ -307,7 +309,7 @@ public final class Gemm {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
-                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb, ws.gather[slot]);
+                    GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb);
                     int f = flags;
                     if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
                     if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block

@@ -107,7 +107,8 @@ final class GemmNarrow {
         final boolean bRow = last && (flags & GemmMicroKernel.BIAS_ROW) != 0, bCol = last && (flags & GemmMicroKernel.BIAS_COL) != 0;
         final boolean relu = last && (flags & GemmMicroKernel.RELU) != 0;
         final VectorMask<Float> m = GemmMicroKernel.mask(cols);
-        final FloatVector colB = bCol ? FloatVector.fromArray(S, bias, colBias, m) : null;
+        // Zero, not null, when unused: a vector that may be null is boxed (PlanAllocationTest saw 192 B per run).
+        final FloatVector colB = bCol ? FloatVector.fromArray(S, bias, colBias, m) : FloatVector.zero(S);
         final int nr = GemmMicroKernel.NR;
         for (int r = 0; r < rows; r++) {
             int cr = co + r * ldc;

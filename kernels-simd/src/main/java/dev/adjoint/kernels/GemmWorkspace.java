@@ -16,7 +16,6 @@ public final class GemmWorkspace {
     float[][] packA = new float[0][];
     float[][] packB = new float[0][];
     float[][] tile = new float[0][];
-    int[][] gather = new int[0][];
 
     /** Creates an empty workspace; buffers are allocated by the first call that needs them. */
     public GemmWorkspace() {}
@@ -31,13 +30,11 @@ public final class GemmWorkspace {
             packA = java.util.Arrays.copyOf(packA, slots);
             packB = java.util.Arrays.copyOf(packB, slots);
             tile = java.util.Arrays.copyOf(tile, slots);
-            gather = java.util.Arrays.copyOf(gather, slots);
         }
         for (int s = 0; s < slots; s++) {
             if (packA[s] == null || packA[s].length < a) packA[s] = new float[a];
             if (packB[s] == null || packB[s].length < b) packB[s] = new float[b];
             if (tile[s] == null || tile[s].length < tileFloats) tile[s] = new float[tileFloats];
-            if (gather[s] == null) gather[s] = new int[GemmMicroKernel.L];   // packB's gather index map
         }
     }
 

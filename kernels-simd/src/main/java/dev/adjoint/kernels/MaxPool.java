@@ -83,7 +83,7 @@ public final class MaxPool {
         int tb = tOff + (kind == Kind.SCATTER ? yb : k.xBase), ob = outOff + (kind == Kind.SCATTER ? k.xBase : yb);
         boolean store = kind == Kind.SCATTER && !scatterFills(g);
         if (Simd.ENABLED && g.c() >= VECTOR_MIN_C) MaxPoolSimd.windows(kind, g, x, xb, t, tb, out, ob, k.i0lo, k.i0hi, k.i1lo, k.i1hi, store);
-        else windows(kind, g, x, xb, t, tb, out, ob, k.i0lo, k.i0hi, k.i1lo, k.i1hi, store);
+        else windows(kind, g, x, xb, t, tb, out, ob, k.i0lo, k.i0hi, k.i1lo, k.i1hi, 0, g.out()[2], 0, g.c(), store);
     }
 
     /** Runs task {@code task} of {@code kind} in f64; see {@link #run(Kind, WindowGeometry, float[], int, float[], int, float[], int, int)}. */
@@ -91,7 +91,7 @@ public final class MaxPool {
         Task k = Task.of(kind, g, task);
         int xb = xOff + k.xBase, yb = k.yBase;
         int tb = tOff + (kind == Kind.SCATTER ? yb : k.xBase), ob = outOff + (kind == Kind.SCATTER ? k.xBase : yb);
-        windows(kind, g, x, xb, t, tb, out, ob, k.i0lo, k.i0hi, k.i1lo, k.i1hi, kind == Kind.SCATTER && !scatterFills(g));
+        windows(kind, g, x, xb, t, tb, out, ob, k.i0lo, k.i0hi, k.i1lo, k.i1hi, 0, g.out()[2], 0, g.c(), kind == Kind.SCATTER && !scatterFills(g));
     }
 
     /** A task's outer-slice bases and its ranges of windows along windowed axes 0 and 1 (scalar-replaced by C2: no allocation). */
@@ -127,18 +127,19 @@ public final class MaxPool {
     /** One past the last tap inside an axis of length {@code len}, at most {@code k}. */
     static int endTap(int b, int d, int len, int k) { return len - b <= 0 ? 0 : Math.min(k, (len - b + d - 1) / d); }
 
-    private static void windows(Kind kind, WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int ob,
-            int i0lo, int i0hi, int i1lo, int i1hi, boolean store) {
-        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
-        int c = g.c(), n2 = g.out()[2];
+    /** The scalar kernel over windows {@code [i0lo, i0hi) x [i1lo, i1hi) x [i2lo, i2hi)} and channels {@code [ch0, ch1)}. */
+    static void windows(Kind kind, WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int ob,
+            int i0lo, int i0hi, int i1lo, int i1hi, int i2lo, int i2hi, int ch0, int ch1, boolean store) {
+        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs();
+        int[] ys = g.ys();
         for (int i0 = i0lo; i0 < i0hi; i0++) {
             int b0 = i0 * s[0] - lo[0], a0 = firstTap(b0, d[0]), e0 = endTap(b0, d[0], len[0], k[0]);
             for (int i1 = i1lo; i1 < i1hi; i1++) {
                 int b1 = i1 * s[1] - lo[1], a1 = firstTap(b1, d[1]), e1 = endTap(b1, d[1], len[1], k[1]);
-                for (int i2 = 0; i2 < n2; i2++) {
+                for (int i2 = i2lo; i2 < i2hi; i2++) {
                     int b2 = i2 * s[2] - lo[2], a2 = firstTap(b2, d[2]), e2 = endTap(b2, d[2], len[2], k[2]);
                     int yp = i0 * ys[0] + i1 * ys[1] + i2 * ys[2];
-                    for (int ch = 0; ch < c; ch++) {
+                    for (int ch = ch0; ch < ch1; ch++) {
                         float best = Float.NEGATIVE_INFINITY;
                         int at = -1;
                         for (int t0 = a0; t0 < e0; t0++) {
@@ -183,18 +184,18 @@ public final class MaxPool {
         }
     }
 
-    private static void windows(Kind kind, WindowGeometry g, double[] x, int xb, double[] t, int tb, double[] out, int ob,
-            int i0lo, int i0hi, int i1lo, int i1hi, boolean store) {
-        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
-        int c = g.c(), n2 = g.out()[2];
+    static void windows(Kind kind, WindowGeometry g, double[] x, int xb, double[] t, int tb, double[] out, int ob,
+            int i0lo, int i0hi, int i1lo, int i1hi, int i2lo, int i2hi, int ch0, int ch1, boolean store) {
+        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs();
+        int[] ys = g.ys();
         for (int i0 = i0lo; i0 < i0hi; i0++) {
             int b0 = i0 * s[0] - lo[0], a0 = firstTap(b0, d[0]), e0 = endTap(b0, d[0], len[0], k[0]);
             for (int i1 = i1lo; i1 < i1hi; i1++) {
                 int b1 = i1 * s[1] - lo[1], a1 = firstTap(b1, d[1]), e1 = endTap(b1, d[1], len[1], k[1]);
-                for (int i2 = 0; i2 < n2; i2++) {
+                for (int i2 = i2lo; i2 < i2hi; i2++) {
                     int b2 = i2 * s[2] - lo[2], a2 = firstTap(b2, d[2]), e2 = endTap(b2, d[2], len[2], k[2]);
                     int yp = i0 * ys[0] + i1 * ys[1] + i2 * ys[2];
-                    for (int ch = 0; ch < c; ch++) {
+                    for (int ch = ch0; ch < ch1; ch++) {
                         double best = Double.NEGATIVE_INFINITY;
                         int at = -1;
                         for (int t0 = a0; t0 < e0; t0++) {

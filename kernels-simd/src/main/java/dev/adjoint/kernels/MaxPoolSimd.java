@@ -6,122 +6,229 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The f32 {@link MaxPool} kernels vectorized over the contiguous inner elements (NHWC channels), a
- * block of {@code SPECIES_PREFERRED} lanes at a time with a masked tail (6 or 16 LeNet channels are
- * one masked block). The arg-max is tracked per lane by blends on the interpreter's rule; the
- * scatter keeps the winning tap's ordinal per lane and writes every tap in a second pass over the
- * window. Loaded only when {@link Simd#ENABLED}. Vectors never cross a method boundary (a
- * non-inlined vector argument would be boxed).
+ * The f32 {@link MaxPool} kernels vectorized over the contiguous inner elements (NHWC channels),
+ * with whole vectors only: masked loads and stores were neither scalar-replaced nor fast here (as
+ * ConvSimd found), so there are none.
+ * <ul>
+ *   <li>At least one vector of channels: whole vectors over the first {@code c - c % L} channels,
+ *       the scalar kernel for the rest.</li>
+ *   <li>Fewer channels than a vector (LeNet's 6 and, on AVX-512, 16 is a whole vector): one vector
+ *       per window reads and writes {@code L - c} lanes past the window's channels. Those lanes belong
+ *       to later windows (or taps) of the same row, which are written afterwards, in address order,
+ *       by this same task; so a window is vectorized only while those lanes stay inside its row
+ *       (the input row and the output row), and the last windows of each row run scalar after the
+ *       vector pass. An accumulating scatter adds only in the real lanes and writes the others back
+ *       unchanged.</li>
+ * </ul>
+ * The arg-max is tracked per lane by blends on the interpreter's rule; the scatter keeps the
+ * winning tap's ordinal per lane and writes every tap in a second pass over the window. Loaded
+ * only when {@link Simd#ENABLED}.
  */
 final class MaxPoolSimd {
     private MaxPoolSimd() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float[] IOTA = new float[L];
+
+    static {
+        for (int i = 0; i < L; i++) IOTA[i] = i;
+    }
 
     static void windows(MaxPool.Kind kind, WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int ob,
             int i0lo, int i0hi, int i1lo, int i1hi, boolean store) {
-        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
         int c = g.c(), n2 = g.out()[2];
+        int cut, cv;
+        if (c >= L) {
+            cut = n2;
+            cv = c - c % L;
+        } else if (g.xs()[2] == c && g.ys()[2] == c) {
+            cut = narrowWindows(g);
+            cv = L;
+        } else {
+            MaxPool.windows(kind, g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, 0, n2, 0, c, store);
+            return;
+        }
+        run(kind, g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, 0, cut, cv, 0, store);
+        if (c >= L) {
+            if (cv < c) MaxPool.windows(kind, g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, 0, n2, cv, c, store);
+        } else if (cut < n2) {
+            // The last windows of each row, back-aligned: the vector ends at the window's last channel, its
+            // first L - c lanes are the (final) values before it in the row, blended back unchanged.
+            if (backAligned(g, cut)) run(kind, g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, cut, n2, L, L - c, store);
+            else MaxPool.windows(kind, g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, cut, n2, 0, c, store);
+        }
+    }
+
+    private static void run(MaxPool.Kind kind, WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int ob,
+            int i0lo, int i0hi, int i1lo, int i1hi, int i2lo, int i2hi, int cv, int shift, boolean store) {
+        switch (kind) {
+            case MAX -> max(g, x, xb, out, ob, i0lo, i0hi, i1lo, i1hi, i2lo, i2hi, cv, shift);
+            case GATHER -> gather(g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, i2lo, i2hi, cv, shift);
+            case SCATTER -> scatter(g, x, xb, t, tb, out, ob, i0lo, i0hi, i1lo, i1hi, i2lo, i2hi, cv, shift, store);
+        }
+    }
+
+    /** Whether windows {@code [from, n2)} along axis 2 can be read and written back-aligned: L - c lanes before them inside their rows. */
+    private static boolean backAligned(WindowGeometry g, int from) {
+        int c = g.c(), n2 = g.out()[2], s = g.s()[2], lo = g.lo()[2], d = g.d()[2], len = g.len()[2], k = g.k()[2], shift = L - c;
+        for (int i2 = from; i2 < n2; i2++) {
+            int b2 = i2 * s - lo, a2 = MaxPool.firstTap(b2, d), e2 = MaxPool.endTap(b2, d, len, k);
+            if ((long) i2 * c < shift) return false;
+            if (a2 < e2 && (long) (b2 + a2 * d) * c < shift) return false;
+        }
+        return true;
+    }
+
+    /**
+     * With fewer channels than a vector: how many leading windows along axis 2 can be read and
+     * written a whole vector at a time with the extra lanes inside the window's input row and output row.
+     */
+    private static int narrowWindows(WindowGeometry g) {
+        int c = g.c(), n2 = g.out()[2], s = g.s()[2], lo = g.lo()[2], d = g.d()[2], len = g.len()[2], k = g.k()[2];
+        for (int i2 = 0; i2 < n2; i2++) {
+            int b2 = i2 * s - lo, e2 = MaxPool.endTap(b2, d, len, k), a2 = MaxPool.firstTap(b2, d);
+            boolean outFits = (long) i2 * c + L <= (long) n2 * c;
+            boolean inFits = e2 <= a2 || (long) (b2 + (e2 - 1) * d) * c + L <= (long) len * c;
+            if (!outFits || !inFits) return i2;
+        }
+        return n2;
+    }
+
+    /**
+     * The lanes holding the window's own channels, {@code [shift, shift + min(c, L))}: a compare
+     * mask (made once per call) for the blends of back-aligned and accumulating writes.
+     */
+    private static VectorMask<Float> real(WindowGeometry g, int shift) {
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
+        return iota.compare(VectorOperators.GE, (float) shift).and(iota.compare(VectorOperators.LT, (float) (shift + Math.min(g.c(), L))));
+    }
+
+    private static void max(WindowGeometry g, float[] x, int xb, float[] out, int ob, int i0lo, int i0hi, int i1lo, int i1hi,
+            int i2lo, int i2hi, int cv, int shift) {
+        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
+        FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        VectorMask<Float> real = real(g, shift);
         for (int i0 = i0lo; i0 < i0hi; i0++) {
             int b0 = i0 * s[0] - lo[0], a0 = MaxPool.firstTap(b0, d[0]), e0 = MaxPool.endTap(b0, d[0], len[0], k[0]);
             for (int i1 = i1lo; i1 < i1hi; i1++) {
                 int b1 = i1 * s[1] - lo[1], a1 = MaxPool.firstTap(b1, d[1]), e1 = MaxPool.endTap(b1, d[1], len[1], k[1]);
-                // Tap offsets of axes 0 and 1 folded into a base per (t0, t1) row below; axis 2 is the innermost tap loop.
-                for (int i2 = 0; i2 < n2; i2++) {
+                int yrow = ob + i0 * ys[0] + i1 * ys[1];
+                for (int i2 = i2lo; i2 < i2hi; i2++) {
                     int b2 = i2 * s[2] - lo[2], a2 = MaxPool.firstTap(b2, d[2]), e2 = MaxPool.endTap(b2, d[2], len[2], k[2]);
-                    int yp = i0 * ys[0] + i1 * ys[1] + i2 * ys[2];
-                    for (int ch = 0; ch < c; ch += S.length()) {
-                        switch (kind) {
-                            case MAX -> max(g, x, xb, out, ob + yp, ch, c, b0, a0, e0, b1, a1, e1, b2, a2, e2);
-                            case GATHER -> gather(g, x, xb, t, tb, out, ob + yp, ch, c, b0, a0, e0, b1, a1, e1, b2, a2, e2);
-                            case SCATTER -> scatter(g, x, xb, t, tb + yp, out, ob, ch, c, b0, a0, e0, b1, a1, e1, b2, a2, e2, store);
+                    for (int ch = 0; ch < cv; ch += L) {
+                        FloatVector best = ninf;
+                        for (int t0 = a0; t0 < e0; t0++) {
+                            int p0 = xb + ch - shift + (b0 + t0 * d[0]) * xs[0];
+                            for (int t1 = a1; t1 < e1; t1++) {
+                                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
+                                for (int t2 = a2; t2 < e2; t2++) best = best.max(FloatVector.fromArray(S, x, p1 + (b2 + t2 * d[2]) * xs[2]));
+                            }
+                        }
+                        int at = yrow + i2 * ys[2] + ch - shift;
+                        if (shift == 0) best.intoArray(out, at);
+                        else FloatVector.fromArray(S, out, at).blend(best, real).intoArray(out, at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void gather(WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int ob,
+            int i0lo, int i0hi, int i1lo, int i1hi, int i2lo, int i2hi, int cv, int shift) {
+        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
+        FloatVector zero = FloatVector.zero(S);
+        VectorMask<Float> real = real(g, shift);
+        for (int i0 = i0lo; i0 < i0hi; i0++) {
+            int b0 = i0 * s[0] - lo[0], a0 = MaxPool.firstTap(b0, d[0]), e0 = MaxPool.endTap(b0, d[0], len[0], k[0]);
+            for (int i1 = i1lo; i1 < i1hi; i1++) {
+                int b1 = i1 * s[1] - lo[1], a1 = MaxPool.firstTap(b1, d[1]), e1 = MaxPool.endTap(b1, d[1], len[1], k[1]);
+                int yrow = ob + i0 * ys[0] + i1 * ys[1];
+                for (int i2 = i2lo; i2 < i2hi; i2++) {
+                    int b2 = i2 * s[2] - lo[2], a2 = MaxPool.firstTap(b2, d[2]), e2 = MaxPool.endTap(b2, d[2], len[2], k[2]);
+                    for (int ch = 0; ch < cv; ch += L) {
+                        FloatVector best = zero, sel = zero;
+                        boolean first = true;
+                        for (int t0 = a0; t0 < e0; t0++) {
+                            int p0 = ch - shift + (b0 + t0 * d[0]) * xs[0];
+                            for (int t1 = a1; t1 < e1; t1++) {
+                                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
+                                for (int t2 = a2; t2 < e2; t2++) {
+                                    int p = p1 + (b2 + t2 * d[2]) * xs[2];
+                                    FloatVector v = FloatVector.fromArray(S, x, xb + p), tv = FloatVector.fromArray(S, t, tb + p);
+                                    if (first) {
+                                        best = v;
+                                        sel = tv;
+                                        first = false;
+                                    } else {
+                                        VectorMask<Float> u = v.compare(VectorOperators.GT, best)
+                                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+                                        best = best.blend(v, u);
+                                        sel = sel.blend(tv, u);
+                                    }
+                                }
+                            }
+                        }
+                        int at = yrow + i2 * ys[2] + ch - shift;
+                        if (shift == 0) sel.intoArray(out, at);
+                        else FloatVector.fromArray(S, out, at).blend(sel, real).intoArray(out, at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void scatter(WindowGeometry g, float[] x, int xb, float[] dy, int tb, float[] dx, int ob,
+            int i0lo, int i0hi, int i1lo, int i1hi, int i2lo, int i2hi, int cv, int shift, boolean store) {
+        int[] len = g.len(), k = g.k(), s = g.s(), lo = g.lo(), d = g.d(), xs = g.xs(), ys = g.ys();
+        FloatVector zero = FloatVector.zero(S);
+        VectorMask<Float> real = real(g, shift);
+        for (int i0 = i0lo; i0 < i0hi; i0++) {
+            int b0 = i0 * s[0] - lo[0], a0 = MaxPool.firstTap(b0, d[0]), e0 = MaxPool.endTap(b0, d[0], len[0], k[0]);
+            for (int i1 = i1lo; i1 < i1hi; i1++) {
+                int b1 = i1 * s[1] - lo[1], a1 = MaxPool.firstTap(b1, d[1]), e1 = MaxPool.endTap(b1, d[1], len[1], k[1]);
+                int yrow = tb + i0 * ys[0] + i1 * ys[1];
+                for (int i2 = i2lo; i2 < i2hi; i2++) {
+                    int b2 = i2 * s[2] - lo[2], a2 = MaxPool.firstTap(b2, d[2]), e2 = MaxPool.endTap(b2, d[2], len[2], k[2]);
+                    if (a0 >= e0 || a1 >= e1 || a2 >= e2) continue; // a window of padding only adds nowhere
+                    for (int ch = 0; ch < cv; ch += L) {
+                        FloatVector best = zero, tap = zero;
+                        int q = 0;
+                        for (int t0 = a0; t0 < e0; t0++) {
+                            int p0 = xb + ch - shift + (b0 + t0 * d[0]) * xs[0];
+                            for (int t1 = a1; t1 < e1; t1++) {
+                                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
+                                for (int t2 = a2; t2 < e2; t2++, q++) {
+                                    FloatVector v = FloatVector.fromArray(S, x, p1 + (b2 + t2 * d[2]) * xs[2]);
+                                    if (q == 0) best = v;
+                                    else {
+                                        VectorMask<Float> u = v.compare(VectorOperators.GT, best)
+                                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+                                        best = best.blend(v, u);
+                                        tap = tap.blend((float) q, u);
+                                    }
+                                }
+                            }
+                        }
+                        FloatVector grad = FloatVector.fromArray(S, dy, yrow + i2 * ys[2] + ch - shift);
+                        q = 0;
+                        for (int t0 = a0; t0 < e0; t0++) {
+                            int p0 = ob + ch - shift + (b0 + t0 * d[0]) * xs[0];
+                            for (int t1 = a1; t1 < e1; t1++) {
+                                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
+                                for (int t2 = a2; t2 < e2; t2++, q++) {
+                                    int p = p1 + (b2 + t2 * d[2]) * xs[2];
+                                    VectorMask<Float> won = tap.compare(VectorOperators.EQ, (float) q);
+                                    if (store && shift == 0) zero.blend(grad, won).intoArray(dx, p);
+                                    else if (store) FloatVector.fromArray(S, dx, p).blend(zero.blend(grad, won), real).intoArray(dx, p);
+                                    else {
+                                        FloatVector cur = FloatVector.fromArray(S, dx, p);
+                                        cur.blend(cur.add(grad), won.and(real)).intoArray(dx, p);
+                                    }
+                                }
+                            }
                         }
                     }
-                }
-            }
-        }
-    }
-
-    private static void max(WindowGeometry g, float[] x, int xb, float[] out, int yAt, int ch, int c,
-            int b0, int a0, int e0, int b1, int a1, int e1, int b2, int a2, int e2) {
-        int[] d = g.d(), xs = g.xs();
-        VectorMask<Float> m = S.indexInRange(ch, c);
-        FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int t0 = a0; t0 < e0; t0++) {
-            int p0 = xb + ch + (b0 + t0 * d[0]) * xs[0];
-            for (int t1 = a1; t1 < e1; t1++) {
-                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
-                for (int t2 = a2; t2 < e2; t2++) best = best.max(FloatVector.fromArray(S, x, p1 + (b2 + t2 * d[2]) * xs[2], m));
-            }
-        }
-        best.intoArray(out, yAt + ch, m);
-    }
-
-    private static void gather(WindowGeometry g, float[] x, int xb, float[] t, int tb, float[] out, int yAt, int ch, int c,
-            int b0, int a0, int e0, int b1, int a1, int e1, int b2, int a2, int e2) {
-        int[] d = g.d(), xs = g.xs();
-        VectorMask<Float> m = S.indexInRange(ch, c);
-        FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), sel = FloatVector.zero(S);
-        boolean first = true;
-        for (int t0 = a0; t0 < e0; t0++) {
-            int p0 = ch + (b0 + t0 * d[0]) * xs[0];
-            for (int t1 = a1; t1 < e1; t1++) {
-                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
-                for (int t2 = a2; t2 < e2; t2++) {
-                    int p = p1 + (b2 + t2 * d[2]) * xs[2];
-                    FloatVector v = FloatVector.fromArray(S, x, xb + p, m), tv = FloatVector.fromArray(S, t, tb + p, m);
-                    if (first) {
-                        best = v;
-                        sel = tv;
-                        first = false;
-                    } else {
-                        VectorMask<Float> u = v.compare(VectorOperators.GT, best)
-                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
-                        best = best.blend(v, u);
-                        sel = sel.blend(tv, u);
-                    }
-                }
-            }
-        }
-        sel.intoArray(out, yAt + ch, m);
-    }
-
-    private static void scatter(WindowGeometry g, float[] x, int xb, float[] dy, int dyAt, float[] dx, int ob, int ch, int c,
-            int b0, int a0, int e0, int b1, int a1, int e1, int b2, int a2, int e2, boolean store) {
-        int[] d = g.d(), xs = g.xs();
-        VectorMask<Float> m = S.indexInRange(ch, c);
-        FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), tap = FloatVector.broadcast(S, -1f);
-        int q = 0;
-        for (int t0 = a0; t0 < e0; t0++) {
-            int p0 = ch + (b0 + t0 * d[0]) * xs[0];
-            for (int t1 = a1; t1 < e1; t1++) {
-                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
-                for (int t2 = a2; t2 < e2; t2++, q++) {
-                    FloatVector v = FloatVector.fromArray(S, x, xb + p1 + (b2 + t2 * d[2]) * xs[2], m);
-                    if (q == 0) {
-                        best = v;
-                        tap = FloatVector.zero(S);
-                    } else {
-                        VectorMask<Float> u = v.compare(VectorOperators.GT, best)
-                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
-                        best = best.blend(v, u);
-                        tap = tap.blend((float) q, u);
-                    }
-                }
-            }
-        }
-        if (q == 0) return; // a window of padding only adds nowhere
-        FloatVector grad = FloatVector.fromArray(S, dy, dyAt + ch, m), zero = FloatVector.zero(S);
-        q = 0;
-        for (int t0 = a0; t0 < e0; t0++) {
-            int p0 = ob + ch + (b0 + t0 * d[0]) * xs[0];
-            for (int t1 = a1; t1 < e1; t1++) {
-                int p1 = p0 + (b1 + t1 * d[1]) * xs[1];
-                for (int t2 = a2; t2 < e2; t2++, q++) {
-                    int p = p1 + (b2 + t2 * d[2]) * xs[2];
-                    VectorMask<Float> won = tap.compare(VectorOperators.EQ, (float) q);
-                    if (store) zero.blend(grad, won).intoArray(dx, p, m);
-                    else FloatVector.fromArray(S, dx, p, m).add(grad, won).intoArray(dx, p, m);
                 }
             }
         }

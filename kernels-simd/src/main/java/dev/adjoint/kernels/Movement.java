@@ -66,34 +66,67 @@ public final class Movement {
             iEnd = (int) Math.min(inN, Math.floorDiv((long) n - 1 - loN, eN) + 1);
         }
         int chunks = chunks(total, splitter, rows);
-        WorkSplitter.Chunk body = ci -> {
-            long r0 = rows * ci / chunks, r1 = rows * (ci + 1) / chunks;
-            for (long row = r0; row < r1; row++) {
-                int dst = outOff + (int) (row * n);
-                long q = row;
-                int src = xOff;
-                boolean inside = true;
-                for (int d = r - 2; d >= 0; d--) {
-                    int od = (int) (q % os[d]);
-                    q /= os[d];
-                    int rel = od - lo[d], e = interior[d] + 1;
-                    if (rel < 0 || rel % e != 0 || rel / e >= shape[d]) { inside = false; break; }
-                    src += (rel / e) * xs[d];
-                }
-                if (!inside || iStart >= iEnd) { BlockOps.fill(out, dst, n, 0f); continue; }
-                if (eN == 1) {
-                    int j0 = loN + iStart, j1 = loN + iEnd;
-                    if (j0 > 0) BlockOps.fill(out, dst, j0, 0f);
-                    System.arraycopy(x, src + iStart, out, dst + j0, j1 - j0);
-                    if (j1 < n) BlockOps.fill(out, dst + j1, n - j1, 0f);
-                } else {
-                    BlockOps.fill(out, dst, n, 0f);
-                    for (int i = iStart, j = dst + loN + iStart * eN; i < iEnd; i++, j += eN) out[j] = x[src + i];
-                }
-            }
-        };
+        WorkSplitter.Chunk body = ci -> padRows(shape, x, xOff, xs, lo, interior, os, out, outOff,
+                rows * ci / chunks, rows * (ci + 1) / chunks, iStart, iEnd);
         if (chunks <= 1) body.run(0);
         else splitter.forEach(chunks, body);
+    }
+
+    /** Per thread: the output row's index and each outer axis's source offset (-1: in the padding), for {@link #padRows}. */
+    private static final ThreadLocal<int[][]> PAD_INDEX = ThreadLocal.withInitial(() -> new int[][] {new int[4], new int[4]});
+
+    /**
+     * Output rows {@code [r0, r1)} of {@link #pad}. The outer index advances as an odometer and
+     * each axis's source offset is recomputed only when that axis moves (the divisions per axis
+     * per row cost ~18 ns per row: 900 us for NHWC rows of 6 channels over [64, 28, 28, 6]); the
+     * short fills and copies of a row move whole vectors, their overrun landing in the row after,
+     * which is written next (never past the chunk's last row).
+     */
+    private static void padRows(int[] shape, float[] x, int xOff, int[] xs, int[] lo, int[] interior, int[] os,
+                                float[] out, int outOff, long r0, long r1, int iStart, int iEnd) {
+        if (r0 >= r1) return;
+        int r = shape.length, n = os[r - 1], loN = lo[r - 1], eN = interior[r - 1] + 1;
+        int[][] tl = PAD_INDEX.get();
+        if (tl[0].length < r) { tl[0] = new int[r]; tl[1] = new int[r]; }
+        int[] oi = tl[0], part = tl[1];
+        int outside = 0, src = xOff;
+        long q = r0;
+        for (int d = r - 2; d >= 0; d--) {
+            oi[d] = (int) (q % os[d]);
+            q /= os[d];
+            part[d] = padPart(oi[d], lo[d], interior[d] + 1, shape[d], xs[d]);
+            if (part[d] < 0) outside++; else src += part[d];
+        }
+        int end = outOff + (int) (r1 * n);
+        boolean copies = iStart < iEnd;
+        for (long row = r0; row < r1; row++) {
+            int dst = outOff + (int) (row * n);
+            if (outside > 0 || !copies) BlockOps.fillRun(out, dst, n, end);
+            else if (eN == 1) {
+                int j0 = loN + iStart, j1 = loN + iEnd;
+                if (j0 > 0) BlockOps.fillRun(out, dst, j0, end);
+                BlockOps.gatherRun(x, src + iStart, 1, out, dst + j0, j1 - j0, end);
+                if (j1 < n) BlockOps.fillRun(out, dst + j1, n - j1, end);
+            } else {
+                BlockOps.fill(out, dst, n, 0f);
+                for (int i = iStart, j = dst + loN + iStart * eN; i < iEnd; i++, j += eN) out[j] = x[src + i];
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                if (part[d] < 0) outside--; else src -= part[d];
+                boolean wrap = ++oi[d] == os[d];
+                if (wrap) oi[d] = 0;
+                part[d] = padPart(oi[d], lo[d], interior[d] + 1, shape[d], xs[d]);
+                if (part[d] < 0) outside++; else src += part[d];
+                if (!wrap) break;
+            }
+        }
+    }
+
+    /** Source offset contributed by output index {@code od} of an axis, or -1 if it falls in the padding. */
+    private static int padPart(int od, int lo, int e, int size, int stride) {
+        int rel = od - lo;
+        if (rel < 0 || rel % e != 0 || rel / e >= size) return -1;
+        return (rel / e) * stride;
     }
 
     /**

@@ -24,6 +24,10 @@ public final class Reduce {
 
     /** Columns per work item when accumulating rows: 8 KiB of output stays in L1 while rows stream by. */
     static final int COLS = 2048;
+    /** Kept inner extents below this take the wide path when the reduced rows are contiguous (see {@code Prepared.wide}). */
+    static final int WIDE_ROWS = 256;
+    /** Longest flat run the wide path sums at a time (a multiple of the row and of the vector). */
+    static final int MAX_WIDE = 2048;
 
     /**
      * Reduces {@code x} (of {@code shape}, read through {@code xStrides}) over {@code axes}.
@@ -80,8 +84,17 @@ public final class Reduce {
         private final int n, sI;
         private final long blocks, items, nRows, outLength, work;
         private final boolean rows;
+        /**
+         * When the reduced rows are short (kept inner extent {@code n} below {@value #WIDE_ROWS}) and
+         * follow each other contiguously, the rows are summed {@code wide / n} at a time as one
+         * flat run of {@code wide} floats (a multiple of both {@code n} and the vector length), then
+         * the partial rows are folded: one vector loop instead of one call per row (channel sums of
+         * NHWC rows of 6 ran at ~7 ns per row). 0 when not applicable.
+         */
+        private final int wide;
         private int[][] rIdx = new int[0][];
         private float[][] tmp = new float[0][];
+        private float[][] wideAcc = new float[0][];
         // The run in flight, read by the chunks.
         private float[] x, out;
         private int xOff, outOff, chunks;
@@ -104,6 +117,7 @@ public final class Reduce {
                 kShape = kStr = rShape = rStr = null;
                 n = sI = 0;
                 blocks = items = nRows = work = 0;
+                wide = 0;
                 long kept = 1;
                 for (int d = 0; d < r; d++) if (!red[d]) kept *= shape[d];
                 outLength = kept;
@@ -127,7 +141,13 @@ public final class Reduce {
             nRows = rowCount;
             outLength = outer * n;
             work = outer * n * rowCount;
+            boolean contiguous = sI == 1 && nr > 0;
+            for (int d = nr - 1, want = n; contiguous && d >= 0; want *= rShape[d], d--) if (rStr[d] != want) contiguous = false;
+            int lanes = BlockOps.TILE, w = n / gcd(n, lanes) * lanes;
+            wide = contiguous && n < WIDE_ROWS && w <= MAX_WIDE && rowCount * n >= 2L * w ? w : 0;
         }
+
+        private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
         /** Reduces {@code x} (from {@code xOff}) into {@code out} (dense, from {@code outOff}). */
         public void run(float[] x, int xOff, float[] out, int outOff, WorkSplitter splitter) {
@@ -146,6 +166,10 @@ public final class Reduce {
                     if (rIdx[i] == null) rIdx[i] = new int[rShape.length];
                     if (tmp[i] == null && sI != 1) tmp[i] = new float[COLS];
                 }
+            }
+            if (wide > 0 && wideAcc.length < c) {
+                wideAcc = Arrays.copyOf(wideAcc, c);
+                for (int i = 0; i < c; i++) if (wideAcc[i] == null) wideAcc[i] = new float[wide];
             }
             this.x = x; this.xOff = xOff; this.out = out; this.outOff = outOff; this.chunks = c;
             try {
@@ -172,6 +196,7 @@ public final class Reduce {
                 }
                 int dst = outOff + (int) (o * n) + c0;
                 if (nRows == 0) { BlockOps.fill(out, dst, len, op.identity()); continue; }
+                if (wide > 0) { wideRows(wideAcc[ci], kBase, dst); continue; }
                 Arrays.fill(idx, 0);
                 int rBase = 0;
                 for (long row = 0; row < nRows; row++) {
@@ -188,6 +213,17 @@ public final class Reduce {
                     }
                 }
             }
+        }
+
+        /** Output row {@code out[dst..dst+n)} of the {@link #wide} case: reduces the contiguous rows from {@code src}. */
+        private void wideRows(float[] acc, int src, int dst) {
+            int w = wide, per = w / n;
+            long full = nRows / per;
+            System.arraycopy(x, src, acc, 0, w);
+            for (long i = 1; i < full; i++) BlockOps.accumulate(op, acc, 0, x, src + (int) (i * w), w);
+            System.arraycopy(acc, 0, out, dst, n);
+            for (int g = 1; g < per; g++) BlockOps.accumulate(op, out, dst, acc, g * n, n);
+            for (long row = full * per; row < nRows; row++) BlockOps.accumulate(op, out, dst, x, src + (int) (row * n), n);
         }
     }
 }

@@ -197,6 +197,51 @@ class StepScheduleTest {
         assertEquals(laneOf0, laneOf2, "step 2 reads step 0's result: same lane");
     }
 
+    /**
+     * Random DAGs of thousands of steps: every step is scheduled once, each step's dependencies run
+     * in an earlier stage or earlier in its own lane (never in the other lane of its stage), and
+     * scheduling stays quick.
+     */
+    @Test void randomDagsAreScheduledOnceInDependencyOrderAndQuickly() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (int rep = 0; rep < 5; rep++) {
+            int n = 3000;
+            int[][] deps = new int[n][];
+            double[] cost = new double[n];
+            for (int t = 0; t < n; t++) {
+                int k = t == 0 ? 0 : r.nextInt(Math.min(t, 3) + 1);
+                java.util.TreeSet<Integer> d = new java.util.TreeSet<>();
+                for (int j = 0; j < k; j++) d.add(t - 1 - r.nextInt(Math.min(t, 20)));
+                deps[t] = d.stream().mapToInt(Integer::intValue).toArray();
+                cost[t] = r.nextInt(4) == 0 ? r.nextDouble(20_000, 900_000) : r.nextDouble(500, 20_000);
+            }
+            long t0 = System.nanoTime();
+            StepSchedule sc = StepSchedule.of(deps, cost, 2);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            assertTrue(ms < 3000, "scheduling " + n + " steps took " + ms + " ms");
+            assertTrue(sc.anyPaired());
+            int[] stage = new int[n], lane = new int[n], pos = new int[n];
+            java.util.Arrays.fill(stage, -1);
+            for (int k = 0; k < sc.stages(); k++) {
+                for (int p = sc.stageStart[k]; p < sc.stageStart[k + 1]; p++) {
+                    int s = sc.order[p];
+                    assertEquals(-1, stage[s], "step " + s + " scheduled twice");
+                    stage[s] = k;
+                    lane[s] = p < sc.laneB[k] ? 0 : 1;
+                    pos[s] = p;
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                assertTrue(stage[t] >= 0, "step " + t + " not scheduled");
+                for (int d : deps[t]) {
+                    boolean earlierStage = stage[d] < stage[t];
+                    boolean earlierInLane = stage[d] == stage[t] && lane[d] == lane[t] && pos[d] < pos[t];
+                    assertTrue(earlierStage || earlierInLane, "step " + t + " runs before or beside its dependency " + d);
+                }
+            }
+        }
+    }
+
     static Object[] feeds(Plan p, SplittableRandom r) {
         Object[] feeds = new Object[p.inputs().size()];
         for (int i = 0; i < feeds.length; i++) {

@@ -77,6 +77,12 @@ class MovementTest {
         }
         checkPad(new int[] {300, 1001}, new int[] {2, -3}, new int[] {1, 5}, new int[] {0, 0}, POOL);
         checkPad(new int[] {300, 1001}, new int[] {-1, 1}, new int[] {0, 2}, new int[] {1, 1}, POOL);
+        // NHWC with short channel rows (the conv and pooling gradients' pads): interior 1 in H and
+        // W (a stride-2 scatter), padding and cropping, split across threads
+        for (int c : new int[] {1, 3, 6, 16, 17}) {
+            checkPad(new int[] {64, 14, 14, c}, new int[] {0, 0, 0, 0}, new int[] {0, 1, 1, 0}, new int[] {0, 1, 1, 0}, POOL);
+            checkPad(new int[] {32, 10, 10, c}, new int[] {0, 2, -1, 0}, new int[] {0, 2, 3, 0}, new int[] {0, 0, 0, 0}, POOL);
+        }
     }
 
     /** A slice is a strided view; plans materialize it with {@link Elementwise#copy}. */

@@ -77,6 +77,14 @@ class ReduceTest {
             // Contiguous rows that do not merge (padded rows), of 16k+3 and of 1 to 17 floats: the row-at-a-time path.
             check(op, new int[] {60, 16387}, big, 5, new int[] {16400, 1}, new int[] {1}, "padded rows");
             for (int n : new int[] {1, 15, 16, 17}) check(op, new int[] {999, n}, big, 3, new int[] {n + 2, 1}, new int[] {1}, "short rows " + n);
+            // Channel sums of NHWC tensors (a bias gradient, batch-norm statistics): short kept rows
+            // that follow each other contiguously, summed as one wide run (Prepared.wide), with
+            // leftover rows; and the same with a kept outer axis and through a non-contiguous view.
+            for (int c : new int[] {1, 3, 6, 15, 16, 17, 33, 120}) {
+                check(op, new int[] {7, 9, 11, c}, big, 1, new int[] {99 * c, 11 * c, c, 1}, new int[] {0, 1, 2}, "channel sums " + c);
+                check(op, new int[] {5, 13, 3, c}, big, 2, new int[] {39 * c, 3 * c, c, 1}, new int[] {1, 2}, "per-image channel sums " + c);
+                check(op, new int[] {7, 9, c}, big, 0, new int[] {9 * (c + 1), c + 1, 1}, new int[] {0, 1}, "padded channel sums " + c);
+            }
         }
     }
 

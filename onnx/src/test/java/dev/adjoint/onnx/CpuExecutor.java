@@ -11,8 +11,17 @@ import java.util.Map;
 
 /** The CPU executor as an {@link Executor}: compiles once per call (the node tests are tiny). */
 final class CpuExecutor implements Executor {
+    private final dev.adjoint.graph.pass.Pipeline pipeline;
+
+    /** With {@code Cpu.compile}'s default pipeline. */
+    CpuExecutor() { this(null); }
+
+    /** With the given pass pipeline (null: the default). */
+    CpuExecutor(dev.adjoint.graph.pass.Pipeline pipeline) { this.pipeline = pipeline; }
+
     @Override public List<NdArray> run(List<Tensor> outputs, Map<Tensor, NdArray> feeds) {
-        Plan plan = Cpu.compile(outputs);
+        Plan plan = pipeline == null ? Cpu.compile(outputs)
+                : Cpu.compile(outputs, dev.adjoint.cpu.CompileOptions.defaults().withPipeline(pipeline));
         Map<Tensor, Object> typed = new HashMap<>();
         for (var e : feeds.entrySet()) typed.put(e.getKey(), typed(e.getValue()));
         plan.run(typed);

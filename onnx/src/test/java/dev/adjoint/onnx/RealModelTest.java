@@ -86,6 +86,26 @@ class RealModelTest {
                 (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
     }
 
+    /**
+     * O2 on the torchvision models: the structural verifier after every pass, and the O2 plan's
+     * outputs against torch's reference outputs (the model tolerance), so the layout pass's NHWC
+     * rewrite of every model is checked end to end.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"resnet18", "mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x0_5", "efficientnet_b0", "densenet121"})
+    void modelUnderO2(String name) throws Exception {
+        Path dir = RealModels.dir(name);
+        assumeTrue(dir != null, () -> name + " skipped: " + RealModels.whyUnavailable());
+        Path set = dir.resolve("test_data_set_0");
+        OnnxModel m = Onnx.load(dir.resolve("model.onnx"), LoadOptions.defaults()
+                .withBatch(OnnxBackendTests.readTensor(set.resolve("input_0.pb")).shape().dim(0)));
+        dev.adjoint.graph.pass.Pipeline o2 = dev.adjoint.graph.pass.Pipeline.O2;
+        o2.run(new ArrayList<>(m.outputs().values()), dev.adjoint.graph.pass.Pipeline.Options.fast().withVerify(true));
+        // forward only: model() covers the gradients, and autodiff runs before any pipeline
+        OnnxBackendTests.Result r = OnnxBackendTests.runOne(dir, new CpuExecutor(o2), new OnnxBackendTests.Options(1e-3, 1e-4, false));
+        assertEquals(OnnxBackendTests.Status.PASSED, r.status(), "O2: " + r.line());
+    }
+
     /** The feeds in the exported model's input order (its inputs are named by the graph inputs' labels). */
     static List<NdArray> ordered(ModelProto model, Map<Tensor, NdArray> feeds) {
         Map<String, NdArray> byLabel = new HashMap<>();

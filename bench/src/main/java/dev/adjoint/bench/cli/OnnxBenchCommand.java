@@ -72,6 +72,10 @@ public final class OnnxBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random inputs. Default: ${DEFAULT-VALUE}.")
     long seed = 1;
 
+    @Option(names = "--pipeline", paramLabel = "O0|O1|O2", split = ",", description = "Adjoint's pass pipeline(s); several "
+            + "(--pipeline O1,O2) are compiled and timed side by side, all engines alternating run by run. Default: Cpu.compile's.")
+    List<String> pipelines = List.of();
+
     @Override public Integer call() throws Exception {
         if (!Files.isRegularFile(model)) throw Flags.error(spec, "MODEL " + model + ": no such file");
         Flags.atLeast(spec, "--batch", batch, 1);
@@ -89,9 +93,25 @@ public final class OnnxBenchCommand implements Callable<Integer> {
         for (Tensor t : inputs) values.add(randomValues(t, rnd));
 
         WorkSplitter splitter = threads == 1 ? WorkSplitter.SERIAL : new ThreadPool(threads);
+        List<String> labels = new ArrayList<>();
+        List<Plan> plans = new ArrayList<>();
         long c0 = System.nanoTime();
-        Plan plan = Cpu.compile(outputs, CompileOptions.defaults().withSplitter(splitter));
-        double compileMs = (System.nanoTime() - c0) / 1e6;
+        if (pipelines.isEmpty()) {
+            plans.add(Cpu.compile(outputs, CompileOptions.defaults().withSplitter(splitter)));
+            labels.add("adjoint");
+        }
+        for (String name : pipelines) {
+            dev.adjoint.graph.pass.Pipeline pl;
+            try {
+                pl = dev.adjoint.graph.pass.Pipeline.named(name);
+            } catch (IllegalArgumentException e) {
+                throw Flags.error(spec, "--pipeline " + name + ": " + e.getMessage());
+            }
+            plans.add(Cpu.compile(outputs, CompileOptions.defaults().withSplitter(splitter).withPipeline(pl)));
+            labels.add("adjoint " + pl.name());
+        }
+        Plan plan = plans.get(0);
+        double compileMs = (System.nanoTime() - c0) / 1e6 / plans.size();
         Map<Tensor, Object> feeds = new LinkedHashMap<>();
         for (int i = 0; i < inputs.size(); i++) feeds.put(inputs.get(i), values.get(i));
 
@@ -108,7 +128,8 @@ public final class OnnxBenchCommand implements Callable<Integer> {
                 List<String> names = new ArrayList<>(m.inputs().keySet());
                 try {
                     for (int i = 0; i < inputs.size(); i++) ortFeeds.put(names.get(i), ortTensor(env, inputs.get(i), values.get(i)));
-                    Runnable adjoint = () -> plan.run(feeds);
+                    List<Runnable> engines = new ArrayList<>();
+                    for (Plan pl : plans) engines.add(() -> pl.run(feeds));
                     OrtRun ort = () -> {
                         try (OrtSession.Result r = session.run(ortFeeds)) { // outputs stay native: no copy timed
                             return r.size();
@@ -117,25 +138,30 @@ public final class OnnxBenchCommand implements Callable<Integer> {
                     out.printf("%s: %d input(s) %s, %d thread(s); Adjoint compile %.0f ms, ONNX Runtime session %.0f ms%n",
                             model, inputs.size(), shapes(inputs), threads, compileMs, sessionMs);
                     out.flush();
-                    warm(adjoint, ort);
-                    double[] a = new double[runs], o = new double[runs];
+                    List<Runnable> all = new ArrayList<>(engines);
+                    all.add(ort);
+                    warm(all.toArray(new Runnable[0]));
+                    int n = all.size();
+                    double[][] t = new double[n][runs];
+                    double load0 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
                     for (int i = 0; i < runs; i++) {
-                        if (i % 2 == 0) {
-                            a[i] = time(adjoint);
-                            o[i] = time(ort);
-                        } else {
-                            o[i] = time(ort);
-                            a[i] = time(adjoint);
+                        for (int k = 0; k < n; k++) { // the order rotates, so no engine always runs after the same one
+                            int e = (k + i) % n;
+                            t[e][i] = time(all.get(e));
                         }
                     }
-                    Arrays.sort(a);
-                    Arrays.sort(o);
+                    double load1 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+                    for (double[] row : t) Arrays.sort(row);
+                    double[] o = t[n - 1];
                     out.printf("%-14s %10s %10s %10s%n", "engine", "median ms", "min ms", "max ms");
-                    out.printf("%-14s %10.2f %10.2f %10.2f%n", "adjoint", median(a), a[0], a[runs - 1]);
+                    for (int e = 0; e < n - 1; e++) out.printf("%-14s %10.2f %10.2f %10.2f%n", labels.get(e), median(t[e]), t[e][0], t[e][runs - 1]);
                     out.printf("%-14s %10.2f %10.2f %10.2f%n", "onnxruntime", median(o), o[0], o[runs - 1]);
-                    double ratio = median(o) / median(a);
-                    out.printf("ratio onnxruntime/adjoint (median): %.2f (%s)%n", ratio,
-                            ratio >= 1 ? String.format("Adjoint %.2fx faster", ratio) : String.format("Adjoint %.2fx slower", 1 / ratio));
+                    for (int e = 0; e < n - 1; e++) {
+                        double ratio = median(o) / median(t[e]);
+                        out.printf("ratio onnxruntime/%s (median): %.2f (%s)%n", labels.get(e), ratio,
+                                ratio >= 1 ? String.format("Adjoint %.2fx faster", ratio) : String.format("Adjoint %.2fx slower", 1 / ratio));
+                    }
+                    out.printf("load average %.2f -> %.2f%n", load0, load1);
                     out.println(agreement(plan, outputs, session, ortFeeds));
                 } finally {
                     for (OnnxTensor t : ortFeeds.values()) t.close();
