@@ -62,6 +62,15 @@ final class ModelWriter {
         graph.addNode(n);
     }
 
+    /** Emits one node with two outputs (claimed names), such as MaxPool's values and indices. */
+    void node2(String opType, List<String> inputs, String output0, String output1, AttributeProto... attributes) {
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(output0).addOutput(output0).addOutput(output1);
+        n.addAllInput(inputs);
+        for (AttributeProto a : attributes) n.addAttribute(a);
+        if (!origin.isEmpty()) n.setDocString(origin);
+        graph.addNode(n);
+    }
+
     /** Adds an initializer with the given (claimed) name. */
     void initializer(String name, DType type, Shape shape, double[] values) {
         graph.addInitializer(tensor(name, type, shape, values));

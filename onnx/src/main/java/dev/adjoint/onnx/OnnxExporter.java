@@ -2,6 +2,7 @@ package dev.adjoint.onnx;
 
 import static dev.adjoint.onnx.ModelWriter.attr;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
@@ -266,10 +267,8 @@ public final class OnnxExporter {
                 case ScatterAdd s -> w.node("ScatterElements", List.of(in(node, 0), in(node, 1), in(node, 2)),
                         attr("axis", (long) s.axis()), attr("reduction", "add"));
                 case WindowMax wm -> maxPool(in(node, 0), shapeOf(node, 0), wm.window(), out);
-                case WindowMaxGather ignored -> throw notExportable(node, "it is the tangent of a max pool (an autodiff op with no ONNX"
-                        + " operator); export the forward graph");
-                case WindowMaxScatter ignored -> throw notExportable(node, "it is the gradient of a max pool (an autodiff op with no ONNX"
-                        + " operator); export the forward graph");
+                case WindowMaxGather wg -> windowMaxGather(in(node, 0), in(node, 1), shapeOf(node, 0), wg.window(), out);
+                case WindowMaxScatter ws -> windowMaxScatter(in(node, 0), in(node, 1), shapeOf(node, 0), shapeOf(node, 1), ws.window(), t);
                 case RandomBits ignored -> throw notExportable(node, "its key depends on an input and ONNX has no counter-based"
                         + " generator (Threefry); feed the random bits as an input instead, or use a constant key");
             };
@@ -382,38 +381,101 @@ public final class OnnxExporter {
          * (window 1, stride 1, no padding) are moved first and merged into N with C = 1, the windowed
          * axes follow in order; the result is reshaped and transposed back.
          */
+        /**
+         * A max pool as ONNX's MaxPool, which pools only the trailing axes of {@code [N, C, S..]}: the
+         * window's identity axes move to the front ({@link PooledLayout#perm}) and merge into N, with C = 1.
+         */
         private String maxPool(String x, Shape xs, Window win, Shape out) {
-            int r = xs.rank();
-            List<Integer> ident = new ArrayList<>(), pooled = new ArrayList<>();
-            for (int a = 0; a < r; a++) (win.isIdentity(a) ? ident : pooled).add(a);
-            if (pooled.isEmpty()) return w.node("Identity", List.of(x));
-            int[] perm = new int[r];
-            int j = 0;
-            for (int a : ident) perm[j++] = a;
-            for (int a : pooled) perm[j++] = a;
-            boolean moved = !Ints.of(perm).equals(Ints.range(r));
-            String xt = moved ? w.node("Transpose", List.of(x), attr("perm", perm)) : x;
-            int m = pooled.size();
-            int lead = 1;
-            for (int a : ident) lead *= xs.dim(a);
-            int[] in4 = new int[m + 2], k = new int[m], st = new int[m], pads = new int[2 * m], dil = new int[m];
-            in4[0] = lead;
-            in4[1] = 1;
-            for (int i = 0; i < m; i++) {
-                int a = pooled.get(i);
-                in4[i + 2] = xs.dim(a);
-                k[i] = win.size().get(a);
-                st[i] = win.strides().get(a);
-                pads[i] = win.padLo().get(a);
-                pads[m + i] = win.padHi().get(a);
-                dil[i] = win.dilation().get(a);
+            PooledLayout l = PooledLayout.of(xs, win);
+            if (l == null) return w.node("Identity", List.of(x));
+            String y = w.node("MaxPool", List.of(reshape(l.toPooled(w, x), l.in())), l.attributes());
+            return l.fromPooled(w, reshape(y, l.outPooled(out)));
+        }
+
+        /**
+         * The arg-max positions of a max pool as MaxPool's second output, {@code Indices}: int64 flat
+         * positions in the pooled layout's input, the first maximum of each window (ONNX Runtime scans
+         * with a strict greater-than, as the interpreter does).
+         */
+        private String maxPoolIndices(String x, Shape xs, PooledLayout l) {
+            String y = w.fresh("maxpool"), indices = w.fresh("maxpool_indices");
+            w.node2("MaxPool", List.of(reshape(l.toPooled(w, x), l.in())), y, indices, l.attributes());
+            return indices;
+        }
+
+        /** {@code window_max_gather(x, t)}: t in the pooled layout, flattened, gathered at the arg-max indices. */
+        private String windowMaxGather(String x, String tan, Shape xs, Window win, Shape out) {
+            PooledLayout l = PooledLayout.of(xs, win);
+            if (l == null) return w.node("Identity", List.of(tan));
+            String flat = reshape(l.toPooled(w, tan), Shape.of(xs.size()));
+            String g = w.node("Gather", List.of(flat, maxPoolIndices(x, xs, l)), attr("axis", 0L));
+            return l.fromPooled(w, reshape(g, l.outPooled(out)));
+        }
+
+        /**
+         * {@code window_max_scatter(x, ct)}: ct in the pooled layout, flattened, scatter-added into zeros
+         * at the arg-max indices (ScatterElements with reduction add), then back to x's layout.
+         */
+        private String windowMaxScatter(String x, String ct, Shape xs, Shape cts, Window win, DType t) {
+            PooledLayout l = PooledLayout.of(xs, win);
+            if (l == null) return w.node("Identity", List.of(ct));
+            String indices = reshape(maxPoolIndices(x, xs, l), Shape.of(cts.size()));
+            String updates = reshape(l.toPooled(w, ct), Shape.of(cts.size()));
+            String zeros = w.node("Expand", List.of(w.scalar(t, 0), w.int64s(xs.size())));
+            String dx = w.node("ScatterElements", List.of(zeros, indices, updates), attr("axis", 0L), attr("reduction", "add"));
+            return l.fromPooled(w, reshape(dx, l.inTransposed()));
+        }
+
+        /**
+         * How a window maps onto ONNX's MaxPool: {@code perm} puts the identity axes first; {@code in}
+         * is the transposed input merged to {@code [lead, 1, S..]}.
+         */
+        private record PooledLayout(int[] perm, boolean moved, Shape xs, Shape in, AttributeProto[] attributes) {
+            static PooledLayout of(Shape xs, Window win) {
+                int r = xs.rank();
+                List<Integer> ident = new ArrayList<>(), pooled = new ArrayList<>();
+                for (int a = 0; a < r; a++) (win.isIdentity(a) ? ident : pooled).add(a);
+                if (pooled.isEmpty()) return null;
+                int[] perm = new int[r];
+                int j = 0;
+                for (int a : ident) perm[j++] = a;
+                for (int a : pooled) perm[j++] = a;
+                int m = pooled.size();
+                int lead = 1;
+                for (int a : ident) lead *= xs.dim(a);
+                int[] in4 = new int[m + 2], k = new int[m], st = new int[m], pads = new int[2 * m], dil = new int[m];
+                in4[0] = lead;
+                in4[1] = 1;
+                for (int i = 0; i < m; i++) {
+                    int a = pooled.get(i);
+                    in4[i + 2] = xs.dim(a);
+                    k[i] = win.size().get(a);
+                    st[i] = win.strides().get(a);
+                    pads[i] = win.padLo().get(a);
+                    pads[m + i] = win.padHi().get(a);
+                    dil[i] = win.dilation().get(a);
+                }
+                AttributeProto[] attrs = {attr("kernel_shape", k), attr("strides", st), attr("pads", pads), attr("dilations", dil)};
+                return new PooledLayout(perm, !Ints.of(perm).equals(Ints.range(r)), xs, Shape.of(in4), attrs);
             }
-            String y = w.node("MaxPool", List.of(reshape(xt, Shape.of(in4))), attr("kernel_shape", k), attr("strides", st),
-                    attr("pads", pads), attr("dilations", dil));
-            int[] tdims = new int[r];
-            for (int i = 0; i < r; i++) tdims[i] = out.dim(perm[i]);
-            y = reshape(y, Shape.of(tdims));
-            return moved ? w.node("Transpose", List.of(y), attr("perm", Ints.of(perm).inversePermutation().toArray())) : y;
+
+            String toPooled(ModelWriter w, String v) {
+                return moved ? w.node("Transpose", List.of(v), attr("perm", perm)) : v;
+            }
+
+            /** The shape {@code s} (of x's rank) with its axes in the pooled order. */
+            Shape outPooled(Shape s) {
+                int[] d = new int[perm.length];
+                for (int i = 0; i < perm.length; i++) d[i] = s.dim(perm[i]);
+                return Shape.of(d);
+            }
+
+            Shape inTransposed() { return outPooled(xs); }
+
+            /** {@code v}, already reshaped to a pooled-order shape, transposed back to x's axis order. */
+            String fromPooled(ModelWriter w, String v) {
+                return moved ? w.node("Transpose", List.of(v), attr("perm", Ints.of(perm).inversePermutation().toArray())) : v;
+            }
         }
 
         private String reshape(String x, Shape shape) {
