@@ -15,7 +15,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Issue 12: the CNN training step under a memory budget plans at least 30% fewer bytes and computes bitwise the same. */
+/**
+ * Issue 12: the CNN training step under a memory budget plans at least 20% fewer bytes and computes
+ * bitwise the same. (It was 30% of a 6.48 MB default plan while max pooling was a composite whose
+ * gradient held four 600 KB pads at once; with the window_max primitive the default plan is 3.50 MB
+ * and the best reachable 2.64 MB, -24.6%: docs/PERFORMANCE.md.)
+ */
 class TrainStepBudgetTest {
     static List<Tensor> step(ModelChoice m, int batch) {
         var step = dev.adjoint.train.TrainStep.of(m.build(null), dev.adjoint.train.Sgd.of(0.05, 0.9), dev.adjoint.graph.Nn::crossEntropy);
@@ -24,13 +29,13 @@ class TrainStepBudgetTest {
         return step.trace(new dev.adjoint.train.Batch(x, dev.adjoint.train.HostArray.i32(new int[batch], batch))).outputs();
     }
 
-    @Test void theCnnStepUnderABudgetIsThirtyPercentSmallerAndBitwiseTheSame() {
+    @Test void theCnnStepUnderABudgetIsTwentyPercentSmallerAndBitwiseTheSame() {
         List<Tensor> outs = step(ModelChoice.cnn, 32);
         CompileOptions o = CompileOptions.defaults().withPipeline(Pipeline.O2);
         Plan base = Cpu.compile(outs, o);
-        Plan small = Cpu.compile(outs, o.withMemoryBudget(base.plannedPeakBytes() * 65 / 100));
+        Plan small = Cpu.compile(outs, o.withMemoryBudget(base.plannedPeakBytes() * 76 / 100));
         MemoryReport r = small.memoryReport();
-        assertTrue(r.plannedPeakBytes() <= base.plannedPeakBytes() * 0.7, r.toString());
+        assertTrue(r.plannedPeakBytes() <= base.plannedPeakBytes() * 0.8, r.toString());
         assertFalse(r.recomputed().isEmpty(), r.toString());
         Map<Tensor, Object> feeds = OptimizeCommand.feeds(base);
         for (int run = 0; run < 2; run++) {

@@ -44,7 +44,7 @@ public record Pipeline(String name, List<Pass> passes) {
             List.of(Passes.SIMPLIFY, Passes.LAYOUT, Passes.GRADIENT, Passes.FOLD_BATCH_NORM, Passes.SIMPLIFY));
 
     /** What {@code Cpu.compile} runs unless told otherwise. */
-    public static final Pipeline DEFAULT = O1;
+    public static final Pipeline DEFAULT = O2;
 
     /** A pipeline of the given passes. */
     public static Pipeline of(String name, Pass... passes) { return new Pipeline(name, List.of(passes)); }
