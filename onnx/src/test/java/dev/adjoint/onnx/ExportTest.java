@@ -18,6 +18,8 @@ import dev.adjoint.graph.Shape;
 import dev.adjoint.graph.Tensor;
 import dev.adjoint.graph.Ints;
 import dev.adjoint.graph.op.Window;
+import dev.adjoint.graph.op.WindowMax;
+import dev.adjoint.graph.op.WindowMaxGather;
 import dev.adjoint.graph.op.WindowMaxScatter;
 import dev.adjoint.graph.op.Binary;
 import dev.adjoint.graph.op.BinaryFn;
@@ -216,11 +218,14 @@ class ExportTest {
         Window oneD = new Window(Ints.of(1, 3), Ints.of(1, 2), Ints.of(0, 1), Ints.of(0, 0), Ints.of(1, 1));
         check(Nn.maxPool(x, cl), Nn.maxPool(nchw, cf), Nn.maxPool(seq, oneD),
                 Nn.maxPool(x, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, new int[] {0, 0}));
-        // The gradient ops have no ONNX operator: a clear error names them.
-        Tensor grad = g.add(new WindowMaxScatter(cl), x, Nn.maxPool(x, cl));
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> OnnxExporter.export(List.of(grad)));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("window_max_scatter"), e.getMessage());
+        // The tangent gather and the gradient scatter export through MaxPool's Indices output
+        // (Gather; ScatterElements with reduction add), each window layout checked under ONNX Runtime.
+        Tensor tx = input("tx", 2, 7, 6, 4), tc = input("tc", 2, 3, 7, 5), ts = input("ts", 3, 11);
+        Tensor plain = Nn.maxPool(x, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, new int[] {0, 0});
+        Window plainWindow = ((WindowMax) plain.op()).window();
+        check(g.add(new WindowMaxGather(cl), x, tx), g.add(new WindowMaxGather(cf), nchw, tc), g.add(new WindowMaxGather(oneD), seq, ts),
+                g.add(new WindowMaxScatter(cl), x, Nn.maxPool(x, cl).square()), g.add(new WindowMaxScatter(cf), nchw, Nn.maxPool(nchw, cf).exp()),
+                g.add(new WindowMaxScatter(oneD), seq, Nn.maxPool(seq, oneD).tanh()), g.add(new WindowMaxScatter(plainWindow), x, plain.neg()));
     }
 
     @Test
@@ -312,9 +317,7 @@ class ExportTest {
         Tensor x = input("x", 2, 9, 8, 4), k1 = input("k1", 3, 3, 2, 6), k2 = input("k2", 3, 3, 6, 5), bias = input("bias", 5);
         Tensor h = Nn.conv(x, k1, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 2).relu();
         h = Nn.conv(h, k2, new int[] {1, 2}, new int[] {1, 0}, new int[] {1, 1}, new int[] {1, 1}, new int[] {2, 1}, 1).add(bias);
-        // An average pool: a max pool's gradient is now one window_max_scatter, which has no ONNX
-        // export yet (maxPooling checks the clear error); its forward exports as MaxPool.
-        Tensor pooled = Nn.avgPool(h, new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, true);
+        Tensor pooled = Nn.maxPool(h, new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0});
         Tensor loss = pooled.tanh().square().mean();
         List<Tensor> grads = Autodiff.grad(loss, List.of(x, k1, k2, bias));
         check(1e-4, 1e-6, loss, grads.get(0), grads.get(1), grads.get(2), grads.get(3));
