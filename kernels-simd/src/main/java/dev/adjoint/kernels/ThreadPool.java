@@ -36,6 +36,9 @@ public final class ThreadPool implements WorkSplitter, AutoCloseable {
     private final Job job = new Job();
     private volatile boolean closed;
 
+    /** The next-chunk value of a closed generation: above any chunk count, so nothing can be claimed. */
+    private static final long CLOSED = Integer.MAX_VALUE;
+
     /** The state of the call in flight; {@link #claims} holds its generation (high 32 bits) and next chunk (low 32). */
     private static final class Job {
         /** Generation and next unclaimed chunk; a claim succeeds only within the current generation. */
@@ -108,14 +111,21 @@ public final class ThreadPool implements WorkSplitter, AutoCloseable {
         Job j = job;
         int gen;
         try {
-            // Every chunk of the last generation finished before its forEach returned, so no worker
-            // touches task, chunks or error until the new generation is published below.
+            // Every chunk of the last generation finished before its forEach returned, but a worker
+            // may still be in its claim loop, between reading an exhausted claim word and its
+            // compare-and-set. Were task and chunks rewritten under that old word, the worker could
+            // read the new (larger) chunk count, claim past the old end and run a chunk of the new
+            // task (or a null one) before the call is set up. So the old word is retired first by a
+            // closed generation (next chunk CLOSED: nothing to claim), the fields are written under
+            // it, and only then is the open generation published.
+            int closedGen = (int) (j.claims.get() >>> 32) + 1;
+            j.claims.set(((long) closedGen << 32) | CLOSED);
             j.task = task;
             j.chunks = chunks;
             j.waiter = Thread.currentThread();
             j.error.set(null);
             j.remaining.set(chunks);
-            gen = (int) (j.claims.get() >>> 32) + 1;
+            gen = closedGen + 1;
             j.claims.set((long) gen << 32);
             for (Thread w : workers) LockSupport.unpark(w);
             j.work(gen);

@@ -48,7 +48,7 @@ public final class GraphCommand implements Callable<Integer> {
     int batch = 32;
 
     @Option(names = "--pipeline", paramLabel = "O0|O1|O2", description = "Draw the graph after this pass pipeline: O0 is the graph as traced,"
-            + " clustered by layer; O1 (what Cpu.compile runs by default) and O2 draw the optimized graph, unclustered. Default: ${DEFAULT-VALUE}.")
+            + " clustered by layer; O1 and O2 (what Cpu.compile runs by default) draw the optimized graph, unclustered. Default: ${DEFAULT-VALUE}.")
     String pipeline = "O0";
 
     /** {@code --format}. */

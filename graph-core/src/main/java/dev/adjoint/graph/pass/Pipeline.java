@@ -15,9 +15,10 @@ import java.util.function.ToLongFunction;
  * Runtime's basic / extended / layout levels:
  * <ul>
  *   <li>{@link #O0}: dead-code elimination only;</li>
- *   <li>{@link #O1} (the default of {@code Cpu.compile}): the {@link Optimizer} as it always was:
+ *   <li>{@link #O1}: the {@link Optimizer} as it always was:
  *       algebraic rules, transpose folding into {@code dot_general}, constant folding, CSE, DCE;</li>
- *   <li>{@link #O2}: O1, then layout (transposes sunk through elementwise ops until they cancel),
+ *   <li>{@link #O2} (the default of {@code Cpu.compile}, since it beats O1 on every torchvision
+ *       model measured; docs/PERFORMANCE.md): O1, then layout (transposes sunk through elementwise ops until they cancel),
  *       gradient-graph simplification, batch-norm folding, and O1 again to clean up.</li>
  * </ul>
  * Users assemble their own ({@link #of}), or add ({@link #then}, {@link #insertAfter}) and drop
@@ -36,7 +37,7 @@ public record Pipeline(String name, List<Pass> passes) {
     /** Dead-code elimination only. */
     public static final Pipeline O0 = new Pipeline("O0", List.of(Passes.DCE));
 
-    /** Today's optimizer, unchanged: the default. */
+    /** The optimizer as it always was. */
     public static final Pipeline O1 = new Pipeline("O1", List.of(Passes.SIMPLIFY));
 
     /** O1 plus layout, gradient simplification and batch-norm folding. */
