@@ -61,27 +61,10 @@ public final class TrainStepTiming {
      * totals by kernel family.
      */
     static void profile(int threads, int runs) {
-        Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
-        TrainStep step = TrainStep.of(mlp, Sgd.of(0.01, 0.9), Nn::crossEntropy);
-        int n = 128;
-        TrainStep.Trace t = step.trace(new Batch(HostArray.f32(new float[n * 784], n, 784), HostArray.i32(new int[n], n)));
         dev.adjoint.kernels.WorkSplitter sp = threads == 1 ? dev.adjoint.kernels.WorkSplitter.SERIAL : new dev.adjoint.kernels.ThreadPool(threads);
-        dev.adjoint.cpu.Plan p = dev.adjoint.cpu.Cpu.compile(t.outputs(), dev.adjoint.cpu.CompileOptions.defaults().withSplitter(sp));
-        SplittableRandom r = new SplittableRandom(1);
-        Object[] feeds = new Object[p.inputs().size()];
-        for (int i = 0; i < feeds.length; i++) {
-            var in = p.inputs().get(i);
-            int size = in.shape().size();
-            if (in.dtype() == dev.adjoint.graph.DType.I32) {
-                int[] v = new int[size];
-                for (int j = 0; j < size; j++) v[j] = r.nextInt(10);
-                feeds[i] = v;
-            } else {
-                float[] v = new float[size];
-                for (int j = 0; j < size; j++) v[j] = (float) r.nextDouble(-0.05, 0.05);
-                feeds[i] = v;
-            }
-        }
+        Object[] planAndFeeds = mlpPlan(sp);
+        dev.adjoint.cpu.Plan p = (dev.adjoint.cpu.Plan) planAndFeeds[0];
+        Object[] feeds = (Object[]) planAndFeeds[1];
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 300; i++) p.run(feeds);
         long c0 = mx.getCurrentThreadCpuTime();
