@@ -231,11 +231,12 @@ final class FusedRun implements WorkSplitter.Chunk {
      * Output rows per transpose work item (floats, a multiple of every tile side): an item is a
      * band of this many output rows (source columns), moved in blocks of
      * {@link #TRANSPOSE_BAND_COLS} output columns (source rows), tile strip by tile strip inside
-     * a block. A block's source (128 rows x 1 KiB) and destination (256 rows x 512 B) stay in
-     * L2 while it is moved, and each source row is read as a 1 KiB run the prefetchers follow.
-     * Measured on Zen 5 (4096 x 4096, thread CPU time, docs/perf/elementwise.md "wave 5 memory"):
-     * 0.28-0.31 of copy bandwidth for whole-height strips, 0.44-0.53 with blocks of 128-512 x
-     * 64-256, 0.25-0.32 with 32 or fewer source rows per block.
+     * a block. A block's source and destination (128 rows x 512 B each) stay in L2 while it is
+     * moved, and each source row is read as a 512 B run the prefetchers follow. Measured on Zen 5
+     * (thread CPU time, docs/perf/elementwise.md "Wave 5"): 4096 x 4096 at 0.25-0.31 of copy
+     * bandwidth in whole-height strips, 0.44-0.51 in blocks of 128-512 x 64-256; 32 or fewer
+     * source rows per block 0.25-0.32; 128 x 128 was best or level on [4096, 4096],
+     * [16384, 1024] and [1024, 16384].
      */
     static final int TRANSPOSE_BAND_ROWS = 128;
     /** Output columns (source rows) per block of a transpose band; a multiple of every tile side. */
