@@ -406,6 +406,51 @@ class ConvTest {
         assertTrue(done >= 60, "reached " + done);
     }
 
+    /**
+     * The wide-Cout kernel gradient (Cout a multiple of two vectors) against the float64 reference on
+     * random geometries: rank 1-2, odd sizes (several units per entry), strides 1-3, dilation 1-2,
+     * padding -1..3, Cin 1 (the rows of a tile span taps) to 17, batch 1-13 around the piece count;
+     * serial and 3 threads bitwise equal.
+     */
+    @Test
+    void wideKernelGradientMatchesReference() {
+        SplittableRandom rnd = new SplittableRandom(1305);
+        int block = ConvKernelGradientWide.block(), done = 0;
+        for (int it = 0; it < 100; it++) {
+            int r = 1 + it % 2;
+            int[] s = arr(rnd, r, 1, 19), k = arr(rnd, r, 1, 5), st = arr(rnd, r, 1, 3), rd = arr(rnd, r, 1, 2);
+            int[] lo = arr(rnd, r, -1, 3), hi = arr(rnd, r, -1, 3), one = arr(rnd, r, 1, 1);
+            int cin = new int[] {1, 3, 8, 16, 17}[rnd.nextInt(5)], cout = block * (1 + rnd.nextInt(2));
+            int n = new int[] {1, 2, 7, 8, 9, 13}[rnd.nextInt(6)];
+            ConvGeometry g;
+            try {
+                g = ConvGeometry.of(n, s, cin, k, cout, st, lo, hi, one, rd, 1);
+            } catch (IllegalArgumentException e) { continue; }
+            if (!ConvKernelGradientWide.applies(g)) continue;
+            float[] x = rand(rnd, g.inputLength()), dy = rand(rnd, g.outputLength());
+            int taps = (int) g.taps();
+            double[] ref = new double[(int) g.kernelLength()], mag = new double[ref.length];
+            forEachTerm(g, (xi, ki, yi) -> {
+                int co = ki % cout, ci = (ki / cout) % cin, t = ki / (cout * cin);
+                int o = (ci * taps + t) * cout + co;
+                ref[o] += (double) x[xi] * dy[yi]; mag[o] += Math.abs((double) x[xi] * dy[yi]);
+            });
+            float[] a = new float[ref.length + 2], b = new float[ref.length + 2];
+            Arrays.fill(a, Float.NaN);
+            ConvKernelGradientWide kg = new ConvKernelGradientWide(g);
+            kg.run(x, 0, dy, 0, a, 1, WorkSplitter.SERIAL);
+            assertTrue(Float.isNaN(a[0]) && Float.isNaN(a[a.length - 1]), "wrote outside dk");
+            assertClose(g + " wide kernel gradient", ref, mag, a, 1);
+            Arrays.fill(b, Float.NaN);
+            kg.run(x, 0, dy, 0, b, 1, threads3);
+            assertArrayEquals(a, b, g + ": wide kernel gradient multi-thread differs from serial");
+            done++;
+        }
+        assertTrue(done >= 50, "reached " + done);
+        // A Cout that is not a whole number of blocks is the general conv's.
+        assertFalse(ConvKernelGradientWide.applies(ConvGeometry.simple(2, new int[] {5, 5}, 3, new int[] {3, 3}, block + 1, 1, 1, 1)));
+    }
+
     static void assertArrayEqualsTol(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         for (int i = 0; i < a.length; i++)
