@@ -240,6 +240,7 @@ final class NodeLowering {
                         ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
                 if (kg != null) {
                     add(kg, kg.x(), kg.dy());
+                    if (kg.tapMajor()) views[id] = ConvLowering.tapMajorView(kg.output(), node.shape().dims());
                     break;
                 }
                 // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
