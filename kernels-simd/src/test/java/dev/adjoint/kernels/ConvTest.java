@@ -236,6 +236,38 @@ class ConvTest {
         assertTrue(depthwise > 10, "depthwise geometries: " + depthwise);
     }
 
+    /**
+     * Bands of output rows (ConvWorkspace.bandRows > 1, ConvSimd.bandUnit): the band's input rows
+     * staged once with padding rows as zeros, positions blocked 8 at a time across row ends. Odd
+     * widths (blocks straddle row ends), strides, rhs dilation (unmerged taps), cropping, groups and
+     * channel tails, against the float64 reference; split over 3 threads bitwise equal to serial.
+     */
+    @Test
+    void bandsOfOutputRows() {
+        SplittableRandom rnd = new SplittableRandom(20261202);
+        int banded = 0, straddling = 0, dilated = 0, grouped = 0;
+        for (int it = 0; it < 80; it++) {
+            int[] in = arr(rnd, 2, 1, 15), k = arr(rnd, 2, 1, 5), st = arr(rnd, 2, 1, 2), rd = arr(rnd, 2, 1, 2);
+            int[] lo = arr(rnd, 2, -1, 2), hi = arr(rnd, 2, -1, 2);
+            int cin = new int[] {1, 3, 6, 32}[rnd.nextInt(4)], cout = new int[] {17, 32, 33, 64}[rnd.nextInt(4)];
+            int groups = cin % 2 == 0 && cout % 2 == 0 && rnd.nextInt(3) == 0 ? 2 : 1;
+            ConvGeometry g = ConvGeometry.of(8 + rnd.nextInt(3), in, cin, k, cout, st, lo, hi, new int[] {1, 1}, rd, groups);
+            if (g.outputLength() == 0) continue;
+            if (new ConvWorkspace(g, 1).bandRows > 1) {
+                banded++;
+                if (g.outSize(1) % Conv.rows() != 0) straddling++;
+                if (rd[1] > 1) dilated++;
+                if (groups > 1) grouped++;
+            }
+            checkAllPaths(g, rnd);
+        }
+        assertTrue(banded > 30 && straddling > 20 && dilated > 8 && grouped > 3,
+                "banded " + banded + ", blocks straddling row ends " + straddling + ", rhs dilation " + dilated + ", groups " + grouped);
+        // Layers A and D of the benchmarks run banded (the whole padded image per batch entry).
+        assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {14, 14}, 32, new int[] {3, 3}, 64, 1, 1, 1), 2).bandRows == 14);
+        assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {28, 28}, 1, new int[] {5, 5}, 32, 1, 2, 1), 2).bandRows == 28);
+    }
+
     /** Without row staging, border positions go through the shortened per-position tap lists. */
     @Test
     void randomGridWithoutStaging() {
