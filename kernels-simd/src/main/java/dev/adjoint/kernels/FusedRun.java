@@ -190,7 +190,7 @@ final class FusedRun implements WorkSplitter.Chunk {
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
         rowsOnly = false;
         if (transposed) {
-            items = tot / ((long) tA * tB) * aBlocks;
+            items = tot / ((long) tA * tB) * ((aBlocks + TRANSPOSE_BAND_ROWS / BlockOps.TILE - 1) / (TRANSPOSE_BAND_ROWS / BlockOps.TILE));
             chunks = Parallelism.chunks(splitter, bytes, 0, items);
         } else if (reduce == null) {
             chunks = Parallelism.chunks(splitter, bytes, flops, Math.max(1, tot / 64));
@@ -250,21 +250,35 @@ final class FusedRun implements WorkSplitter.Chunk {
     }
 
     /**
-     * Moves work items {@code [i0, i1)} of a transposed copy. An item is (outer index, block of
-     * TILE source columns = output rows), swept down all source rows: the output rows are then
-     * written as TILE sequential streams, which the prefetchers follow (sweeping the other way,
-     * every tile row stores to a new output row far from the last, about 1.3x slower here).
+     * Output rows per transpose work item (floats, a multiple of every tile side): an item is a
+     * band of this many output rows (source columns), moved in blocks of
+     * {@link #TRANSPOSE_BAND_COLS} output columns (source rows), tile strip by tile strip inside
+     * a block. A block's source and destination (128 rows x 512 B each) stay in L2 while it is
+     * moved, and each source row is read as a 512 B run the prefetchers follow. Measured on Zen 5
+     * (thread CPU time, docs/perf/elementwise.md "Wave 5"): 4096 x 4096 at 0.25-0.31 of copy
+     * bandwidth in whole-height strips, 0.44-0.51 in blocks of 128-512 x 64-256; 32 or fewer
+     * source rows per block 0.25-0.32; 128 x 128 was best or level on [4096, 4096],
+     * [16384, 1024] and [1024, 16384].
+     */
+    static final int TRANSPOSE_BAND_ROWS = 128;
+    /** Output columns (source rows) per block of a transpose band; a multiple of every tile side. */
+    static final int TRANSPOSE_BAND_COLS = 128;
+
+    /**
+     * Moves work items {@code [i0, i1)} of a transposed copy. An item is (outer index, band of up
+     * to {@link #TRANSPOSE_BAND_ROWS} / TILE strips of TILE source columns = output rows), moved in
+     * blocks of {@link #TRANSPOSE_BAND_COLS} source rows; inside a block, strip by strip, each
+     * strip's tiles down the block's source rows (the output rows are then written as TILE short
+     * sequential runs). A pure copy: the split into items does not change any bit.
      */
     private void transposeItems(long i0, long i1) {
         final int t = BlockOps.TILE, k = p.a[p.result], sB = tsB, dq = tdq, B = tB, bFull = B - B % t;
+        final int g = TRANSPOSE_BAND_ROWS / t, bands = (aBlocks + g - 1) / g;
         final float[] x = in[k], d = out;
         final int[] s = st[k];
         for (long it = i0; it < i1; it++) {
-            long o = it / aBlocks;
-            int j = (int) (it % aBlocks), a0, a1;
-            if (aPhase == 0) { a0 = j * t; a1 = Math.min(tA, a0 + t); }
-            else if (j == 0) { a0 = 0; a1 = aPhase; }
-            else { a0 = aPhase + (j - 1) * t; a1 = Math.min(tA, a0 + t); }
+            long o = it / bands;
+            int j0 = (int) (it % bands) * g, j1 = Math.min(aBlocks, j0 + g);
             int sBase = inOff[k], dBase = outOff;
             for (int dd = rank - 2; dd >= 0; dd--) {
                 if (dd == tq) continue;
@@ -273,13 +287,22 @@ final class FusedRun implements WorkSplitter.Chunk {
                 sBase += id * s[dd];
                 dBase += id * ods[dd];
             }
-            if (a1 - a0 == t) {
-                for (int b0 = 0; b0 < bFull; b0 += t) BlockOps.transposeTile(x, sBase + a0 + b0 * sB, sB, d, dBase + a0 * dq + b0, dq);
-                for (int a = a0; a < a1; a++) for (int b = bFull; b < B; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
-            } else {
-                // A ragged strip of columns: row by row, so each source line is read once (column by
-                // column, every element was a cache miss: a strip cost as much as 20 full tiles).
-                for (int b = 0; b < B; b++) for (int a = a0; a < a1; a++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+            for (int c0 = 0; c0 < B; c0 += TRANSPOSE_BAND_COLS) {
+                int c1 = Math.min(B, c0 + TRANSPOSE_BAND_COLS), cFull = Math.min(c1, bFull);
+                for (int j = j0; j < j1; j++) {
+                    int a0, a1;
+                    if (aPhase == 0) { a0 = j * t; a1 = Math.min(tA, a0 + t); }
+                    else if (j == 0) { a0 = 0; a1 = aPhase; }
+                    else { a0 = aPhase + (j - 1) * t; a1 = Math.min(tA, a0 + t); }
+                    if (a1 - a0 == t) {
+                        for (int b0 = c0; b0 < cFull; b0 += t) BlockOps.transposeTile(x, sBase + a0 + b0 * sB, sB, d, dBase + a0 * dq + b0, dq);
+                        for (int a = a0; a < a1; a++) for (int b = cFull; b < c1; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+                    } else {
+                        // A ragged strip of columns: row by row, so each source line is read once (column by
+                        // column, every element was a cache miss: a strip cost as much as 20 full tiles).
+                        for (int b = c0; b < c1; b++) for (int a = a0; a < a1; a++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+                    }
+                }
             }
         }
     }
