@@ -86,6 +86,14 @@ final class FusedRun implements WorkSplitter.Chunk {
      * only once or twice (a constant fold, a one-off evaluation) keeps the warm block interpreter.
      */
     static int CODEGEN_AFTER = Integer.getInteger("adjoint.codegen.after", 2);
+    /**
+     * Fewest elements a run must have to take the generated loop. A large run gets its loop compiled
+     * by C2 within the first call (on-stack replacement after a few thousand iterations); a small
+     * program run once per training step would run its new class interpreted or in C1 (boxed
+     * vectors) for hundreds of steps (a 3-op select over 128 floats: 71 us against ~5 warm), and the
+     * interpreter's shared loops are warm already.
+     */
+    static long CODEGEN_MIN = Long.getLong("adjoint.codegen.min", 16384);
     /** The generated loop of the run in flight, or null for the block interpreter. */
     GeneratedChain gen;
     /** The generated loop's scalar slot values for the run in flight (read by every chunk). */
@@ -186,7 +194,7 @@ final class FusedRun implements WorkSplitter.Chunk {
             for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
             if (!gathers) blockLen = Integer.MAX_VALUE;
         }
-        gen = reduce == null && !transposed && p.generable && CODEGEN ? generated() : null;
+        gen = reduce == null && !transposed && p.generable && CODEGEN && tot >= CODEGEN_MIN ? generated() : null;
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
         rowsOnly = false;
         if (transposed) {

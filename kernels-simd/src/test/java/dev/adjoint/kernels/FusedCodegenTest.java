@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class FusedCodegenTest {
     private static ThreadPool two;
     private static int after;
+    private static long min;
 
     @BeforeAll
     static void setUp() {
@@ -35,7 +36,9 @@ class FusedCodegenTest {
         two = new ThreadPool(2);
         Parallelism.minNanos = 0; // split even small runs, so "2 threads equal 1" means something
         after = FusedRun.CODEGEN_AFTER;
+        min = FusedRun.CODEGEN_MIN;
         FusedRun.CODEGEN_AFTER = 0;
+        FusedRun.CODEGEN_MIN = 0; // every size through the generated loops, 1 included
     }
 
     @AfterAll
@@ -44,6 +47,7 @@ class FusedCodegenTest {
         two.close();
         Parallelism.minNanos = Parallelism.DEFAULT_MIN_NANOS;
         FusedRun.CODEGEN_AFTER = after;
+        FusedRun.CODEGEN_MIN = min;
         FusedRun.CODEGEN = true;
     }
 
