@@ -22,7 +22,9 @@ import static dev.adjoint.kernels.GemmMicroKernel.RELU;
  * AVX-512 (32 registers) the wider tile and the blocks recorded in docs/perf/gemm.md.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
  * When C is at most one vector wide ({@code n <= L}) the {@link GemmNarrow} path runs instead: it
- * packs only B (K x L floats) and reads A in place.
+ * packs only B (K x L floats) and reads A in place; when A is one row and B's K axis is contiguous
+ * (a transposed weight, as a batch-1 linear layer reads it) the {@link GemmDot} path takes dot
+ * products along K with B read in place.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
  * count: the K blocking depends only on K, work is split only along M, N or the batch on
