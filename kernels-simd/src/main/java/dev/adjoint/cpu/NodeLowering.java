@@ -606,6 +606,7 @@ final class NodeLowering {
                 ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
         if (kg != null) {
             add(kg, kg.x(), kg.dy());
+            if (kg.tapMajor()) views[node.id()] = ConvLowering.tapMajorView(kg.output(), node.shape().dims());
             return;
         }
         // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.

@@ -103,6 +103,18 @@ class PlanAllocationTest {
         }
     }
 
+    // Vector kernels only: the scalar fallback's GEMM is not split, and 45k runs of it take minutes.
+    @org.junit.jupiter.api.condition.DisabledIfSystemProperty(named = "adjoint.expectScalar", matches = "true")
+    @Test void aWarmPlanSplittingAGemmOverTwoThreadsAllocatesNothingPerRun() {
+        // 64x128x128 (2 MFLOP) is split on a 2-thread pool around one shared packed B, whose group
+        // states and panel live in the step's workspace.
+        try (dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2)) {
+            Graph g = new Graph();
+            Tensor x = g.input("x", 64, 128), w = g.input("w", 128, 128);
+            assertNoAllocation(Cpu.compile(List.of(x.matmul(w)), CompileOptions.defaults().withSplitter(pool)));
+        }
+    }
+
     private static void assertNoAllocation(List<Tensor> outs) {
         assertNoAllocation(Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL)));
     }
