@@ -102,6 +102,17 @@ public final class ConvGraphTiming {
     }
 
     /**
+     * {@link ConvTiming#time} after a warm-up of 2 s of this thread's CPU time (at least 2 s wall):
+     * at load 10 two wall seconds are a fraction of a CPU second and the kernels were still compiling.
+     */
+    static double[] time(Runnable r, int reps, Supplier<Long> cpu) {
+        var mx = ManagementFactory.getThreadMXBean();
+        long end = mx.getCurrentThreadCpuTime() + 2_000_000_000L;
+        while (mx.getCurrentThreadCpuTime() < end) r.run();
+        return ConvTiming.time(r, reps, cpu);
+    }
+
+    /**
      * Times the layers.
      *
      * @param args optional reps (default 30), threads (default "1,2"), layers (default all); or "describe"
@@ -129,8 +140,8 @@ public final class ConvGraphTiming {
                 for (String name : layers) {
                     Layer b = build(name, split);
                     Supplier<Long> cpu = threads == 1 ? threadMx::getCurrentThreadCpuTime : osMx::getProcessCpuTime;
-                    double[] f = ConvTiming.time(() -> b.forward().run(b.feedsF()), reps, cpu);
-                    double[] fb = ConvTiming.time(() -> b.forwardBackward().run(b.feedsFb()), reps, cpu);
+                    double[] f = time(() -> b.forward().run(b.feedsF()), reps, cpu);
+                    double[] fb = time(() -> b.forwardBackward().run(b.feedsFb()), reps, cpu);
                     System.out.printf("graph threads=%d %-22s fwd %8.3f ms (p10 %.3f p90 %.3f cpu %.3f)  fwd+bwd %8.3f ms (p10 %.3f p90 %.3f cpu %.3f)%n",
                             threads, name, f[0], f[1], f[2], f[3], fb[0], fb[1], fb[2], fb[3]);
                 }

@@ -108,10 +108,25 @@ final class ConvLowering {
         if (!fx.isDense() || !fy.isDense()) return null;
         ConvGeometry g = ConvGeometry.of(n, inS, cin, kS, cout, st, lo, hi, one, d, 1, outS);
         if (ConvKernelGradient.applies(g))
-            return new KernelGradientStep(new ConvKernelGradient(g)::run, "conv kernel gradient (small Cout, x and dy read in place)", fx, fy, output.getAsInt());
+            return new KernelGradientStep(new ConvKernelGradient(g)::run, "conv kernel gradient (small Cout, x and dy read in place)", fx, fy, output.getAsInt(), false);
+        // Written in the forward kernel's [K.., Cin, Cout] order: the transpose that follows is then dense, not a copy.
         if (ConvKernelGradientWide.applies(g))
-            return new KernelGradientStep(new ConvKernelGradientWide(g)::run, "conv kernel gradient (wide Cout, x and dy read in place)", fx, fy, output.getAsInt());
+            return new KernelGradientStep(new ConvKernelGradientWide(g, true)::run, "conv kernel gradient (wide Cout, x and dy read in place)", fx, fy, output.getAsInt(), true);
         return null;
+    }
+
+    /**
+     * The conv node's view [Cin, K.., Cout] of a buffer written [K.., Cin, Cout] (a kernel-gradient
+     * step that is {@code tapMajor}).
+     */
+    static View tapMajorView(int buffer, int[] shape) {
+        int r = shape.length - 2, cin = shape[0], cout = shape[r + 1];
+        int[] st = new int[r + 2];
+        st[r + 1] = 1;
+        st[0] = cout;
+        long inner = (long) cin * cout;
+        for (int a = r; a >= 1; a--) { st[a] = (int) inner; inner *= shape[a]; }
+        return new View(buffer, 0, shape, st);
     }
 
     /** A dedicated kernel-gradient kernel's entry point ({@link ConvKernelGradient#run}, {@link ConvKernelGradientWide#run}). */
@@ -120,8 +135,11 @@ final class ConvLowering {
         void run(float[] x, int xOff, float[] dy, int dyOff, float[] dk, int dkOff, WorkSplitter split);
     }
 
-    /** A kernel-gradient conv run by a dedicated kernel from the forward x and dy. */
-    record KernelGradientStep(GradientKernel gradient, String kernel, View x, View dy, int output) implements Step {
+    /**
+     * A kernel-gradient conv run by a dedicated kernel from the forward x and dy; {@code tapMajor}:
+     * its buffer holds dk as [K.., Cin, Cout] (the node's view is then {@link #tapMajorView}).
+     */
+    record KernelGradientStep(GradientKernel gradient, String kernel, View x, View dy, int output, boolean tapMajor) implements Step {
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
             gradient.run((float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[dy.buffer()], dy.offset(), (float[]) buffers[output], 0, splitter);
         }

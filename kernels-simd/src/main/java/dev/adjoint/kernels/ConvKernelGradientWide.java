@@ -22,7 +22,9 @@ package dev.adjoint.kernels;
  * pieces are added in piece order. Threads only decide which thread runs a piece.
  *
  * <p>Output layout: {@code [Cin][taps][Cout]}, the graph's kernel-gradient conv's own output
- * ({@code Conv.kernelGradient} of graph-core), from {@code dkOff}.
+ * ({@code Conv.kernelGradient} of graph-core), from {@code dkOff}; or, made {@link #tapMajor},
+ * {@code [taps][Cin][Cout]}, the forward kernel's own layout, which the transpose the transpose
+ * rules put after the kernel-gradient conv then reads densely (no copy step).
  */
 public final class ConvKernelGradientWide {
     /** The forward geometry. */
@@ -44,6 +46,8 @@ public final class ConvKernelGradientWide {
     /** Per piece: staged input rows, accumulators [(t, ci)][Cout]. */
     final float[][] stage, acc;
     final WorkSplitter.Chunk task;
+    /** Whether dk is written [taps][Cin][Cout] instead of [Cin][taps][Cout]. */
+    public final boolean tapMajor;
 
     // The current call's operands.
     float[] x, dy;
@@ -88,7 +92,17 @@ public final class ConvKernelGradientWide {
      * @param g the forward conv
      * @throws IllegalArgumentException if {@link #applies} is false
      */
-    public ConvKernelGradientWide(ConvGeometry g) {
+    public ConvKernelGradientWide(ConvGeometry g) { this(g, false); }
+
+    /**
+     * Makes the kernel's buffers for one forward geometry and output layout.
+     *
+     * @param g the forward conv
+     * @param tapMajor write dk as [taps][Cin][Cout] (the forward kernel's layout) instead of [Cin][taps][Cout]
+     * @throws IllegalArgumentException if {@link #applies} is false
+     */
+    public ConvKernelGradientWide(ConvGeometry g, boolean tapMajor) {
+        this.tapMajor = tapMajor;
         if (!applies(g)) throw new IllegalArgumentException("conv kernel gradient: the wide-Cout kernel does not apply to " + g);
         geometry = g;
         boolean two = g.rank == 2;
@@ -131,7 +145,7 @@ public final class ConvKernelGradientWide {
      * @param xOff  its offset
      * @param dy    output cotangent
      * @param dyOff its offset
-     * @param dk    result [Cin][taps][Cout], overwritten
+     * @param dk    result [Cin][taps][Cout] ([taps][Cin][Cout] if {@link #tapMajor}), overwritten
      * @param dkOff its offset
      * @param split how to split the pieces over threads
      */
@@ -177,7 +191,8 @@ public final class ConvKernelGradientWide {
                                     s = Math.fma(x[xOff + ((n * H + ih) * W + iw) * cin + ci], dy[dyOff + ((n * Ho + oh) * Wo + ow) * cout + co], s);
                                 }
                             }
-                        dk[dkOff + (ci * taps + kh * KW + kw) * cout + co] = s;
+                        int t = kh * KW + kw;
+                        dk[dkOff + (tapMajor ? t * cin + ci : ci * taps + t) * cout + co] = s;
                     }
     }
 }

@@ -222,14 +222,14 @@ final class ConvKernelGradientWideSimd {
         a20.intoArray(acc, q2); a21.intoArray(acc, q2 + L); a30.intoArray(acc, q3); a31.intoArray(acc, q3 + L);
     }
 
-    /** dk[ci][t][co] = the pieces' sums added in piece order: the same order at any thread count. */
+    /** dk[ci][t][co] (or dk[t][ci][co]) = the pieces' sums added in piece order: the same order at any thread count. */
     static void reduce(ConvKernelGradientWide kg, float[] dk, int dkOff) {
         ConvGeometry g = kg.geometry;
         int cin = g.cin, cout = g.cout, taps = (int) g.taps(), P = kg.pieces;
         float[][] acc = kg.acc;
         for (int t = 0; t < taps; t++)
             for (int ci = 0; ci < cin; ci++) {
-                int src = (t * cin + ci) * cout, dst = dkOff + (ci * taps + t) * cout;
+                int src = (t * cin + ci) * cout, dst = dkOff + (kg.tapMajor ? src : (ci * taps + t) * cout);
                 for (int c = 0; c < cout; c += L) {
                     FloatVector s = FloatVector.fromArray(SP, acc[0], src + c);
                     for (int p = 1; p < P; p++) s = s.add(FloatVector.fromArray(SP, acc[p], src + c));

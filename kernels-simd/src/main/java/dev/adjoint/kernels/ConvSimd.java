@@ -40,7 +40,7 @@ final class ConvSimd {
 
     /** The vector part of {@link Conv#forward}: arguments are checked and the path resolved. */
     static void run(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, boolean standard,
-                    float[] y, int yOff, WorkSplitter split, Path p) {
+                    float[] y, int yOff, WorkSplitter split, Path p, ConvEpilogue epilogue) {
         ConvGeometry g = ws.geometry;
         int units;
         boolean batchBlocked = false;
@@ -64,6 +64,7 @@ final class ConvSimd {
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
+        ws.epilogue = epilogue.isNone() ? null : epilogue;
         // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
         // on the first call only; the packed copy is keyed by the array, offset and layout.
         boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
@@ -83,7 +84,7 @@ final class ConvSimd {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
         } finally {
-            ws.x = null; ws.k = null; ws.y = null; // do not keep the caller's arrays alive
+            ws.x = null; ws.k = null; ws.y = null; ws.epilogue = null; // do not keep the caller's arrays alive
         }
     }
 
@@ -148,17 +149,24 @@ final class ConvSimd {
                 for (int m = m0; m < m1; m += ROWS)
                     emit(w, ci, false, Math.min(ROWS, m1 - m), w.xOff + m * cin, cin, tx, tk, 1, g.cinPerGroup, w.yOff + m * cout, cout);
                 flush(w, ci);
+                if (w.epilogue != null) epilogue(w, w.yOff + m0 * cout, (m1 - m0) * cout);
             }
             return;
         }
         if (banded(w, w.path, w.batchBlocked)) {
+            int band = w.bandRows * w.outS[1] * g.cout;
             for (int u = u0; u < u1; u++) {
-                bandUnit(w, ci, u / w.bands, u % w.bands);
+                int n = u / w.bands, b = u % w.bands;
+                bandUnit(w, ci, n, b);
                 flush(w, ci); // the next band overwrites the staging buffer
+                if (w.epilogue != null) {
+                    int y0 = b * band;
+                    epilogue(w, w.yOff + n * w.yN + y0, Math.min(band, w.yN - y0));
+                }
             }
             return;
         }
-        int rows = w.outerRows;
+        int rows = w.outerRows, rowLen = w.yN / rows;
         for (int u = u0; u < u1; u++) {
             int outer = u % rows, nIdx = u / rows;
             w.jobState[ci][STAGED] = 0;
@@ -167,8 +175,36 @@ final class ConvSimd {
             // Staged rows read the per-chunk staging buffer, which the next row overwrites: flush
             // now. Batch-blocked rows read x itself: their jobs wait (emit flushes when full).
             if (w.path != Path.DEPTHWISE && !w.batchBlocked) flush(w, ci);
+            if (w.epilogue != null && !w.batchBlocked) epilogue(w, w.yOff + nIdx * w.yN + outer * rowLen, rowLen);
         }
         if (w.path != Path.DEPTHWISE) flush(w, ci);
+        if (w.epilogue != null && w.batchBlocked)
+            // Rows of ROWS batch entries each, finished only now (their jobs ran at the flushes).
+            for (int u = u0; u < u1; u++) {
+                int outer = u % rows, n0 = (u / rows) * ROWS, n1 = Math.min(g.batch, n0 + ROWS);
+                for (int n = n0; n < n1; n++) epilogue(w, w.yOff + n * w.yN + outer * rowLen, rowLen);
+            }
+    }
+
+    /**
+     * Applies the call's epilogue (bias, clamp) to {@code y[from, from + len)}, whole rows of Cout
+     * channels just finished by this chunk: vectors over the channels, the last Cout mod L scalar,
+     * each value by the f32 add, max and min of {@link ConvEpilogue#at}.
+     */
+    static void epilogue(ConvWorkspace w, int from, int len) {
+        ConvEpilogue e = w.epilogue;
+        float[] y = w.y, b = e.bias();
+        int cout = w.geometry.cout, cv = cout - cout % L, bo = e.biasOffset();
+        float lo = e.lo(), hi = e.hi();
+        for (int p = from, end = from + len; p < end; p += cout) {
+            int c = 0;
+            if (b != null)
+                for (; c < cv; c += L)
+                    FloatVector.fromArray(SP, y, p + c).add(FloatVector.fromArray(SP, b, bo + c)).max(lo).min(hi).intoArray(y, p + c);
+            else
+                for (; c < cv; c += L) FloatVector.fromArray(SP, y, p + c).max(lo).min(hi).intoArray(y, p + c);
+            for (; c < cout; c++) y[p + c] = e.at(y[p + c], c);
+        }
     }
 
     /**

@@ -130,6 +130,8 @@ public final class ConvWorkspace {
     float[] x, k, y;
     int xOff, kOff, yOff;
     int units, chunks;
+    /** The current call's epilogue, null for none. */
+    ConvEpilogue epilogue;
     Conv.Path path;
     boolean batchBlocked;
     final WorkSplitter.Chunk task = i -> ConvSimd.runChunk(this, i);

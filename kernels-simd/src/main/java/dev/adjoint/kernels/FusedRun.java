@@ -74,6 +74,26 @@ final class FusedRun implements WorkSplitter.Chunk {
     float[] tile = new float[0];
     private int[] tIdx = new int[4];
     private double[] partial = new double[0];
+    /**
+     * Whether fused programs may run through generated loops ({@link FusedCodegen});
+     * {@code -Dadjoint.codegen=false} keeps the block interpreter everywhere. Not final so tests can
+     * compare both paths in one JVM.
+     */
+    static boolean CODEGEN = !"false".equalsIgnoreCase(System.getProperty("adjoint.codegen", "true"));
+    /**
+     * Runs of a program before it switches to its generated loop: a new class starts in the bytecode
+     * interpreter, where every vector op allocates and runs ~100x slower than in C2, so a program run
+     * only once or twice (a constant fold, a one-off evaluation) keeps the warm block interpreter.
+     */
+    static int CODEGEN_AFTER = Integer.getInteger("adjoint.codegen.after", 2);
+    /** The generated loop of the run in flight, or null for the block interpreter. */
+    GeneratedChain gen;
+    /** The generated loop's scalar slot values for the run in flight (read by every chunk). */
+    float[] scal = new float[0];
+    private float[] sv = new float[0];
+    private static final UnaryKernelOp[] UNARY_OPS = UnaryKernelOp.values();
+    private static final BinaryKernelOp[] BINARY_OPS = BinaryKernelOp.values();
+    private static final CompareKernelOp[] COMPARE_OPS = CompareKernelOp.values();
 
     private FusedRun() {}
 
@@ -106,6 +126,7 @@ final class FusedRun implements WorkSplitter.Chunk {
         Arrays.fill(inStrUser, 0, prog.inputs, null);
         regs.detach();
         out = null;
+        gen = null;
         p = null;
     }
 
@@ -165,6 +186,7 @@ final class FusedRun implements WorkSplitter.Chunk {
             for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
             if (!gathers) blockLen = Integer.MAX_VALUE;
         }
+        gen = reduce == null && !transposed && p.generable && CODEGEN ? generated() : null;
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
         rowsOnly = false;
         if (transposed) {
@@ -402,6 +424,54 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
     }
 
+    /**
+     * The generated loop for this run, or null: the operands must all be read in place, as
+     * scalars or from a periodic tile (flat blocks without gathers, or one merged row of
+     * contiguous and broadcast operands), and the program must have run {@link #CODEGEN_AFTER}
+     * times. Fills {@link #scal} with the values of the loop's scalar registers, computed as the
+     * interpreter computes scalar registers ({@code apply} of each op, in program order).
+     */
+    private GeneratedChain generated() {
+        long mask = 0;
+        for (int k = 0; k < p.inputs; k++) {
+            int c;
+            if (flat) c = cls[k];
+            else if (rank == 1 && st[k][0] == 1) c = DENSE;
+            else if (rank == 1 && st[k][0] == 0) c = SCALAR;
+            else c = GATHER;
+            if (c == GATHER) return null;
+            if (c == SCALAR) mask |= 1L << k;
+        }
+        if (p.runs < CODEGEN_AFTER) {
+            p.runs++;
+            return null;
+        }
+        GeneratedChain g = p.generated;
+        if (g == null || g.scalarInputs() != mask) p.generated = g = FusedCodegen.bind(p, mask, VecBlockOps.L);
+        if (g.kernel() == null) return null;
+        int[] sl = g.scalarValues();
+        if (sl.length > 0) {
+            int n = p.kind.length;
+            if (sv.length < n) sv = new float[n];
+            boolean[] isScalar = g.scalar();
+            for (int i = 0; i < n; i++) {
+                if (!isScalar[i]) continue;
+                switch (p.kind[i]) {
+                    case FusedProgram.LOAD -> sv[i] = in[p.a[i]][inOff[p.a[i]]];
+                    case FusedProgram.CONST -> sv[i] = p.konst[i];
+                    case FusedProgram.UNARY -> sv[i] = UNARY_OPS[p.op[i]].apply(sv[p.a[i]]);
+                    case FusedProgram.BINARY -> sv[i] = BINARY_OPS[p.op[i]].apply(sv[p.a[i]], sv[p.b[i]]);
+                    case FusedProgram.COMPARE -> sv[i] = COMPARE_OPS[p.op[i]].apply(sv[p.a[i]], sv[p.b[i]]);
+                    case FusedProgram.SELECT -> sv[i] = sv[p.a[i]] != 0f ? sv[p.b[i]] : sv[p.c[i]];
+                    default -> throw new IllegalStateException("unknown instruction kind " + p.kind[i]);
+                }
+            }
+            if (scal.length < sl.length) scal = new float[sl.length];
+            for (int j = 0; j < sl.length; j++) scal[j] = sv[sl[j]];
+        }
+        return g;
+    }
+
     /** Drops unit axes and merges neighbours every operand steps through with one stride. */
     private void collapse(int[] shp) {
         int r0 = Math.max(1, shp.length);
@@ -458,7 +528,8 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
         if (red == null) {
             long s = (total * ci / chunks) & ~63L, t = ci == chunks - 1 ? total : (total * (ci + 1) / chunks) & ~63L;
-            e.evalRange(this, s, t);
+            if (gen != null) e.evalGenerated(this, s, t);
+            else e.evalRange(this, s, t);
             return;
         }
         long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;

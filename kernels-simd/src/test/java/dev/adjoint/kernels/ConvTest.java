@@ -444,6 +444,13 @@ class ConvTest {
             Arrays.fill(b, Float.NaN);
             kg.run(x, 0, dy, 0, b, 1, threads3);
             assertArrayEquals(a, b, g + ": wide kernel gradient multi-thread differs from serial");
+            // Written in the forward kernel's [taps][Cin][Cout] order: the same sums, moved.
+            float[] c = new float[ref.length];
+            new ConvKernelGradientWide(g, true).run(x, 0, dy, 0, c, 0, threads3);
+            for (int t = 0; t < taps; t++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int co = 0; co < cout; co++)
+                        assertEquals(a[1 + (ci * taps + t) * cout + co], c[(t * cin + ci) * cout + co], g + ": tap-major dk differs");
             done++;
         }
         assertTrue(done >= 50, "reached " + done);
