@@ -1,6 +1,8 @@
 """PyTorch (oneDNN) peer for ConvBench: forward and forward+backward (dx and dk) medians, channels_last.
 
-Run: /usr/bin/python3 bench/peers/torch_conv.py [reps]
+Run: /usr/bin/python3 bench/peers/torch_conv.py [reps] [--fwd] [--threads T] [--layers ABCDL]
+(--fwd: forward only, in the format of dev.adjoint.bench.ConvForwardTiming, layers interleaved round
+by round; 1 thread reports thread CPU time, 2 threads wall time; L is LeNet's conv2 N64 14x14 6->16 k5.)
 Same layers as dev.adjoint.bench.ConvBench; x.requires_grad (except for the first layer D) so that
 backward computes dx and dk, as Adjoint's fwd+bwd does. Prints wall-clock medians and p10/p90 and,
 because the machine is shared, the process CPU time median per call too.
@@ -33,7 +35,46 @@ def bench(fn, reps):
     return statistics.median(ts), ts[len(ts) // 10], ts[(len(ts) * 9) // 10], statistics.median(cs)
 
 
+def forward_only(reps, threads, which):
+    """Forward medians per layer, interleaved like ConvForwardTiming: CPU time of this thread at 1 thread, wall at 2."""
+    torch.set_num_threads(threads)
+    table = {name[0]: (name, n, h, cin, cout, k, s, p) for name, n, h, cin, cout, k, s, p in LAYERS}
+    table["L"] = ("L_n64_14_6_16_k5", 64, 14, 6, 16, 5, 1, 0)
+    runs = []
+    for c in which:
+        name, n, h, cin, cout, k, s, p = table[c]
+        conv = torch.nn.Conv2d(cin, cout, k, stride=s, padding=p, bias=False).to(memory_format=torch.channels_last)
+        x = torch.randn(n, cin, h, h).to(memory_format=torch.channels_last)
+        with torch.no_grad():
+            ho = conv(x).shape[2]
+        runs.append((c, conv, x, 2.0 * n * ho * ho * cout * cin * k * k))
+    clock = time.thread_time if threads == 1 else time.perf_counter
+    end = time.perf_counter() + 6
+    with torch.no_grad():
+        while time.perf_counter() < end:
+            for _, conv, x, _ in runs:
+                conv(x)
+        ts = [[] for _ in runs]
+        for _ in range(reps):
+            for i, (_, conv, x, _) in enumerate(runs):
+                t0 = clock()
+                conv(x)
+                ts[i].append((clock() - t0) * 1e3)
+    for (c, _, _, flops), t in zip(runs, ts):
+        t.sort()
+        med = statistics.median(t)
+        print(f"threads={threads} {c} fwd {'cpu' if threads == 1 else 'wall'} {med:8.3f} ms (p10 {t[len(t) // 10]:.3f} "
+              f"p90 {t[(len(t) * 9) // 10]:.3f}) {flops / med / 1e6:6.1f} GFLOP/s  torch", flush=True)
+
+
 def main():
+    args = sys.argv[1:]
+    if "--fwd" in args:
+        threads = int(args[args.index("--threads") + 1]) if "--threads" in args else 1
+        which = args[args.index("--layers") + 1] if "--layers" in args else "ABCD"
+        reps = int(args[0]) if args and args[0].isdigit() else 40
+        forward_only(reps, threads, which)
+        return
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}")
     for threads in (1, 2):

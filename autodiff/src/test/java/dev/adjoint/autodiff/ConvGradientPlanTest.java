@@ -45,6 +45,12 @@ class ConvGradientPlanTest {
         {3, 7, 16, 5, 6, 1, 0, 0, 1, 1, 1},
         {2, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1},
         {3, 8, 6, 3, 1, 1, 1, 0, 1, 2, 1},
+        // Cout a multiple of two vectors (32 floats covers AVX-512 and AVX2): the wide-Cout
+        // kernel-gradient kernel (layer D's Cin 1 k5, stride 2 as layer C, dilation 2, Cout 64).
+        {3, 9, 5, 3, 32, 1, 1, 1, 1, 1, 1},
+        {2, 10, 1, 5, 32, 1, 2, 2, 1, 1, 1},
+        {2, 11, 8, 3, 64, 2, 1, 0, 1, 1, 1},
+        {2, 7, 3, 3, 32, 1, 0, 1, 1, 2, 1},
     };
 
     @Test void gradientKernelsAreReadInPlaceAndMatchTheInterpreter() {
@@ -79,7 +85,8 @@ class ConvGradientPlanTest {
             if (op.equals("conv") && line.contains("-> conv")) {
                 convs++;
                 if (line.contains("kernel read in place")) inPlace++;
-                if (line.contains("-> conv kernel gradient (small Cout, x and dy read in place)")) { inPlace++; kernelGradient++; }
+                if (line.contains("-> conv kernel gradient (small Cout, x and dy read in place)")
+                        || line.contains("-> conv kernel gradient (wide Cout, x and dy read in place)")) { inPlace++; kernelGradient++; }
             }
             // A copy owned by a conv node is one of its operands made dense: only the kernel-gradient
             // conv's lhs (x with batch and channels exchanged, x's size) may need one.
@@ -93,6 +100,13 @@ class ConvGradientPlanTest {
         if (groups == 1) assertEquals(n > 1 || kernelGradient > 0 ? 2 : 1, inPlace, what + ": the gradient convs must read their kernels in place:\n" + plan);
         // Fewer output channels than the narrowest vector (8 floats): the kernel gradient has its own kernel.
         if (groups == 1 && cout < 8 && c[8] == 1) assertEquals(1, kernelGradient, what + ": no small-Cout kernel-gradient step:\n" + plan);
+        // Cout a whole number of 2-vector blocks: the wide kernel-gradient kernel, and no operand copy at all.
+        if (groups == 1 && cout % 32 == 0 && c[8] == 1) {
+            assertTrue(plan.contains("-> conv kernel gradient (wide Cout, x and dy read in place)"), what + ": no wide kernel-gradient step:\n" + plan);
+            assertFalse(plan.contains("transpose (conv operand"), what + ": x is still relaid for the kernel gradient:\n" + plan);
+            // dk is written in k's own layout: the transpose after the kernel-gradient conv is a view, not a copy.
+            assertFalse(plan.contains("-> copy"), what + ": a copy step is left in the plan:\n" + plan);
+        }
 
         for (Plan p : List.of(serial, pooled)) {
             Map<Tensor, Object> in = new HashMap<>();

@@ -4,6 +4,7 @@ import dev.adjoint.autodiff.Autodiff;
 import dev.adjoint.cpu.CompileOptions;
 import dev.adjoint.cpu.Cpu;
 import dev.adjoint.cpu.Plan;
+import dev.adjoint.cpu.StepProfile;
 import dev.adjoint.graph.Graph;
 import dev.adjoint.graph.Nn;
 import dev.adjoint.graph.Tensor;
@@ -25,7 +26,8 @@ import java.util.function.Supplier;
  * on 1 thread, process CPU time on 2).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.adjoint.bench.ConvGraphTiming [reps [threads [layer,...]]]};
- * {@code describe} as the first argument prints the compiled plans instead.
+ * {@code describe} as the first argument prints the compiled plans instead; {@code profile [runs [layers]]} the
+ * forward+backward plans' steps (thread CPU time, 1 thread).
  */
 public final class ConvGraphTiming {
     private ConvGraphTiming() {}
@@ -79,6 +81,38 @@ public final class ConvGraphTiming {
     }
 
     /**
+     * The forward+backward plan of each layer, step by step ({@link StepProfile}, thread CPU time,
+     * 1 thread): where the backward's time goes, beside torch_conv_split.py's dx / dk split.
+     */
+    static void profile(int runs, String[] layers) {
+        var mx = ManagementFactory.getThreadMXBean();
+        for (String name : layers) {
+            Layer b = build(name, WorkSplitter.SERIAL);
+            Object[] feeds = b.feedsFb();
+            // Warm up by this thread's CPU time, not the wall clock: at load 10 two wall seconds
+            // are a fraction of a CPU second, and the kernels were still being compiled.
+            long end = mx.getCurrentThreadCpuTime() + Long.getLong("adjoint.warmup.ms", 3000) * 1_000_000L;
+            while (mx.getCurrentThreadCpuTime() < end) b.forwardBackward().run(feeds);
+            StepProfile p = StepProfile.of(b.forwardBackward(), feeds, runs, mx::getCurrentThreadCpuTime);
+            System.out.println("== " + name + " forward+backward, 1 thread, thread CPU, median of " + runs);
+            for (StepProfile.Entry e : p.entries())
+                System.out.printf(java.util.Locale.ROOT, "  step %d %-40s %-60s %9.1f us%n", e.step(), e.node(), e.kernel(), e.medianNanos() / 1e3);
+            System.out.printf(java.util.Locale.ROOT, "  total %.1f us%n", p.totalNanos() / 1e3);
+        }
+    }
+
+    /**
+     * {@link ConvTiming#time} after a warm-up of 2 s of this thread's CPU time (at least 2 s wall):
+     * at load 10 two wall seconds are a fraction of a CPU second and the kernels were still compiling.
+     */
+    static double[] time(Runnable r, int reps, Supplier<Long> cpu) {
+        var mx = ManagementFactory.getThreadMXBean();
+        long end = mx.getCurrentThreadCpuTime() + 2_000_000_000L;
+        while (mx.getCurrentThreadCpuTime() < end) r.run();
+        return ConvTiming.time(r, reps, cpu);
+    }
+
+    /**
      * Times the layers.
      *
      * @param args optional reps (default 30), threads (default "1,2"), layers (default all); or "describe"
@@ -89,6 +123,10 @@ public final class ConvGraphTiming {
                 Layer b = build(l, WorkSplitter.SERIAL);
                 System.out.println("== " + l + " forward\n" + b.forward().describe() + "== " + l + " forward+backward\n" + b.forwardBackward().describe());
             }
+            return;
+        }
+        if (args.length > 0 && args[0].equals("profile")) {
+            profile(args.length > 1 ? Integer.parseInt(args[1]) : 30, args.length > 2 ? args[2].split(",") : LAYERS);
             return;
         }
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
@@ -102,8 +140,8 @@ public final class ConvGraphTiming {
                 for (String name : layers) {
                     Layer b = build(name, split);
                     Supplier<Long> cpu = threads == 1 ? threadMx::getCurrentThreadCpuTime : osMx::getProcessCpuTime;
-                    double[] f = ConvTiming.time(() -> b.forward().run(b.feedsF()), reps, cpu);
-                    double[] fb = ConvTiming.time(() -> b.forwardBackward().run(b.feedsFb()), reps, cpu);
+                    double[] f = time(() -> b.forward().run(b.feedsF()), reps, cpu);
+                    double[] fb = time(() -> b.forwardBackward().run(b.feedsFb()), reps, cpu);
                     System.out.printf("graph threads=%d %-22s fwd %8.3f ms (p10 %.3f p90 %.3f cpu %.3f)  fwd+bwd %8.3f ms (p10 %.3f p90 %.3f cpu %.3f)%n",
                             threads, name, f[0], f[1], f[2], f[3], fb[0], fb[1], fb[2], fb[3]);
                 }

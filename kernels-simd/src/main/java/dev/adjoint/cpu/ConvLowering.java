@@ -6,6 +6,7 @@ import dev.adjoint.graph.Node;
 import dev.adjoint.graph.op.Conv;
 import dev.adjoint.kernels.ConvGeometry;
 import dev.adjoint.kernels.ConvKernelGradient;
+import dev.adjoint.kernels.ConvKernelGradientWide;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.WorkSplitter;
 
@@ -82,8 +83,8 @@ final class ConvLowering {
      * dilation. Such a conv computes {@code dk[ci, t, co] = sum x[n, o*s + t*d - lo, ci] * dy[n, o, co]}
      * with the forward stride {@code s} = its rhs dilation and the forward dilation {@code d} = its
      * stride, whatever built it. The kernel reads x and dy where they are (no transposed copy of
-     * x). Null when the form does not match or the kernel does not apply (Cout at least a vector:
-     * the general conv's channel-blocked kernel is then the better one).
+     * x). {@link ConvKernelGradient} for Cout below the vector width, {@link ConvKernelGradientWide} for Cout a
+     * multiple of two vectors; null when the form does not match or neither applies (the general conv then).
      */
     static KernelGradientStep kernelGradient(Conv c, View xv, View kv, int[] outShape, java.util.function.IntSupplier output) {
         int r = c.spatialRank();
@@ -106,16 +107,42 @@ final class ConvLowering {
         View fx = new View(xv.buffer(), xv.offset(), fxShape, fxStrides), fy = new View(kv.buffer(), kv.offset(), fyShape, fyStrides);
         if (!fx.isDense() || !fy.isDense()) return null;
         ConvGeometry g = ConvGeometry.of(n, inS, cin, kS, cout, st, lo, hi, one, d, 1, outS);
-        if (!ConvKernelGradient.applies(g)) return null;
-        return new KernelGradientStep(new ConvKernelGradient(g), fx, fy, output.getAsInt());
+        if (ConvKernelGradient.applies(g))
+            return new KernelGradientStep(new ConvKernelGradient(g)::run, "conv kernel gradient (small Cout, x and dy read in place)", fx, fy, output.getAsInt(), false);
+        // Written in the forward kernel's [K.., Cin, Cout] order: the transpose that follows is then dense, not a copy.
+        if (ConvKernelGradientWide.applies(g))
+            return new KernelGradientStep(new ConvKernelGradientWide(g, true)::run, "conv kernel gradient (wide Cout, x and dy read in place)", fx, fy, output.getAsInt(), true);
+        return null;
     }
 
-    /** A kernel-gradient conv run by {@link ConvKernelGradient} from the forward x and dy. */
-    record KernelGradientStep(ConvKernelGradient gradient, View x, View dy, int output) implements Step {
+    /**
+     * The conv node's view [Cin, K.., Cout] of a buffer written [K.., Cin, Cout] (a kernel-gradient
+     * step that is {@code tapMajor}).
+     */
+    static View tapMajorView(int buffer, int[] shape) {
+        int r = shape.length - 2, cin = shape[0], cout = shape[r + 1];
+        int[] st = new int[r + 2];
+        st[r + 1] = 1;
+        st[0] = cout;
+        long inner = (long) cin * cout;
+        for (int a = r; a >= 1; a--) { st[a] = (int) inner; inner *= shape[a]; }
+        return new View(buffer, 0, shape, st);
+    }
+
+    /** A dedicated kernel-gradient kernel's entry point ({@link ConvKernelGradient#run}, {@link ConvKernelGradientWide#run}). */
+    @FunctionalInterface
+    interface GradientKernel {
+        void run(float[] x, int xOff, float[] dy, int dyOff, float[] dk, int dkOff, WorkSplitter split);
+    }
+
+    /**
+     * A kernel-gradient conv run by a dedicated kernel from the forward x and dy; {@code tapMajor}:
+     * its buffer holds dk as [K.., Cin, Cout] (the node's view is then {@link #tapMajorView}).
+     */
+    record KernelGradientStep(GradientKernel gradient, String kernel, View x, View dy, int output, boolean tapMajor) implements Step {
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
             gradient.run((float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[dy.buffer()], dy.offset(), (float[]) buffers[output], 0, splitter);
         }
-        @Override public String kernel() { return "conv kernel gradient (small Cout, x and dy read in place)"; }
     }
 
     /**

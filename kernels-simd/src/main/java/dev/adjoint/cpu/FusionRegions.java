@@ -69,8 +69,32 @@ final class FusionRegions {
          */
         IN_GEMM,
         /** The last node of a dot_general's {@link Epilogue}: its step is the GEMM, writing this node's value. */
-        GEMM_ROOT
+        GEMM_ROOT,
+        /**
+         * A conv, or the bias add or max of its {@link ConvFusion}, computed by the conv step of
+         * the fusion's {@link #CONV_ROOT}: no step and no buffer of its own.
+         */
+        IN_CONV,
+        /** The last node of a conv's {@link ConvFusion}: its step is the conv with the epilogue, writing this node's value. */
+        CONV_ROOT
     }
+
+    /**
+     * A conv whose per-channel bias add and clamp run in the conv's epilogue, on each block of
+     * outputs as it is finished ({@code dev.adjoint.kernels.ConvEpilogue}): {@code conv + bias},
+     * then optionally {@code max(., lo)} and then {@code min(., hi)} with scalar constants (ReLU:
+     * {@code max(., 0)}; ReLU6, ONNX's Clip(0, 6): both). As for {@link Epilogue}, only nodes that
+     * nobody else reads are folded (one use, not an output), so no folded value is needed on its
+     * own; the results are bitwise those of the separate steps (the same f32 add, max and min in
+     * the same order).
+     *
+     * @param conv the conv node
+     * @param bias the broadcast node holding the bias (its operand, made dense, is the Cout bias vector), or -1
+     * @param lo the max's constant, -inf for none
+     * @param hi the min's constant, +inf for none
+     * @param root the last node: the value the conv writes
+     */
+    record ConvFusion(int conv, int bias, float lo, float hi, int root) {}
 
     /**
      * A dot_general whose bias add and relu run in the GEMM's epilogue while the output tile is
@@ -103,6 +127,7 @@ final class FusionRegions {
     private final boolean[] isOutput;
     private final Role[] roles;
     private final it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<Epilogue> epilogues = new it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<>();
+    private final it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<ConvFusion> convFusions = new it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<>();
 
     private FusionRegions(Graph graph, List<Tensor> outputs) {
         this.graph = graph;
@@ -125,6 +150,68 @@ final class FusionRegions {
         }
         for (Node node : graph.nodes()) roles[node.id()] = roleOf(node);
         for (Node node : graph.nodes()) if (node.op() instanceof DotGeneral) gemmEpilogue(node, consumer);
+        for (Node node : graph.nodes()) if (node.op() instanceof Conv) convFusion(node, consumer);
+    }
+
+    /** Finds the fused bias and clamp of conv {@code c} (see {@link ConvFusion}) and marks its nodes; nothing if there is none. */
+    private void convFusion(Node c, int[] consumer) {
+        int id = c.id();
+        if (c.dtype() != DType.F32 || uses[id] != 1 || isOutput[id] || c.shape().size() == 0) return;
+        int rank = c.shape().rank(), bias = -1, root = id;
+        float lo = Float.NEGATIVE_INFINITY, hi = Float.POSITIVE_INFINITY;
+        IntArrayList folded = new IntArrayList();
+        Node n = graph.node(consumer[id]);
+        if (n.op() instanceof Binary b && b.fn() == dev.adjoint.graph.op.BinaryFn.ADD && n.dtype() == DType.F32) {
+            int other = n.inputs().get(0) == id ? n.inputs().get(1) : n.inputs().get(0);
+            Node bn = graph.node(other);
+            // A per-channel bias: a broadcast whose non-unit axes are exactly the channel axis, at full size.
+            if (other == id || !(bn.op() instanceof BroadcastInDim bc) || bn.dtype() != DType.F32
+                    || !covers(c, bc, graph.node(bn.inputs().get(0)), rank - 1, rank)) return;
+            bias = other;
+            root = n.id();
+            folded.add(root);
+        }
+        if (uses[root] == 1 && !isOutput[root]) {
+            Node m = graph.node(consumer[root]);
+            Float v = scalarOperand(m, root, dev.adjoint.graph.op.BinaryFn.MAX);
+            if (v != null) {
+                lo = v;
+                root = m.id();
+                folded.add(root);
+                if (uses[root] == 1 && !isOutput[root]) {
+                    Node h = graph.node(consumer[root]);
+                    Float w = scalarOperand(h, root, dev.adjoint.graph.op.BinaryFn.MIN);
+                    if (w != null) {
+                        hi = w;
+                        root = h.id();
+                        folded.add(root);
+                    }
+                }
+            }
+        }
+        if (root == id) return;
+        convFusions.put(root, new ConvFusion(id, bias, lo, hi, root));
+        roles[id] = Role.IN_CONV;
+        for (int f : folded) {
+            roles[f] = f == root ? Role.CONV_ROOT : Role.IN_CONV;
+            // Computed by the conv: none of them is part of an elementwise chain any more (a chain
+            // reading the root loads it as a leaf).
+            inlined[f] = false;
+        }
+    }
+
+    /**
+     * The f32 constant {@code s} when {@code n} is the f32 binary {@code fn(x, s)} or {@code fn(s, x)}
+     * of the node {@code x} and a one-element constant seen through broadcasts and reshapes; else null.
+     */
+    private Float scalarOperand(Node n, int x, dev.adjoint.graph.op.BinaryFn fn) {
+        if (!(n.op() instanceof Binary b) || b.fn() != fn || n.dtype() != DType.F32) return null;
+        int a0 = n.inputs().get(0), a1 = n.inputs().get(1);
+        if (a0 == a1) return null;
+        Node s = graph.node(a0 == x ? a1 : a0);
+        while (s.op() instanceof BroadcastInDim || s.op() instanceof Reshape) s = graph.node(s.inputs().get(0));
+        if (!(s.op() instanceof Constant k) || k.shape().size() != 1 || s.dtype() != DType.F32) return null;
+        return (float) k.value(0);
     }
 
     /** Finds the epilogue of dot {@code d} (see {@link Epilogue}) and marks its nodes; nothing if there is none. */
@@ -210,6 +297,9 @@ final class FusionRegions {
         while (n.op() instanceof BroadcastInDim || n.op() instanceof Reshape) n = graph.node(n.inputs().get(0));
         return n.op() instanceof Constant c && c.shape().size() == 1 && Double.doubleToRawLongBits(c.value(0)) == 0L;
     }
+
+    /** The conv fusion whose root is node {@code root} (a {@link Role#CONV_ROOT}). */
+    ConvFusion convFusion(int root) { return convFusions.get(root); }
 
     /** The epilogue whose root is node {@code root} (a {@link Role#GEMM_ROOT}). */
     Epilogue epilogue(int root) { return epilogues.get(root); }

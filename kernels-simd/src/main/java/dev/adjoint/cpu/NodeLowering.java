@@ -36,6 +36,7 @@ import dev.adjoint.graph.op.Window;
 import dev.adjoint.graph.op.WindowMax;
 import dev.adjoint.graph.op.WindowMaxGather;
 import dev.adjoint.graph.op.WindowMaxScatter;
+import dev.adjoint.kernels.ConvEpilogue;
 import dev.adjoint.kernels.ConvGeometry;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.ConvWorkspace;
@@ -127,6 +128,13 @@ final class NodeLowering {
                 FusionRegions.Epilogue e = regions.epilogue(node.id());
                 Node dot = graph.node(e.dot());
                 dotGeneral(dot, (DotGeneral) dot.op(), node, e);
+                return;
+            }
+            case IN_CONV -> { return; } // computed by the conv step of its fusion's root
+            case CONV_ROOT -> {
+                FusionRegions.ConvFusion f = regions.convFusion(node.id());
+                Node conv = graph.node(f.conv());
+                conv(conv, (Conv) conv.op(), node, f);
                 return;
             }
             case INPUT, CONSTANT, VIEW, FUSED, CHAIN_ROOT, KERNEL -> { }
@@ -233,38 +241,7 @@ final class NodeLowering {
                 add(new Steps.RandomBitsStep(key.buffer(), key.offset(), key.offset() + key.strides()[0], node.shape().size(), out), key);
             }
             case DotGeneral d -> dotGeneral(node, d, node, null);
-            case Conv c -> {
-                View xv = operand(node, 0), kv = operand(node, 1), x;
-                // The transpose rules' kernel-gradient conv with few output channels: its own kernel, reading x and dy in place.
-                ConvLowering.KernelGradientStep kg = type == DType.F32 && node.shape().size() > 0
-                        ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
-                if (kg != null) {
-                    add(kg, kg.x(), kg.dy());
-                    break;
-                }
-                // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
-                ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
-                        ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
-                if (tc != null) {
-                    add(tc, xv);
-                    x = View.dense(tc.output(), xv.shape());
-                } else x = dense(xv);
-                // The f32 kernels read the kernel operand through strides (ConvKernelLayout), so the
-                // transposed and reversed kernels of the gradient convs are read in place.
-                ConvKernelLayout layout = type == DType.F32 ? ConvLowering.layout(c, kv) : null;
-                View k = layout != null ? kv : dense(kv);
-                // Output sizes from the op's own rule (Conv.infer), not re-derived here.
-                int out = output(node);
-                if (node.shape().size() == 0) break; // an empty batch or Cout = 0: nothing to compute
-                ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
-                if (type == DType.F64) add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
-                else {
-                    ConvWorkspace ws = new ConvWorkspace(geometry, threads);
-                    // A model's weights (plan constants) are packed into the kernel's panels once, not per run.
-                    if (table.kind(k.buffer()) == LogicalBuffers.Kind.CONSTANT) ws.assumeConstantKernel();
-                    add(new Steps.Convolution(ws, x, k, layout != null ? layout : ws.standardLayout(), out), x, k);
-                }
-            }
+            case Conv c -> conv(node, c, node, null);
             case Pad p -> {
                 View in = dense(operand(node, 0));
                 int out = output(node);
@@ -615,6 +592,56 @@ final class NodeLowering {
             case Rev rv -> throw notElementwise(node);
             case Concatenate c -> throw notElementwise(node);
         };
+    }
+
+    /**
+     * A conv writing the value of {@code result}: the conv itself, or the root of its fusion
+     * {@code f} (null for none), whose bias and clamp the conv applies as it finishes its outputs.
+     */
+    private void conv(Node node, Conv c, Node result, FusionRegions.ConvFusion f) {
+        DType type = node.dtype();
+        View xv = operand(node, 0), kv = operand(node, 1), x;
+        // The transpose rules' kernel-gradient conv with few output channels: its own kernel, reading x and dy in place.
+        ConvLowering.KernelGradientStep kg = type == DType.F32 && node.shape().size() > 0 && f == null
+                ? ConvLowering.kernelGradient(c, xv, kv, node.shape().dims(), () -> output(node)) : null;
+        if (kg != null) {
+            add(kg, kg.x(), kg.dy());
+            if (kg.tapMajor()) views[node.id()] = ConvLowering.tapMajorView(kg.output(), node.shape().dims());
+            return;
+        }
+        // The kernel-gradient conv's x is a permutation of the forward x: the tiled transpose, not the generic strided copy.
+        ConvLowering.TransposeCopy tc = type == DType.F32 && !xv.isDense()
+                ? ConvLowering.transposeCopy(xv, () -> newBuffer(xv.size(), LogicalBuffers.Kind.SCRATCH, type)) : null;
+        if (tc != null) {
+            add(tc, xv);
+            x = View.dense(tc.output(), xv.shape());
+        } else x = dense(xv);
+        // The f32 kernels read the kernel operand through strides (ConvKernelLayout), so the
+        // transposed and reversed kernels of the gradient convs are read in place.
+        ConvKernelLayout layout = type == DType.F32 ? ConvLowering.layout(c, kv) : null;
+        View k = layout != null ? kv : dense(kv);
+        // The bias vector: the broadcast's operand, dense, so that bias[c] is at offset + c.
+        View bias = f == null || f.bias() < 0 ? null : dense(views[graph.node(f.bias()).inputs().get(0)]);
+        // Output sizes from the op's own rule (Conv.infer), not re-derived here.
+        int out = output(result);
+        if (node.shape().size() == 0) return; // an empty batch or Cout = 0: nothing to compute
+        ConvGeometry geometry = ConvGeometry.of(c, graph.node(node.inputs().get(0)).shape(), graph.node(node.inputs().get(1)).shape());
+        if (type == DType.F64) {
+            add(new Steps.DConvolution(new DConv(geometry), x, k, out), x, k);
+            return;
+        }
+        ConvWorkspace ws = new ConvWorkspace(geometry, threads);
+        // A model's weights (plan constants) are packed into the kernel's panels once, not per run.
+        if (table.kind(k.buffer()) == LogicalBuffers.Kind.CONSTANT) ws.assumeConstantKernel();
+        ConvKernelLayout l = layout != null ? layout : ws.standardLayout();
+        if (f == null) {
+            add(new Steps.Convolution(ws, x, k, l, out), x, k);
+            return;
+        }
+        Steps.Convolution step = new Steps.Convolution(ws, x, k, l, bias == null ? -1 : bias.buffer(), bias == null ? 0 : bias.offset(),
+                f.lo(), f.hi(), new ConvEpilogue[] {bias == null ? new ConvEpilogue(null, 0, f.lo(), f.hi()) : null}, out);
+        if (bias == null) add(step, x, k);
+        else add(step, x, k, bias);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.adjoint.cpu;
 import dev.adjoint.graph.DType;
 import dev.adjoint.graph.Threefry;
 import dev.adjoint.kernels.Conv;
+import dev.adjoint.kernels.ConvEpilogue;
 import dev.adjoint.kernels.ConvKernelLayout;
 import dev.adjoint.kernels.DConv;
 import dev.adjoint.kernels.DGemm;
@@ -91,15 +92,32 @@ final class Steps {
         }
     }
 
-    /** An N-d channels-last convolution. */
-    record Convolution(ConvWorkspace workspace, View x, View k, ConvKernelLayout layout, int output) implements Step {
+    /**
+     * An N-d channels-last convolution. With a fused bias and clamp (see {@link FusionRegions.ConvFusion})
+     * the conv applies them to its outputs as it finishes them; the bias is buffer {@code biasBuffer}
+     * from {@code biasOff}, read at run time (it may be a fed input), and its {@link ConvEpilogue} is
+     * rebuilt only when that buffer's array changes, so a warm run allocates nothing.
+     */
+    record Convolution(ConvWorkspace workspace, View x, View k, ConvKernelLayout layout, int biasBuffer, int biasOff, float lo, float hi,
+                       ConvEpilogue[] epilogue, int output) implements Step {
+        /** A plain conv: no bias, no clamp. */
+        Convolution(ConvWorkspace workspace, View x, View k, ConvKernelLayout layout, int output) {
+            this(workspace, x, k, layout, -1, 0, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, new ConvEpilogue[] {ConvEpilogue.NONE}, output);
+        }
         @Override public void run(Object[] buffers, WorkSplitter splitter) {
+            ConvEpilogue e = epilogue[0];
+            if (biasBuffer >= 0 && (e == null || e.bias() != buffers[biasBuffer]))
+                e = epilogue[0] = new ConvEpilogue((float[]) buffers[biasBuffer], biasOff, lo, hi);
             Conv.forward(workspace, (float[]) buffers[x.buffer()], x.offset(), (float[]) buffers[k.buffer()], k.offset(), layout,
-                    (float[]) buffers[output], 0, splitter, Conv.Path.AUTO);
+                    (float[]) buffers[output], 0, splitter, Conv.Path.AUTO, e);
         }
         @Override public String kernel() {
-            return "conv (" + Conv.chosenPath(workspace, layout).name().toLowerCase(java.util.Locale.ROOT)
+            String s = "conv (" + Conv.chosenPath(workspace, layout).name().toLowerCase(java.util.Locale.ROOT)
                     + (layout == workspace.standardLayout() ? "" : ", kernel read in place through strides") + ")";
+            if (biasBuffer >= 0) s += " + bias";
+            if (lo == 0f && hi == Float.POSITIVE_INFINITY) s += " + relu";
+            else if (lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY) s += " + clamp [" + lo + ", " + hi + "]";
+            return s;
         }
     }
 

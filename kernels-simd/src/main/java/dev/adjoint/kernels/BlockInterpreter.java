@@ -49,7 +49,61 @@ final class BlockInterpreter {
     void detach() {
         if (p == null) return;
         java.util.Arrays.fill(rArr, 0, p.kind.length, null);
+        java.util.Arrays.fill(gArr, 0, Math.min(gArr.length, p.inputs), null);
         p = null;
+    }
+
+    // The generated loop's operand tables (this thread's) and its tail buffers: the ragged end of
+    // a range runs through the same loop over one vector of copies (operand k at k*L, the result
+    // after them), so every element is computed by the same vector code wherever a range ends.
+    private float[][] gArr = new float[0][];
+    private int[] gOff = new int[0];
+    private float[] tail = new float[0];
+    private float[][] tailArr = new float[0][];
+    private int[] tailOff = new int[0];
+
+    /**
+     * Evaluates flat indices {@code [start, end)} of run {@code g} through its generated loop
+     * ({@link FusedRun#gen}): one call over the range when every loaded operand is read in place,
+     * one per block when a periodic operand is read from its tile (which covers one block from
+     * any phase), and the ragged end through the tail buffers.
+     */
+    void evalGenerated(FusedRun g, long start, long end) {
+        if (start >= end) return;
+        GeneratedChain gc = g.gen;
+        FusedKernel kernel = gc.kernel();
+        int[] vin = gc.vectorInputs();
+        int k0 = p.inputs, lanes = gc.lanes();
+        if (gArr.length < k0) { gArr = new float[k0][]; gOff = new int[k0]; }
+        if (tailArr.length < k0) {
+            tailArr = new float[k0][];
+            tailOff = new int[k0];
+            for (int k = 0; k < k0; k++) tailOff[k] = k * lanes;
+        }
+        if (tail.length < (k0 + 1) * lanes) tail = new float[(k0 + 1) * lanes];
+        java.util.Arrays.fill(tailArr, 0, k0, tail);
+        boolean periodic = false;
+        for (int k : vin) {
+            boolean per = g.flat && g.cls[k] == FusedRun.PERIODIC;
+            gArr[k] = per ? g.tile : g.in[k];
+            periodic |= per;
+        }
+        long step = periodic ? p.block : end - start;
+        for (long f = start; f < end; f += step) {
+            int len = (int) Math.min(step, end - f);
+            for (int k : vin) {
+                gOff[k] = g.flat && g.cls[k] == FusedRun.PERIODIC ? g.tileOff[k] + (int) (f % g.period[k]) : g.inOff[k] + (int) f;
+            }
+            int ub = len - len % lanes, oo = g.outOff + (int) f;
+            if (ub > 0) kernel.run(gArr, gOff, g.scal, g.out, oo, ub);
+            if (ub < len) {
+                int r = len - ub;
+                for (int k : vin) System.arraycopy(gArr[k], gOff[k] + ub, tail, k * lanes, r);
+                kernel.run(tailArr, tailOff, g.scal, tail, k0 * lanes, lanes);
+                System.arraycopy(tail, k0 * lanes, g.out, oo + ub, r);
+            }
+        }
+        java.util.Arrays.fill(tailArr, 0, k0, null);
     }
 
     /** Evaluates flat indices {@code [start, end)} of run {@code g}'s geometry with this thread's registers. */

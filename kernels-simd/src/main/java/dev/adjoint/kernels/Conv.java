@@ -127,7 +127,31 @@ public final class Conv {
      */
     public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
                                float[] y, int yOff, WorkSplitter split, Path path) {
+        forward(ws, x, xOff, k, kOff, layout, y, yOff, split, path, ConvEpilogue.NONE);
+    }
+
+    /**
+     * Computes y = epilogue(conv(x, k)): the bias and clamp of {@code epilogue} are applied to each
+     * block of outputs as soon as its sums are complete (one output row or band at a time, still in
+     * cache), not in a second pass over y.
+     *
+     * @param ws       workspace of the geometry
+     * @param x        input
+     * @param xOff     offset of x
+     * @param k        kernel array
+     * @param kOff     offset of the kernel in k
+     * @param layout   where each kernel element is
+     * @param y        output, overwritten
+     * @param yOff     offset of y
+     * @param split    how to split the work over threads
+     * @param path     the kernel to use
+     * @param epilogue bias and clamp, {@link ConvEpilogue#NONE} for none
+     * @throws IllegalArgumentException if an array is too short or the path does not apply
+     */
+    public static void forward(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout,
+                               float[] y, int yOff, WorkSplitter split, Path path, ConvEpilogue epilogue) {
         ConvGeometry g = ws.geometry;
+        if (epilogue.bias() != null) checkRange("bias", epilogue.bias(), epilogue.biasOffset(), g.cout);
         boolean standard = layout == ws.standardLayout || layout.isStandard(g);
         if (standard) checkRange("k", k, kOff, g.kernelLength());
         else checkLayout(g, k, kOff, layout);
@@ -137,10 +161,11 @@ public final class Conv {
         Path resolved = resolve(ws, path);
         if (g.outputLength() == 0) return;
         if (!Simd.ENABLED) {
-            ConvScalar.forward(g, x, xOff, k, kOff, standard ? ConvKernelLayout.standard(g) : layout, y, yOff);
+            ConvScalar.forward(g, x, xOff, k, kOff, standard ? ws.standardLayout : layout, y, yOff, ws.coord[0], ws.coord[1]);
+            if (!epilogue.isNone()) epilogue.apply(y, yOff, (int) g.outputLength(), g.cout);
             return;
         }
-        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolved);
+        ConvSimd.run(ws, x, xOff, k, kOff, layout, standard, y, yOff, split, resolved, epilogue);
     }
 
     /**

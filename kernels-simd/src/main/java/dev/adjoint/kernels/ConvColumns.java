@@ -63,6 +63,7 @@ final class ConvColumns {
                         }
                 }
             }
+            if (w.epilogue != null) ConvSimd.epilogue(w, yb, P * rowY);
         }
     }
 

@@ -8,19 +8,20 @@ package dev.adjoint.kernels;
 final class ConvScalar {
     private ConvScalar() {}
 
-    static void forward(ConvGeometry g, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, float[] y, int yOff) {
+    /** With {@code o} and {@code t} scratch of at least rank ints each (the workspace's, so that a call allocates nothing). */
+    static void forward(ConvGeometry g, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, float[] y, int yOff,
+                        int[] o, int[] t) {
         int r = g.rank;
         long inSpatial = g.inSpatial(), outSpatial = g.outSpatial(), taps = g.taps();
-        int[] o = new int[r], t = new int[r];
         for (int n = 0; n < g.batch; n++) {
             for (long op = 0; op < outSpatial; op++) {
-                unravel(op, g.outSizes(), o);
+                unravelOut(g, op, o);
                 for (int co = 0; co < g.cout; co++) {
                     int group = co / g.coutPerGroup, local = co % g.coutPerGroup;
                     double acc = 0;
                     taps:
                     for (long tap = 0; tap < taps; tap++) {
-                        unravel(tap, g.kernelSizes(), t);
+                        unravelTaps(g, tap, t);
                         long in = 0;
                         for (int a = 0; a < r; a++) {
                             // Position in the lhs-dilated input; holes between dilated elements are zero.
@@ -41,10 +42,18 @@ final class ConvScalar {
         }
     }
 
-    private static void unravel(long flat, int[] dims, int[] idx) {
-        for (int a = dims.length - 1; a >= 0; a--) {
-            idx[a] = (int) (flat % dims[a]);
-            flat /= dims[a];
+    // Through the geometry's accessors: outSizes()/kernelSizes() return copies.
+    private static void unravelOut(ConvGeometry g, long flat, int[] idx) {
+        for (int a = g.rank - 1; a >= 0; a--) {
+            idx[a] = (int) (flat % g.outSize(a));
+            flat /= g.outSize(a);
+        }
+    }
+
+    private static void unravelTaps(ConvGeometry g, long flat, int[] idx) {
+        for (int a = g.rank - 1; a >= 0; a--) {
+            idx[a] = (int) (flat % g.kernelSize(a));
+            flat /= g.kernelSize(a);
         }
     }
 }

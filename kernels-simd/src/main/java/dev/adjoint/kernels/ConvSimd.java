@@ -40,7 +40,7 @@ final class ConvSimd {
 
     /** The vector part of {@link Conv#forward}: arguments are checked and the path resolved. */
     static void run(ConvWorkspace ws, float[] x, int xOff, float[] k, int kOff, ConvKernelLayout layout, boolean standard,
-                    float[] y, int yOff, WorkSplitter split, Path p) {
+                    float[] y, int yOff, WorkSplitter split, Path p, ConvEpilogue epilogue) {
         ConvGeometry g = ws.geometry;
         int units;
         boolean batchBlocked = false;
@@ -57,13 +57,14 @@ final class ConvSimd {
             int perClass = (inner + q - 1) / q;
             batchBlocked = p == Path.GENERAL && perClass < 8 && g.batch >= 4;
             int nb = batchBlocked ? (g.batch + ROWS - 1) / ROWS : g.batch;
-            units = nb * ws.outerRows;
+            units = banded(ws, p, batchBlocked) ? g.batch * ws.bands : nb * ws.outerRows;
         }
         int chunks = 1;
         if (Parallelism.worthSplitting(split, 0, work))
             chunks = Math.min(units, Math.min(ws.maxChunks, 4 * split.threads()));
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
+        ws.epilogue = epilogue.isNone() ? null : epilogue;
         // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
         // on the first call only; the packed copy is keyed by the array, offset and layout.
         boolean fresh = !(ws.constantKernel && ws.packedFrom == k && ws.packedOff == kOff && ws.packedLayout == layout && ws.packedPath == p);
@@ -83,7 +84,7 @@ final class ConvSimd {
             if (chunks == 1) runChunk(ws, 0);
             else split.forEach(chunks, ws.task);
         } finally {
-            ws.x = null; ws.k = null; ws.y = null; // do not keep the caller's arrays alive
+            ws.x = null; ws.k = null; ws.y = null; ws.epilogue = null; // do not keep the caller's arrays alive
         }
     }
 
@@ -110,6 +111,11 @@ final class ConvSimd {
                         for (int i = n; i < BLOCK; i++) kp[dst + i] = 0f;
                     }
             }
+    }
+
+    /** Whether a GENERAL call runs in bands of output rows ({@link #bandUnit}). */
+    private static boolean banded(ConvWorkspace w, Path p, boolean batchBlocked) {
+        return p == Path.GENERAL && staging && !batchBlocked && w.bandRows > 1;
     }
 
     /** Rows of the next block with {@code left} rows to go: at most ROWS, and never leaving a lone last row (1-row blocks are latency-bound). */
@@ -143,10 +149,24 @@ final class ConvSimd {
                 for (int m = m0; m < m1; m += ROWS)
                     emit(w, ci, false, Math.min(ROWS, m1 - m), w.xOff + m * cin, cin, tx, tk, 1, g.cinPerGroup, w.yOff + m * cout, cout);
                 flush(w, ci);
+                if (w.epilogue != null) epilogue(w, w.yOff + m0 * cout, (m1 - m0) * cout);
             }
             return;
         }
-        int rows = w.outerRows;
+        if (banded(w, w.path, w.batchBlocked)) {
+            int band = w.bandRows * w.outS[1] * g.cout;
+            for (int u = u0; u < u1; u++) {
+                int n = u / w.bands, b = u % w.bands;
+                bandUnit(w, ci, n, b);
+                flush(w, ci); // the next band overwrites the staging buffer
+                if (w.epilogue != null) {
+                    int y0 = b * band;
+                    epilogue(w, w.yOff + n * w.yN + y0, Math.min(band, w.yN - y0));
+                }
+            }
+            return;
+        }
+        int rows = w.outerRows, rowLen = w.yN / rows;
         for (int u = u0; u < u1; u++) {
             int outer = u % rows, nIdx = u / rows;
             w.jobState[ci][STAGED] = 0;
@@ -155,8 +175,36 @@ final class ConvSimd {
             // Staged rows read the per-chunk staging buffer, which the next row overwrites: flush
             // now. Batch-blocked rows read x itself: their jobs wait (emit flushes when full).
             if (w.path != Path.DEPTHWISE && !w.batchBlocked) flush(w, ci);
+            if (w.epilogue != null && !w.batchBlocked) epilogue(w, w.yOff + nIdx * w.yN + outer * rowLen, rowLen);
         }
         if (w.path != Path.DEPTHWISE) flush(w, ci);
+        if (w.epilogue != null && w.batchBlocked)
+            // Rows of ROWS batch entries each, finished only now (their jobs ran at the flushes).
+            for (int u = u0; u < u1; u++) {
+                int outer = u % rows, n0 = (u / rows) * ROWS, n1 = Math.min(g.batch, n0 + ROWS);
+                for (int n = n0; n < n1; n++) epilogue(w, w.yOff + n * w.yN + outer * rowLen, rowLen);
+            }
+    }
+
+    /**
+     * Applies the call's epilogue (bias, clamp) to {@code y[from, from + len)}, whole rows of Cout
+     * channels just finished by this chunk: vectors over the channels, the last Cout mod L scalar,
+     * each value by the f32 add, max and min of {@link ConvEpilogue#at}.
+     */
+    static void epilogue(ConvWorkspace w, int from, int len) {
+        ConvEpilogue e = w.epilogue;
+        float[] y = w.y, b = e.bias();
+        int cout = w.geometry.cout, cv = cout - cout % L, bo = e.biasOffset();
+        float lo = e.lo(), hi = e.hi();
+        for (int p = from, end = from + len; p < end; p += cout) {
+            int c = 0;
+            if (b != null)
+                for (; c < cv; c += L)
+                    FloatVector.fromArray(SP, y, p + c).add(FloatVector.fromArray(SP, b, bo + c)).max(lo).min(hi).intoArray(y, p + c);
+            else
+                for (; c < cv; c += L) FloatVector.fromArray(SP, y, p + c).max(lo).min(hi).intoArray(y, p + c);
+            for (; c < cout; c++) y[p + c] = e.at(y[p + c], c);
+        }
     }
 
     /**
@@ -197,6 +245,63 @@ final class ConvSimd {
             int left = O - o, P = rowsFor(left);
             emit(w, ci, false, P, o * s * cin, s * cin, tx, tk, nt, run, yb + o * ys, ys);
             o += P;
+        }
+    }
+
+    /**
+     * A band of output rows [oh0, oh1) of batch entry n of a 2-D conv without lhs dilation: the
+     * band's input rows are staged once, zero-padded (padding rows too, so that every output
+     * position sees the same tap list: one list for the whole band), and the band's positions,
+     * flattened row-major, are blocked 8 at a time across row ends. A 14-wide row no longer runs as
+     * 8 + 6 blocks (the 6 computing 8), and a 1-channel input (layer D) no longer rebuilds its tap
+     * lists and jobs for every 28-wide row. y rows of one entry are contiguous, so a block's outputs
+     * are too; its x rows are not (a row end jumps to the next staged row): each job records its
+     * rows' offsets.
+     */
+    private static void bandUnit(ConvWorkspace w, int ci, int n, int band) {
+        ConvGeometry g = w.geometry;
+        int Ho = w.outS[0], Wo = w.outS[1], s0 = w.str[0], d0 = w.d[0], lo0 = w.lo[0], K0 = w.kS[0], S0 = w.inS[0];
+        int s1 = w.str[1], d1 = w.d[1], lo1 = w.lo[1], K1 = w.kS[1], S1 = w.inS[1];
+        int cin = g.cin, cinG = g.cinPerGroup, W = w.stageWidth, rowLen = W * cin;
+        int oh0 = band * w.bandRows, oh1 = Math.min(Ho, oh0 + w.bandRows);
+        int inRows = (oh1 - oh0 - 1) * s0 + (K0 - 1) * d0 + 1, ih0 = oh0 * s0 - lo0;
+        float[] st = w.stage[ci], x = w.x;
+        int xb0 = w.xOff + n * w.xN;
+        // Staged column u holds input column u - lo1 (zero outside [0, S1)); staged row j input row ih0 + j.
+        int u0 = Math.max(0, lo1), u1 = Math.min(W, S1 + lo1);
+        for (int j = 0; j < inRows; j++) {
+            int base = j * rowLen, ih = ih0 + j;
+            if (ih < 0 || ih >= S0 || u1 <= u0) { java.util.Arrays.fill(st, base, base + rowLen, 0f); continue; }
+            java.util.Arrays.fill(st, base, base + u0 * cin, 0f);
+            System.arraycopy(x, xb0 + ih * w.xs[0] + (u0 - lo1) * cin, st, base + u0 * cin, (u1 - u0) * cin);
+            java.util.Arrays.fill(st, base + u1 * cin, base + rowLen, 0f);
+        }
+        int[] tx = w.tx[ci], tk = w.tk[ci];
+        boolean merge = g.groups == 1 && d1 == 1;
+        int nt = 0;
+        for (int t0 = 0; t0 < K0; t0++) {
+            if (merge) { tx[nt] = t0 * d0 * rowLen; tk[nt] = t0 * w.ks[0]; nt++; }
+            else for (int t = 0; t < K1; t++) { tx[nt] = t0 * d0 * rowLen + t * d1 * cin; tk[nt] = t0 * w.ks[0] + t * w.ks[1]; nt++; }
+        }
+        int run = merge ? K1 * cinG : cinG;
+        w.jobState[ci][STAGED] = 1;
+        int positions = (oh1 - oh0) * Wo, rowStep = s0 * rowLen, colStep = s1 * cin, cout = g.cout;
+        int yb = w.yOff + n * w.yN + oh0 * w.ys[0];
+        int pr = 0, pc = 0; // row and column of position p (no divisions: D has 784 positions per band)
+        for (int p = 0; p < positions; ) {
+            int P = rowsFor(positions - p);
+            int j = record(w, ci, P, tx, tk, nt, run, yb + p * cout, cout);
+            int[] ro = w.jobRows[ci];
+            int r0 = j * ROWS, x0 = pr * rowStep + pc * colStep, last = 0;
+            w.jobs[ci][j * JOB_FIELDS + 1] = x0;
+            for (int i = 0; i < ROWS; i++) {
+                if (i < P) {
+                    last = pr * rowStep + pc * colStep - x0;
+                    if (++pc == Wo) { pc = 0; pr++; }
+                }
+                ro[r0 + i] = last;
+            }
+            p += P;
         }
     }
 
@@ -330,6 +435,14 @@ final class ConvSimd {
     private static void emit(ConvWorkspace w, int ci, boolean dw, int P, int xb, int xrs, int[] tx, int[] tk, int nt, int run,
                              int yb, int yrs) {
         if (dw) { dwRows(w, P, xb, xrs, tx, tk, nt, yb, yrs); return; }
+        int j = record(w, ci, P, tx, tk, nt, run, yb, yrs);
+        w.jobs[ci][j * JOB_FIELDS + 1] = xb;
+        int[] ro = w.jobRows[ci];
+        for (int i = 0, r0 = j * ROWS; i < ROWS; i++) ro[r0 + i] = Math.min(i, P - 1) * xrs;
+    }
+
+    /** Records a job of P rows (flushing first when the lists are full) and returns its index; the caller sets its x base and row offsets. */
+    private static int record(ConvWorkspace w, int ci, int P, int[] tx, int[] tk, int nt, int run, int yb, int yrs) {
         int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
         if (w.jobState[ci][JOBS] == w.jobCap || w.jobState[ci][TAPS_USED] + nt > w.listCap) flush(w, ci);
         int off = w.jobState[ci][TAPS_USED];
@@ -337,9 +450,10 @@ final class ConvSimd {
         System.arraycopy(tx, 0, bx, off, nt);
         System.arraycopy(tk, 0, bk, off, nt);
         w.jobState[ci][TAPS_USED] = off + nt;
-        int j = w.jobState[ci][JOBS]++ * JOB_FIELDS;
-        jobs[j] = P; jobs[j + 1] = xb; jobs[j + 2] = xrs; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
+        int ji = w.jobState[ci][JOBS]++, j = ji * JOB_FIELDS;
+        jobs[j] = P; jobs[j + 2] = ji * ROWS; jobs[j + 3] = off; jobs[j + 4] = nt; jobs[j + 5] = yb; jobs[j + 6] = yrs;
         jobs[j + 7] = run;
+        return ji;
     }
 
 
@@ -349,7 +463,7 @@ final class ConvSimd {
         if (nj == 0) return;
         ConvGeometry g = w.geometry;
         float[] x = w.jobState[ci][STAGED] != 0 ? w.stage[ci] : w.x, kp = w.packed, y = w.y;
-        int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci];
+        int[] jobs = w.jobs[ci], bx = w.jobTx[ci], bk = w.jobTk[ci], ro = w.jobRows[ci];
         int cinG = g.cinPerGroup, coutG = g.coutPerGroup;
         // Entries (tap-list items) per segment, from the longest run among the jobs.
         int maxRun = 1, maxLen = 0;
@@ -368,12 +482,12 @@ final class ConvSimd {
                         int len = jobs[j + 4];
                         int s0 = sg * seg;
                         if (acc && s0 >= len) continue; // this job's list ended in an earlier segment
-                        int P = jobs[j], xg = jobs[j + 1] + gi * cinG, xrs = jobs[j + 2];
+                        int P = jobs[j], xg = jobs[j + 1] + gi * cinG, r0 = jobs[j + 2];
                         int t0 = jobs[j + 3] + s0, t1 = jobs[j + 3] + Math.min(len, s0 + seg);
                         int yg = jobs[j + 5] + cy, yrs = jobs[j + 6], run = jobs[j + 7];
                         if (n == BLOCK) {
-                            if (P > 4) mk8x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
-                            else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
+                            if (P > 4) mk8x2(x, xg, ro, r0, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
+                            else if (P > 1) mk4x2(x, xg, ro, r0, bx, bk, t0, t1, run, kp, kb, y, yg, yrs, P, acc);
                             else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, y, yg, acc);
                         } else {
                             // Channel tail: the panel is zero-padded, so compute whole vectors into a
@@ -382,8 +496,8 @@ final class ConvSimd {
                             if (acc)
                                 for (int p = 0; p < P; p++)
                                     for (int c = 0; c < n; c++) tile[p * BLOCK + c] = y[yg + p * yrs + c];
-                            if (P > 4) mk8x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
-                            else if (P > 1) mk4x2(x, xg, xrs, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
+                            if (P > 4) mk8x2(x, xg, ro, r0, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
+                            else if (P > 1) mk4x2(x, xg, ro, r0, bx, bk, t0, t1, run, kp, kb, tile, 0, BLOCK, P, acc);
                             else mk1x2(x, xg, bx, bk, t0, t1, run, kp, kb, tile, 0, acc);
                             for (int p = 0; p < P; p++)
                                 for (int c = 0; c < n; c++) y[yg + p * yrs + c] = tile[p * BLOCK + c];
@@ -400,14 +514,16 @@ final class ConvSimd {
     // 4 rows x 2 vectors = 8 accumulators: measured in isolation (L1-resident, AVX2) 80 GFLOP/s,
     // 90% of the 89 GFLOP/s FMA peak, while 6x2 and 4x3 (12 accumulators) fell to 36-40 GFLOP/s:
     // C2's register allocation spills with 12 live accumulators in 16 registers.
-    // A kernel asked for fewer rows than it holds recomputes its last row (clamped offsets) and
-    // stores only the rows asked for, instead of needing a variant for every row count.
+    // A kernel asked for fewer rows than it holds recomputes its last row (the job's row offsets
+    // repeat it) and stores only the rows asked for, instead of needing a variant for every row count.
+    // Row offsets come from the job (ConvWorkspace.jobRows): constant steps within one output row,
+    // a jump at each row end within a band.
 
-    private static void mk4x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int j0, int j1, int cin,
+    private static void mk4x2(float[] x, int xb, int[] ro, int r0, int[] tx, int[] tk, int j0, int j1, int cin,
                               float[] k, int kb, float[] y, int yb, int yrs, int P, boolean acc) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-        int x1 = xrs, x2 = Math.min(2, P - 1) * xrs, x3 = (P - 1) * xrs;
+        int x1 = ro[r0 + 1], x2 = ro[r0 + 2], x3 = ro[r0 + 3];
         if (acc) { // continue the sums of an earlier segment (rows past P reload row P-1, as they recompute it)
             int y2 = yb + Math.min(2, P - 1) * yrs, y3 = yb + (P - 1) * yrs;
             a00 = FloatVector.fromArray(SP, y, yb); a01 = FloatVector.fromArray(SP, y, yb + L);
@@ -436,13 +552,13 @@ final class ConvSimd {
     }
 
     /** 8 rows x 2 vectors (16 accumulators), for 32-register ISAs; P in 5..8, same summation order as {@link #mk4x2}. */
-    private static void mk8x2(float[] x, int xb, int xrs, int[] tx, int[] tk, int j0, int j1, int cin,
+    private static void mk8x2(float[] x, int xb, int[] ro, int r0, int[] tx, int[] tk, int j0, int j1, int cin,
                               float[] k, int kb, float[] y, int yb, int yrs, int P, boolean acc) {
         FloatVector z = FloatVector.zero(SP);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
         FloatVector a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;
-        int x1 = xrs, x2 = 2 * xrs, x3 = 3 * xrs, x4 = 4 * xrs, x5 = Math.min(5, P - 1) * xrs,
-            x6 = Math.min(6, P - 1) * xrs, x7 = (P - 1) * xrs;
+        int x1 = ro[r0 + 1], x2 = ro[r0 + 2], x3 = ro[r0 + 3], x4 = ro[r0 + 4], x5 = ro[r0 + 5],
+            x6 = ro[r0 + 6], x7 = ro[r0 + 7];
         if (acc) { // continue the sums of an earlier segment (rows past P reload row P-1)
             int y5 = yb + Math.min(5, P - 1) * yrs, y6 = yb + Math.min(6, P - 1) * yrs, y7 = yb + (P - 1) * yrs;
             a00 = FloatVector.fromArray(SP, y, yb); a01 = FloatVector.fromArray(SP, y, yb + L);

@@ -46,6 +46,28 @@ public final class ConvWorkspace {
      */
     final int[][] jobState;
     static final int JOBS = 16, TAPS_USED = 17, STAGED = 18;
+    /**
+     * Per chunk: the x offsets of each recorded job's rows relative to its first row, {@link Conv#rows()}
+     * per job (rows past the job's count repeat its last row). Constant steps for a row of one output
+     * row; for a band, the steps from one output row to the next differ.
+     */
+    final int[][] jobRows;
+    /**
+     * Output rows per band, 1 when bands do not apply: the GEMM paths then stage one output row at a
+     * time; with bands a unit is a band of output rows of one batch entry, whose input rows are staged
+     * once and whose (row, column) positions are blocked 8 at a time across row ends (ConvSimd.bandUnit).
+     */
+    final int bandRows;
+    /** Bands per batch entry (0 when {@link #bandRows} is 1). */
+    final int bands;
+    /**
+     * Floats of staged input per band at most: 16K floats (64 KB) holds the whole padded image of
+     * layer A (16x16x32) or D (32x32x1), while a band of two 56-wide rows of 64 channels (layer B)
+     * does not need more than that either.
+     */
+    static final long BAND_FLOATS = Long.getLong("adjoint.conv.bandFloats", 1 << 14);
+    /** Units (batch entries x bands) a banded call keeps at least, so that it splits over threads. */
+    static final int MIN_BAND_UNITS = 8;
     /** Jobs and tap-list ints a chunk records before it must flush. */
     final int jobCap, listCap;
     /**
@@ -108,6 +130,8 @@ public final class ConvWorkspace {
     float[] x, k, y;
     int xOff, kOff, yOff;
     int units, chunks;
+    /** The current call's epilogue, null for none. */
+    ConvEpilogue epilogue;
     Conv.Path path;
     boolean batchBlocked;
     final WorkSplitter.Chunk task = i -> ConvSimd.runChunk(this, i);
@@ -166,6 +190,7 @@ public final class ConvWorkspace {
         // Batch-blocked calls (short innermost output, e.g. the kernel-gradient conv) keep the jobs
         // of many rows before a flush, so that a segment of a huge panel is reused by all of them.
         jobCap = Math.max(64, innerO + q);
+        jobRows = ints(maxChunks, jobCap * Conv.rows());
         listCap = (int) Math.max(2L * taps, Math.min((long) jobCap * taps, 1 << 18));
         jobTx = ints(maxChunks, listCap); jobTk = ints(maxChunks, listCap);
         jobs = ints(maxChunks, jobCap * Conv.JOB_FIELDS);
@@ -178,7 +203,26 @@ public final class ConvWorkspace {
         long stageLen = sw * ot * g.cin;
         boolean stageable = a[rr - 1] == 1 && sw > 0 && stageLen <= (1 << 20);
         stageWidth = stageable ? (int) sw : 0;
-        stage = floats(maxChunks, stageable ? (int) stageLen : 0);
+        // Bands of output rows (ConvSimd.bandUnit): 2-D, no lhs dilation, the band's input rows
+        // staged within BAND_FLOATS, and at least MIN_BAND_UNITS units per call so that the call
+        // still splits over threads. From the geometry only: the band decides which zero rows enter
+        // the sums, and results must not depend on the thread count.
+        int br = 1;
+        long bandLen = 0;
+        if (stageable && g.rank == 2 && a[0] == 1) {
+            for (int rb = outS[0]; rb > 1; rb--) {
+                long inRows = (long) (rb - 1) * str[0] + (long) (kS[0] - 1) * d[0] + 1;
+                long bands = (outS[0] + rb - 1) / rb;
+                if (inRows * sw * g.cin <= BAND_FLOATS && (long) g.batch * bands >= MIN_BAND_UNITS) {
+                    br = rb;
+                    bandLen = inRows * sw * g.cin;
+                    break;
+                }
+            }
+        }
+        bandRows = br;
+        bands = br > 1 ? (outS[0] + br - 1) / br : 0;
+        stage = floats(maxChunks, stageable ? (int) Math.max(stageLen, bandLen) : 0);
         tile = floats(maxChunks, Conv.rows() * Conv.block());
         planes = ConvPlanes.of(g);
         colX = floats(planes != null ? maxChunks : 0, planes != null ? planes.xsLen : 0);

@@ -53,6 +53,15 @@ public final class FusedProgram {
     final boolean single;
     /** Live instructions that compute (not loads or constants): the work per element, for {@link Parallelism}. */
     final int computing;
+    /** Whether {@link FusedCodegen} may generate a loop for this program (decided once, at build). */
+    final boolean generable;
+    /**
+     * Runs so far through the driver, counted (racily: an estimate is enough) until the program
+     * qualifies for its generated loop ({@link FusedRun#CODEGEN_AFTER}).
+     */
+    int runs;
+    /** The generated loop for the scalar pattern last run, or null; replaced when the pattern changes. */
+    volatile GeneratedChain generated;
 
     private FusedProgram(Builder bld, int result) {
         this.inputs = bld.inputs;
@@ -118,6 +127,7 @@ public final class FusedProgram {
         }
         this.single = computing <= 1 && !sel;
         this.computing = computing;
+        this.generable = BlockOps.SIMD && FusedCodegen.candidate(this);
     }
 
     private int[] operands(int i) {

@@ -74,6 +74,26 @@ final class FusedRun implements WorkSplitter.Chunk {
     float[] tile = new float[0];
     private int[] tIdx = new int[4];
     private double[] partial = new double[0];
+    /**
+     * Whether fused programs may run through generated loops ({@link FusedCodegen});
+     * {@code -Dadjoint.codegen=false} keeps the block interpreter everywhere. Not final so tests can
+     * compare both paths in one JVM.
+     */
+    static boolean CODEGEN = !"false".equalsIgnoreCase(System.getProperty("adjoint.codegen", "true"));
+    /**
+     * Runs of a program before it switches to its generated loop: a new class starts in the bytecode
+     * interpreter, where every vector op allocates and runs ~100x slower than in C2, so a program run
+     * only once or twice (a constant fold, a one-off evaluation) keeps the warm block interpreter.
+     */
+    static int CODEGEN_AFTER = Integer.getInteger("adjoint.codegen.after", 2);
+    /** The generated loop of the run in flight, or null for the block interpreter. */
+    GeneratedChain gen;
+    /** The generated loop's scalar slot values for the run in flight (read by every chunk). */
+    float[] scal = new float[0];
+    private float[] sv = new float[0];
+    private static final UnaryKernelOp[] UNARY_OPS = UnaryKernelOp.values();
+    private static final BinaryKernelOp[] BINARY_OPS = BinaryKernelOp.values();
+    private static final CompareKernelOp[] COMPARE_OPS = CompareKernelOp.values();
 
     private FusedRun() {}
 
@@ -106,6 +126,7 @@ final class FusedRun implements WorkSplitter.Chunk {
         Arrays.fill(inStrUser, 0, prog.inputs, null);
         regs.detach();
         out = null;
+        gen = null;
         p = null;
     }
 
@@ -165,10 +186,11 @@ final class FusedRun implements WorkSplitter.Chunk {
             for (int k = 0; k < p.inputs; k++) if (st[k][rank - 1] != 0 && st[k][rank - 1] != 1) gathers = true;
             if (!gathers) blockLen = Integer.MAX_VALUE;
         }
+        gen = reduce == null && !transposed && p.generable && CODEGEN ? generated() : null;
         double bytes = 4.0 * tot * (p.inputs + (reduce == null ? 1 : 0)), flops = (double) tot * p.computing;
         rowsOnly = false;
         if (transposed) {
-            items = tot / ((long) tA * tB) * aBlocks;
+            items = tot / ((long) tA * tB) * ((aBlocks + TRANSPOSE_BAND_ROWS / BlockOps.TILE - 1) / (TRANSPOSE_BAND_ROWS / BlockOps.TILE));
             chunks = Parallelism.chunks(splitter, bytes, 0, items);
         } else if (reduce == null) {
             chunks = Parallelism.chunks(splitter, bytes, flops, Math.max(1, tot / 64));
@@ -228,21 +250,35 @@ final class FusedRun implements WorkSplitter.Chunk {
     }
 
     /**
-     * Moves work items {@code [i0, i1)} of a transposed copy. An item is (outer index, block of
-     * TILE source columns = output rows), swept down all source rows: the output rows are then
-     * written as TILE sequential streams, which the prefetchers follow (sweeping the other way,
-     * every tile row stores to a new output row far from the last, about 1.3x slower here).
+     * Output rows per transpose work item (floats, a multiple of every tile side): an item is a
+     * band of this many output rows (source columns), moved in blocks of
+     * {@link #TRANSPOSE_BAND_COLS} output columns (source rows), tile strip by tile strip inside
+     * a block. A block's source and destination (128 rows x 512 B each) stay in L2 while it is
+     * moved, and each source row is read as a 512 B run the prefetchers follow. Measured on Zen 5
+     * (thread CPU time, docs/perf/elementwise.md "Wave 5"): 4096 x 4096 at 0.25-0.31 of copy
+     * bandwidth in whole-height strips, 0.44-0.51 in blocks of 128-512 x 64-256; 32 or fewer
+     * source rows per block 0.25-0.32; 128 x 128 was best or level on [4096, 4096],
+     * [16384, 1024] and [1024, 16384].
+     */
+    static final int TRANSPOSE_BAND_ROWS = 128;
+    /** Output columns (source rows) per block of a transpose band; a multiple of every tile side. */
+    static final int TRANSPOSE_BAND_COLS = 128;
+
+    /**
+     * Moves work items {@code [i0, i1)} of a transposed copy. An item is (outer index, band of up
+     * to {@link #TRANSPOSE_BAND_ROWS} / TILE strips of TILE source columns = output rows), moved in
+     * blocks of {@link #TRANSPOSE_BAND_COLS} source rows; inside a block, strip by strip, each
+     * strip's tiles down the block's source rows (the output rows are then written as TILE short
+     * sequential runs). A pure copy: the split into items does not change any bit.
      */
     private void transposeItems(long i0, long i1) {
         final int t = BlockOps.TILE, k = p.a[p.result], sB = tsB, dq = tdq, B = tB, bFull = B - B % t;
+        final int g = TRANSPOSE_BAND_ROWS / t, bands = (aBlocks + g - 1) / g;
         final float[] x = in[k], d = out;
         final int[] s = st[k];
         for (long it = i0; it < i1; it++) {
-            long o = it / aBlocks;
-            int j = (int) (it % aBlocks), a0, a1;
-            if (aPhase == 0) { a0 = j * t; a1 = Math.min(tA, a0 + t); }
-            else if (j == 0) { a0 = 0; a1 = aPhase; }
-            else { a0 = aPhase + (j - 1) * t; a1 = Math.min(tA, a0 + t); }
+            long o = it / bands;
+            int j0 = (int) (it % bands) * g, j1 = Math.min(aBlocks, j0 + g);
             int sBase = inOff[k], dBase = outOff;
             for (int dd = rank - 2; dd >= 0; dd--) {
                 if (dd == tq) continue;
@@ -251,13 +287,22 @@ final class FusedRun implements WorkSplitter.Chunk {
                 sBase += id * s[dd];
                 dBase += id * ods[dd];
             }
-            if (a1 - a0 == t) {
-                for (int b0 = 0; b0 < bFull; b0 += t) BlockOps.transposeTile(x, sBase + a0 + b0 * sB, sB, d, dBase + a0 * dq + b0, dq);
-                for (int a = a0; a < a1; a++) for (int b = bFull; b < B; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
-            } else {
-                // A ragged strip of columns: row by row, so each source line is read once (column by
-                // column, every element was a cache miss: a strip cost as much as 20 full tiles).
-                for (int b = 0; b < B; b++) for (int a = a0; a < a1; a++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+            for (int c0 = 0; c0 < B; c0 += TRANSPOSE_BAND_COLS) {
+                int c1 = Math.min(B, c0 + TRANSPOSE_BAND_COLS), cFull = Math.min(c1, bFull);
+                for (int j = j0; j < j1; j++) {
+                    int a0, a1;
+                    if (aPhase == 0) { a0 = j * t; a1 = Math.min(tA, a0 + t); }
+                    else if (j == 0) { a0 = 0; a1 = aPhase; }
+                    else { a0 = aPhase + (j - 1) * t; a1 = Math.min(tA, a0 + t); }
+                    if (a1 - a0 == t) {
+                        for (int b0 = c0; b0 < cFull; b0 += t) BlockOps.transposeTile(x, sBase + a0 + b0 * sB, sB, d, dBase + a0 * dq + b0, dq);
+                        for (int a = a0; a < a1; a++) for (int b = cFull; b < c1; b++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+                    } else {
+                        // A ragged strip of columns: row by row, so each source line is read once (column by
+                        // column, every element was a cache miss: a strip cost as much as 20 full tiles).
+                        for (int b = c0; b < c1; b++) for (int a = a0; a < a1; a++) d[dBase + a * dq + b] = x[sBase + a + b * sB];
+                    }
+                }
             }
         }
     }
@@ -379,6 +424,54 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
     }
 
+    /**
+     * The generated loop for this run, or null: the operands must all be read in place, as
+     * scalars or from a periodic tile (flat blocks without gathers, or one merged row of
+     * contiguous and broadcast operands), and the program must have run {@link #CODEGEN_AFTER}
+     * times. Fills {@link #scal} with the values of the loop's scalar registers, computed as the
+     * interpreter computes scalar registers ({@code apply} of each op, in program order).
+     */
+    private GeneratedChain generated() {
+        long mask = 0;
+        for (int k = 0; k < p.inputs; k++) {
+            int c;
+            if (flat) c = cls[k];
+            else if (rank == 1 && st[k][0] == 1) c = DENSE;
+            else if (rank == 1 && st[k][0] == 0) c = SCALAR;
+            else c = GATHER;
+            if (c == GATHER) return null;
+            if (c == SCALAR) mask |= 1L << k;
+        }
+        if (p.runs < CODEGEN_AFTER) {
+            p.runs++;
+            return null;
+        }
+        GeneratedChain g = p.generated;
+        if (g == null || g.scalarInputs() != mask) p.generated = g = FusedCodegen.bind(p, mask, VecBlockOps.L);
+        if (g.kernel() == null) return null;
+        int[] sl = g.scalarValues();
+        if (sl.length > 0) {
+            int n = p.kind.length;
+            if (sv.length < n) sv = new float[n];
+            boolean[] isScalar = g.scalar();
+            for (int i = 0; i < n; i++) {
+                if (!isScalar[i]) continue;
+                switch (p.kind[i]) {
+                    case FusedProgram.LOAD -> sv[i] = in[p.a[i]][inOff[p.a[i]]];
+                    case FusedProgram.CONST -> sv[i] = p.konst[i];
+                    case FusedProgram.UNARY -> sv[i] = UNARY_OPS[p.op[i]].apply(sv[p.a[i]]);
+                    case FusedProgram.BINARY -> sv[i] = BINARY_OPS[p.op[i]].apply(sv[p.a[i]], sv[p.b[i]]);
+                    case FusedProgram.COMPARE -> sv[i] = COMPARE_OPS[p.op[i]].apply(sv[p.a[i]], sv[p.b[i]]);
+                    case FusedProgram.SELECT -> sv[i] = sv[p.a[i]] != 0f ? sv[p.b[i]] : sv[p.c[i]];
+                    default -> throw new IllegalStateException("unknown instruction kind " + p.kind[i]);
+                }
+            }
+            if (scal.length < sl.length) scal = new float[sl.length];
+            for (int j = 0; j < sl.length; j++) scal[j] = sv[sl[j]];
+        }
+        return g;
+    }
+
     /** Drops unit axes and merges neighbours every operand steps through with one stride. */
     private void collapse(int[] shp) {
         int r0 = Math.max(1, shp.length);
@@ -435,7 +528,8 @@ final class FusedRun implements WorkSplitter.Chunk {
         }
         if (red == null) {
             long s = (total * ci / chunks) & ~63L, t = ci == chunks - 1 ? total : (total * (ci + 1) / chunks) & ~63L;
-            e.evalRange(this, s, t);
+            if (gen != null) e.evalGenerated(this, s, t);
+            else e.evalRange(this, s, t);
             return;
         }
         long i0 = items * ci / chunks, i1 = items * (ci + 1) / chunks;

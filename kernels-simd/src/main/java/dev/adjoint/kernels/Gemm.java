@@ -26,7 +26,8 @@ import static dev.adjoint.kernels.GemmMicroKernel.RELU;
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
  * count: the K blocking depends only on K, work is split only along M, N or the batch on
- * sliver-aligned boundaries, and edge tiles run the same zero-padded arithmetic as inner ones.
+ * sliver-aligned boundaries (which thread packs which slivers of a shared B panel changes no
+ * value), and edge tiles run the same zero-padded arithmetic as inner ones.
  * The choice between the packed path and the unpacked small-matrix path depends only on the
  * shape.
  */
@@ -39,7 +40,23 @@ public final class Gemm {
      */
     static final long SMALL_VOLUME = 64L * 64 * 64;
 
-    private static final int MODE_WHOLE = 0, MODE_BATCH = 1, MODE_SPLIT_N = 2, MODE_SPLIT_M = 3;
+    /**
+     * How a call is spread over threads ({@link #splitMode}): not at all; whole matrices of the batch
+     * per chunk; N split (each chunk packs its columns of B and all of A); M split with each chunk
+     * packing all of B; M split around one packed B that the chunks share. Package-private so tests
+     * can force each one.
+     */
+    static final int MODE_WHOLE = 0, MODE_BATCH = 1, MODE_SPLIT_N = 2, MODE_SPLIT_M = 3, MODE_SHARED_B = 4;
+    /** {@link #sgemm}'s split argument: choose by shape ({@link #splitMode}). */
+    static final int SPLIT_AUTO = -1;
+    /**
+     * Largest shared packed B (K x N rounded to slivers, floats): 4M floats = 16 MB covers 2048^2.
+     * Larger products split M with a B panel per chunk (as before wave 5), whose packing is a
+     * smaller share of their time.
+     */
+    static final long SHARED_MAX_FLOATS = 4L << 20;
+    /** Groups of slivers per K block of a shared panel, per chunk: the unit one thread claims and packs. */
+    static final int GROUPS_PER_CHUNK = 2;
 
     /**
      * Batched GEMM with strided operands and a fused epilogue.
@@ -87,7 +104,7 @@ public final class Gemm {
                              GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter) {
         sgemm(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
                 b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride,
-                epilogue, ws, splitter, PATH_AUTO, null);
+                epilogue, ws, splitter, PATH_AUTO, null, SPLIT_AUTO);
     }
 
     /**
@@ -102,6 +119,19 @@ public final class Gemm {
                       boolean accumulate,
                       float[] c, int cOff, int ldc, int cBatchStride,
                       GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path, GemmBlocking blocking) {
+        sgemm(batch, m, n, k, alpha, a, aOff, aRowStride, aColStride, aBatchStride,
+                b, bOff, bRowStride, bColStride, bBatchStride, accumulate, c, cOff, ldc, cBatchStride,
+                epilogue, ws, splitter, path, blocking, SPLIT_AUTO);
+    }
+
+    /** As above; {@code split} forces a split mode (a {@code MODE_*}, for tests) or is {@link #SPLIT_AUTO}. */
+    static void sgemm(int batch, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
+                      float[] b, int bOff, int bRowStride, int bColStride, int bBatchStride,
+                      boolean accumulate,
+                      float[] c, int cOff, int ldc, int cBatchStride,
+                      GemmEpilogue epilogue, GemmWorkspace ws, WorkSplitter splitter, int path, GemmBlocking blocking,
+                      int split) {
         if (batch < 0 || m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative size batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
         }
@@ -146,21 +176,18 @@ public final class Gemm {
         call.narrow = narrow;
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;
-        int mode = MODE_WHOLE, chunks = 1;
-        if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
-            int rows = narrow ? GemmNarrow.ROWS : mr;
-            int nSlivers = (n + NR - 1) / NR, mSlivers = (m + rows - 1) / rows;
-            if (batch % threads == 0 || batch >= 4 * threads || small) {
-                mode = MODE_BATCH; chunks = Math.min(threads, batch);
-            } else if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) {
-                // Each chunk packs its own panels, so one operand's packing is repeated per chunk:
-                // all of B when splitting M, all of A when splitting N. Packing A costs about twice
-                // as much per element as B (1.6 vs 0.8 ns measured), hence M unless N >= 2M.
-                mode = MODE_SPLIT_M; chunks = threads;
-            } else if (nSlivers >= threads) {
-                mode = MODE_SPLIT_N; chunks = threads;
-            }
+        int mode = MODE_WHOLE;
+        long sharedFloats = (long) k * roundUp(n, NR);
+        if (split != SPLIT_AUTO) {
+            mode = threads > 1 ? legal(split, batch, small, narrow, sharedFloats) : MODE_WHOLE;
+        } else if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
+            mode = splitMode(batch, m, n, k, threads, small, narrow, narrow ? GemmNarrow.ROWS : mr);
         }
+        int chunks = switch (mode) {
+            case MODE_WHOLE -> 1;
+            case MODE_BATCH -> Math.min(threads, batch);
+            default -> threads;
+        };
         call.mode = mode;
         call.chunks = chunks;
         if (narrow) {
@@ -168,6 +195,13 @@ public final class Gemm {
         } else if (small) {
             // The direct path packs nothing, except a column-strided B copied to row-major (K x N floats).
             ws.ensure(chunks, 0, bColStride == 1 ? 0 : k * n, GemmMicroKernel.DMR * NR);
+        } else if (mode == MODE_SHARED_B) {
+            int kc = bl.blockK(k);
+            ws.ensure(chunks, roundUp(Math.min(bl.mc(), m), mr) * kc, 0, mr * NR);
+            call.groups = Math.min(GROUPS_PER_CHUNK * chunks, (Math.min(bl.nc(), n) + NR - 1) / NR);
+            int steps = ((n + bl.nc() - 1) / bl.nc()) * ((k + kc - 1) / kc);
+            ws.ensureShared((int) sharedFloats, steps * call.groups);
+            call.seq = ++ws.sharedSeq;
         } else {
             int kc = bl.blockK(k);
             ws.ensure(chunks, roundUp(Math.min(bl.mc(), m), mr) * kc, roundUp(Math.min(bl.nc(), n), NR) * kc, mr * NR);
@@ -178,6 +212,43 @@ public final class Gemm {
         } finally {
             call.clear();
         }
+    }
+
+    /**
+     * The split for a call that {@link Parallelism#worthSplitting} found worth a second thread, by
+     * shape, in this one place (measurements in docs/perf/gemm.md, "Wave 5"):
+     * <ul>
+     * <li>whole matrices per thread when the batch divides evenly or is large (no packing repeated), and
+     *     for the direct path's small matrices;
+     * <li>the narrow path (N at most one vector) splits M, each chunk packing its own K x L copy of B
+     *     (8 K floats at K = 512);
+     * <li>one matrix on the packed path splits M around one packed B that the chunks share: each K
+     *     block's panel is cut into groups of slivers that whichever chunk gets there first claims and
+     *     packs, and a chunk waits only for a group the other is packing at that moment. So nothing is
+     *     packed twice, a chunk never waits for a thread that has not started (if the worker is late,
+     *     the caller packs all of B and may run both chunks), and there is no barrier. Up to
+     *     {@link #SHARED_MAX_FLOATS} of packed B;
+     * <li>otherwise M when N < 2M (each chunk packs all of B: packing A costs about twice as much
+     *     per element), else N (each chunk packs all of A), as far as each side has a sliver per thread.
+     * </ul>
+     *
+     * @param rows register-tile rows of the path that will run (the unit M is split in)
+     */
+    static int splitMode(int batch, int m, int n, int k, int threads, boolean small, boolean narrow, int rows) {
+        int nSlivers = (n + NR - 1) / NR, mSlivers = (m + rows - 1) / rows;
+        if (batch % threads == 0 || batch >= 4 * threads || small) return MODE_BATCH;
+        if (narrow) return mSlivers >= threads ? MODE_SPLIT_M : MODE_WHOLE;
+        if (batch == 1 && mSlivers >= threads && (long) k * roundUp(n, NR) <= SHARED_MAX_FLOATS) return MODE_SHARED_B;
+        if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) return MODE_SPLIT_M;
+        if (nSlivers >= threads) return MODE_SPLIT_N;
+        return MODE_WHOLE;
+    }
+
+    /** A forced split mode made valid for the call: the narrow path splits only M or the batch; the shared B is for one packed matrix. */
+    private static int legal(int split, int batch, boolean small, boolean narrow, long sharedFloats) {
+        if (narrow && (split == MODE_SPLIT_N || split == MODE_SHARED_B)) return MODE_SPLIT_M;
+        if (split == MODE_SHARED_B && (small || batch != 1 || sharedFloats > SHARED_MAX_FLOATS)) return MODE_SPLIT_M;
+        return split;
     }
 
     /**
@@ -244,6 +315,8 @@ public final class Gemm {
         float[] a, b, c, bias;
         int aOff, ars, acs, abs, bOff, brs, bcs, bbs, cOff, ldc, cbs, flags, biasOff;
         int mode, chunks;
+        /** Shared-B split: sliver groups per K block, and this call's sequence number in the group states. */
+        int groups, seq;
         boolean small, narrow;
         GemmBlocking bl;
 
@@ -282,6 +355,7 @@ public final class Gemm {
                     int j0 = index * span, j1 = Math.min(n, j0 + span);
                     if (j0 < j1) for (int bi = 0; bi < batch; bi++) one(bi, 0, m, j0, j1, index);
                 }
+                case MODE_SHARED_B -> shared(index);
                 default -> {
                     int mr = narrow ? GemmNarrow.ROWS : bl.mr();
                     int slivers = (m + mr - 1) / mr;
@@ -289,6 +363,70 @@ public final class Gemm {
                     int i0 = index * span, i1 = Math.min(m, i0 + span);
                     if (i0 < i1) for (int bi = 0; bi < batch; bi++) one(bi, i0, i1, 0, n, index);
                 }
+            }
+        }
+
+        /**
+         * Chunk {@code index} of a shared-B split: its rows of C (register-tile slivers split evenly)
+         * against a B packed once for all chunks. For each K block of each column block, the chunk
+         * first packs every group of slivers nobody has claimed yet (chunk 0 scans from the left,
+         * the others from the right, so two chunks arriving together take halves), then waits for the
+         * groups another chunk is packing, then sweeps its rows. A group is claimed and marked done
+         * with this call's sequence number; every K block has its own region of the panel.
+         */
+        private void shared(int index) {
+            final int mr = bl.mr(), slivers = (m + mr - 1) / mr;
+            final int i0 = (int) ((long) slivers * index / chunks) * mr;
+            final int i1 = Math.min(m, (int) ((long) slivers * (index + 1) / chunks) * mr);
+            final float[] pa = ws.packA[index], tile = ws.tile[index], pb = ws.sharedB;
+            final var claimed = ws.claimed;
+            final var packed = ws.packed;
+            final int kcMax = bl.blockK(k), mcMax = bl.mc(), ncMax = bl.nc(), g = groups, sq = seq;
+            final boolean fromLeft = index == 0;
+            int step = 0;
+            for (int jc = 0; jc < n; jc += ncMax) {
+                int nc = Math.min(ncMax, n - jc);
+                int nSlivers = (nc + NR - 1) / NR, ncPad = nSlivers * NR;
+                for (int pc = 0; pc < k; pc += kcMax, step++) {
+                    int kc = Math.min(kcMax, k - pc);
+                    int panel = jc * k + pc * ncPad;     // earlier column blocks hold k * NC floats each
+                    int id0 = step * g;
+                    for (int q = 0; q < g; q++) {
+                        int gi = fromLeft ? q : g - 1 - q;
+                        if (claimed.get(id0 + gi) == sq || claimed.getAndSet(id0 + gi, sq) == sq) continue;
+                        int s0 = (int) ((long) nSlivers * gi / g), s1 = (int) ((long) nSlivers * (gi + 1) / g);
+                        try {
+                            GemmPacking.packB(b, bOff + pc * brs + (jc + s0 * NR) * bcs, brs, bcs,
+                                    Math.min(nc - s0 * NR, (s1 - s0) * NR), kc, pb, panel + s0 * kc * NR);
+                        } finally {
+                            packed.set(id0 + gi, sq);    // even on failure, so no chunk waits forever
+                        }
+                    }
+                    for (int q = 0; q < g; q++) {
+                        if (packed.get(id0 + q) != sq) awaitPacked(packed, id0 + q, sq);
+                    }
+                    int f = flags;
+                    if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
+                    if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int mc = Math.min(mcMax, i1 - ic);
+                        GemmPacking.packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
+                        macro(kc, mc, nc, pa, pb, panel, tile, cOff + ic * ldc + jc, f, ic, jc);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Waits for a group that another chunk claimed and is packing right now (so the wait is bounded by
+         * its packing; never by a thread that has not started): spin, then short naps, as a thread whose
+         * partner was descheduled on a loaded machine should give its core away.
+         */
+        private static void awaitPacked(java.util.concurrent.atomic.AtomicIntegerArray packed, int id, int sq) {
+            long spinUntil = System.nanoTime() + 50_000;
+            while (packed.get(id) != sq) {
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+                else java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
 
@@ -316,18 +454,18 @@ public final class Gemm {
                     for (int ic = i0; ic < i1; ic += mcMax) {
                         int mc = Math.min(mcMax, i1 - ic);
                         GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
-                        macro(kc, mc, nc, pa, pb, tile, cBase + ic * ldc + jc, f, ic, jc);
+                        macro(kc, mc, nc, pa, pb, 0, tile, cBase + ic * ldc + jc, f, ic, jc);
                     }
                 }
             }
         }
 
         /** Sweeps the mr x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
-        private void macro(int kc, int mc, int nc, float[] pa, float[] pb, float[] tile, int cRow, int f, int ic, int jc) {
+        private void macro(int kc, int mc, int nc, float[] pa, float[] pb, int pbOff, float[] tile, int cRow, int f, int ic, int jc) {
             final int mr = bl.mr(), t = bl.tile();
             for (int jr = 0; jr < nc; jr += NR) {
                 int nv = Math.min(NR, nc - jr);
-                int bo = (jr / NR) * kc * NR;
+                int bo = pbOff + (jr / NR) * kc * NR;
                 for (int ir = 0; ir < mc; ir += mr) {
                     GemmMicroKernel.kernel(t, kc, pa, (ir / mr) * kc * mr, pb, bo, tile);
                     GemmMicroKernel.merge(tile, Math.min(mr, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,

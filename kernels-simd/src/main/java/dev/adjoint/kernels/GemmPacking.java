@@ -205,8 +205,17 @@ final class GemmPacking {
      * floats laid out p-major ({@code dst[s*kc*NR + p*NR + j]}).
      */
     static void packB(float[] b, int off, int rs, int cs, int cols, int kc, float[] dst) {
+        packB(b, off, rs, cs, cols, kc, dst, 0);
+    }
+
+    /**
+     * {@link #packB} into {@code dst} from index {@code dOff} on. A sliver's layout does not depend on
+     * where it starts, so threads sharing one packed panel each pack a run of its slivers
+     * ({@code dOff} = first sliver * kc * NR) and the panel equals the one packed whole.
+     */
+    static void packB(float[] b, int off, int rs, int cs, int cols, int kc, float[] dst, int dOff) {
         final int nr = GemmMicroKernel.NR, lanes = GemmMicroKernel.L;
-        int d = 0, j0 = 0;
+        int d = dOff, j0 = 0;
         if (cs == 1) {
             // Row-major B: walk each B row once from left to right and scatter its NR-wide pieces
             // into the slivers, so memory is read sequentially (one sliver at a time would touch
@@ -214,14 +223,14 @@ final class GemmPacking {
             int full = cols / nr;
             int sliver = kc * nr;
             for (int p = 0; p < kc; p++) {
-                int src = off + p * rs, o = p * nr;
+                int src = off + p * rs, o = dOff + p * nr;
                 for (int q = 0; q < full; q++, src += nr, o += sliver) {
                     for (int v = 0; v < nr; v += lanes) {
                         FloatVector.fromArray(GemmMicroKernel.S, b, src + v).intoArray(dst, o + v);
                     }
                 }
             }
-            d = full * sliver;
+            d = dOff + full * sliver;
             j0 = full * nr;
         }
         for (; j0 < cols; j0 += nr) {

@@ -16,6 +16,20 @@ public final class GemmWorkspace {
     float[][] packA = new float[0][];
     float[][] packB = new float[0][];
     float[][] tile = new float[0][];
+    /**
+     * The packed B of a call split around one shared panel ({@link Gemm}'s shared-B split): every K
+     * block of every column block has its own region (K x N floats in all, bounded by
+     * {@code Gemm.SHARED_MAX_FLOATS}), so no thread ever overwrites a panel another may still read.
+     */
+    float[] sharedB = new float[0];
+    /**
+     * Per group of slivers of the shared panel: the call sequence number that last claimed it, and the
+     * one whose packing of it is done. Comparing with the current call's number needs no reset.
+     */
+    java.util.concurrent.atomic.AtomicIntegerArray claimed = new java.util.concurrent.atomic.AtomicIntegerArray(0),
+            packed = new java.util.concurrent.atomic.AtomicIntegerArray(0);
+    /** The sequence number of the last shared-B call (0: none yet, so fresh arrays match no call). */
+    int sharedSeq;
 
     /** Creates an empty workspace; buffers are allocated by the first call that needs them. */
     public GemmWorkspace() {}
@@ -38,11 +52,21 @@ public final class GemmWorkspace {
         }
     }
 
+    /** Makes sure the shared panel holds {@code floats} floats and {@code groups} group states (on the calling thread, before splitting). */
+    void ensureShared(int floats, int groups) {
+        if (sharedB.length < floats) sharedB = new float[floats];
+        if (claimed.length() < groups) {
+            claimed = new java.util.concurrent.atomic.AtomicIntegerArray(groups);
+            packed = new java.util.concurrent.atomic.AtomicIntegerArray(groups);
+        }
+    }
+
     /** Floats currently held by the workspace, for memory reports. */
     public long floatsAllocated() {
         long t = 0;
         for (float[] f : packA) if (f != null) t += f.length;
         for (float[] f : packB) if (f != null) t += f.length;
+        t += sharedB.length;
         return t;
     }
 }

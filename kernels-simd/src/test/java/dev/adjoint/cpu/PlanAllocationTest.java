@@ -49,6 +49,19 @@ class PlanAllocationTest {
                 bits.ne(g.constant(0, DType.I32))));
     }
 
+    @Test void aWarmConvEpiloguePlanAllocatesNothingPerRun() {
+        // conv + bias + ReLU6 and depthwise conv + bias folded into the convs (FusionRegions.ConvFusion):
+        // the epilogue with a fed bias is built once, not per run.
+        Graph g = new Graph();
+        // Small: this runs on the scalar fallback too (30000 warm runs).
+        Tensor x = g.input("x", 1, 5, 4, 2), k = g.input("k", 3, 3, 2, 16), b = g.input("b", 16);
+        Tensor kd = g.input("kd", 3, 3, 1, 16), bd = g.input("bd", 16);
+        Tensor c = Nn.conv(x, k, new int[] {1, 1}, new int[] {1, 1});
+        Tensor h = c.add(b.broadcastInDim(c.shape(), 3)).max(0.0).min(6.0);
+        Tensor d = Nn.conv(h, kd, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 16);
+        assertNoAllocation(List.of(d.add(bd.broadcastInDim(d.shape(), 3)).relu()));
+    }
+
     @Test void aWarmMaxPoolPlanAllocatesNothingPerRun() {
         Graph g = new Graph();
         List<Tensor> outs = new java.util.ArrayList<>();
@@ -87,6 +100,18 @@ class PlanAllocationTest {
             Plan plan = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
             assertTrue(plan.scheduleForTest().anyPaired(), plan.describe());
             assertNoAllocation(plan);
+        }
+    }
+
+    // Vector kernels only: the scalar fallback's GEMM is not split, and 45k runs of it take minutes.
+    @org.junit.jupiter.api.condition.DisabledIfSystemProperty(named = "adjoint.expectScalar", matches = "true")
+    @Test void aWarmPlanSplittingAGemmOverTwoThreadsAllocatesNothingPerRun() {
+        // 64x128x128 (2 MFLOP) is split on a 2-thread pool around one shared packed B, whose group
+        // states and panel live in the step's workspace.
+        try (dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2)) {
+            Graph g = new Graph();
+            Tensor x = g.input("x", 64, 128), w = g.input("w", 128, 128);
+            assertNoAllocation(Cpu.compile(List.of(x.matmul(w)), CompileOptions.defaults().withSplitter(pool)));
         }
     }
 

@@ -236,6 +236,38 @@ class ConvTest {
         assertTrue(depthwise > 10, "depthwise geometries: " + depthwise);
     }
 
+    /**
+     * Bands of output rows (ConvWorkspace.bandRows > 1, ConvSimd.bandUnit): the band's input rows
+     * staged once with padding rows as zeros, positions blocked 8 at a time across row ends. Odd
+     * widths (blocks straddle row ends), strides, rhs dilation (unmerged taps), cropping, groups and
+     * channel tails, against the float64 reference; split over 3 threads bitwise equal to serial.
+     */
+    @Test
+    void bandsOfOutputRows() {
+        SplittableRandom rnd = new SplittableRandom(20261202);
+        int banded = 0, straddling = 0, dilated = 0, grouped = 0;
+        for (int it = 0; it < 80; it++) {
+            int[] in = arr(rnd, 2, 1, 15), k = arr(rnd, 2, 1, 5), st = arr(rnd, 2, 1, 2), rd = arr(rnd, 2, 1, 2);
+            int[] lo = arr(rnd, 2, -1, 2), hi = arr(rnd, 2, -1, 2);
+            int cin = new int[] {1, 3, 6, 32}[rnd.nextInt(4)], cout = new int[] {17, 32, 33, 64}[rnd.nextInt(4)];
+            int groups = cin % 2 == 0 && cout % 2 == 0 && rnd.nextInt(3) == 0 ? 2 : 1;
+            ConvGeometry g = ConvGeometry.of(8 + rnd.nextInt(3), in, cin, k, cout, st, lo, hi, new int[] {1, 1}, rd, groups);
+            if (g.outputLength() == 0) continue;
+            if (new ConvWorkspace(g, 1).bandRows > 1) {
+                banded++;
+                if (g.outSize(1) % Conv.rows() != 0) straddling++;
+                if (rd[1] > 1) dilated++;
+                if (groups > 1) grouped++;
+            }
+            checkAllPaths(g, rnd);
+        }
+        assertTrue(banded > 30 && straddling > 20 && dilated > 8 && grouped > 3,
+                "banded " + banded + ", blocks straddling row ends " + straddling + ", rhs dilation " + dilated + ", groups " + grouped);
+        // Layers A and D of the benchmarks run banded (the whole padded image per batch entry).
+        assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {14, 14}, 32, new int[] {3, 3}, 64, 1, 1, 1), 2).bandRows == 14);
+        assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {28, 28}, 1, new int[] {5, 5}, 32, 1, 2, 1), 2).bandRows == 28);
+    }
+
     /** Without row staging, border positions go through the shortened per-position tap lists. */
     @Test
     void randomGridWithoutStaging() {
@@ -372,6 +404,58 @@ class ConvTest {
             done++;
         }
         assertTrue(done >= 60, "reached " + done);
+    }
+
+    /**
+     * The wide-Cout kernel gradient (Cout a multiple of two vectors) against the float64 reference on
+     * random geometries: rank 1-2, odd sizes (several units per entry), strides 1-3, dilation 1-2,
+     * padding -1..3, Cin 1 (the rows of a tile span taps) to 17, batch 1-13 around the piece count;
+     * serial and 3 threads bitwise equal.
+     */
+    @Test
+    void wideKernelGradientMatchesReference() {
+        SplittableRandom rnd = new SplittableRandom(1305);
+        int block = ConvKernelGradientWide.block(), done = 0;
+        for (int it = 0; it < 100; it++) {
+            int r = 1 + it % 2;
+            int[] s = arr(rnd, r, 1, 19), k = arr(rnd, r, 1, 5), st = arr(rnd, r, 1, 3), rd = arr(rnd, r, 1, 2);
+            int[] lo = arr(rnd, r, -1, 3), hi = arr(rnd, r, -1, 3), one = arr(rnd, r, 1, 1);
+            int cin = new int[] {1, 3, 8, 16, 17}[rnd.nextInt(5)], cout = block * (1 + rnd.nextInt(2));
+            int n = new int[] {1, 2, 7, 8, 9, 13}[rnd.nextInt(6)];
+            ConvGeometry g;
+            try {
+                g = ConvGeometry.of(n, s, cin, k, cout, st, lo, hi, one, rd, 1);
+            } catch (IllegalArgumentException e) { continue; }
+            if (!ConvKernelGradientWide.applies(g)) continue;
+            float[] x = rand(rnd, g.inputLength()), dy = rand(rnd, g.outputLength());
+            int taps = (int) g.taps();
+            double[] ref = new double[(int) g.kernelLength()], mag = new double[ref.length];
+            forEachTerm(g, (xi, ki, yi) -> {
+                int co = ki % cout, ci = (ki / cout) % cin, t = ki / (cout * cin);
+                int o = (ci * taps + t) * cout + co;
+                ref[o] += (double) x[xi] * dy[yi]; mag[o] += Math.abs((double) x[xi] * dy[yi]);
+            });
+            float[] a = new float[ref.length + 2], b = new float[ref.length + 2];
+            Arrays.fill(a, Float.NaN);
+            ConvKernelGradientWide kg = new ConvKernelGradientWide(g);
+            kg.run(x, 0, dy, 0, a, 1, WorkSplitter.SERIAL);
+            assertTrue(Float.isNaN(a[0]) && Float.isNaN(a[a.length - 1]), "wrote outside dk");
+            assertClose(g + " wide kernel gradient", ref, mag, a, 1);
+            Arrays.fill(b, Float.NaN);
+            kg.run(x, 0, dy, 0, b, 1, threads3);
+            assertArrayEquals(a, b, g + ": wide kernel gradient multi-thread differs from serial");
+            // Written in the forward kernel's [taps][Cin][Cout] order: the same sums, moved.
+            float[] c = new float[ref.length];
+            new ConvKernelGradientWide(g, true).run(x, 0, dy, 0, c, 0, threads3);
+            for (int t = 0; t < taps; t++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int co = 0; co < cout; co++)
+                        assertEquals(a[1 + (ci * taps + t) * cout + co], c[(t * cin + ci) * cout + co], g + ": tap-major dk differs");
+            done++;
+        }
+        assertTrue(done >= 50, "reached " + done);
+        // A Cout that is not a whole number of blocks is the general conv's.
+        assertFalse(ConvKernelGradientWide.applies(ConvGeometry.simple(2, new int[] {5, 5}, 3, new int[] {3, 3}, block + 1, 1, 1, 1)));
     }
 
     static void assertArrayEqualsTol(float[] a, float[] b) {

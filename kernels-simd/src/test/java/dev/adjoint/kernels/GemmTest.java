@@ -20,10 +20,26 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 @DisabledIfSystemProperty(named = "adjoint.expectScalar", matches = "true")
 class GemmTest {
     static final int L = GemmMicroKernel.L;
+    /**
+     * Executor stand-ins (chunks on a fixed pool), the real pool, and a "two-thread" splitter that runs its
+     * chunks on the caller in reverse order (a pool whose worker never came: one thread runs every chunk).
+     */
     static GemmExecutorSplitter two, three;
+    static ThreadPool pool2, pool3;
+    static WorkSplitter[] parallel;
+    static final WorkSplitter REVERSED_ON_CALLER = new WorkSplitter() {
+        @Override public int threads() { return 2; }
+        @Override public void forEach(int chunks, Chunk task) {
+            for (int i = chunks - 1; i >= 0; i--) task.run(i);
+        }
+    };
 
-    @BeforeAll static void pools() { two = new GemmExecutorSplitter(2); three = new GemmExecutorSplitter(3); }
-    @AfterAll static void close() { two.close(); three.close(); }
+    @BeforeAll static void pools() {
+        two = new GemmExecutorSplitter(2); three = new GemmExecutorSplitter(3);
+        pool2 = new ThreadPool(2); pool3 = new ThreadPool(3);
+        parallel = new WorkSplitter[] {two, three, pool2, pool3, REVERSED_ON_CALLER};
+    }
+    @AfterAll static void close() { two.close(); three.close(); pool2.close(); pool3.close(); }
 
     /** One randomly laid out problem: operands with padding between rows and matrices, C poisoned. */
     static final class Case {
@@ -258,7 +274,7 @@ class GemmTest {
                 Case serial = new Case(seed, s[0], s[1], s[2], s[3], ta, tb, false, GemmBias.PER_COLUMN, GemmActivation.NONE, 1f);
                 serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_PACKED, bl);
                 serial.check();
-                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                for (WorkSplitter sp : parallel) {
                     Case par = new Case(seed, s[0], s[1], s[2], s[3], ta, tb, false, GemmBias.PER_COLUMN, GemmActivation.NONE, 1f);
                     par.run(new GemmWorkspace(), sp, Gemm.PATH_PACKED, bl);
                     assertArrayEquals(serial.c, par.c, serial + " " + bl + " threads=" + sp.threads());
@@ -289,7 +305,7 @@ class GemmTest {
                 Case serial = new Case(seed, batch, m, n, k, (t & 1) != 0, (t & 2) != 0, acc, bias, act, r.nextInt(4) == 0 ? -0.5f : 1f);
                 serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_NARROW);
                 serial.check();
-                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                for (WorkSplitter sp : parallel) {
                     Case par = new Case(seed, batch, m, n, k, (t & 1) != 0, (t & 2) != 0, acc, bias, act, serial.alpha);
                     par.run(new GemmWorkspace(), sp, Gemm.PATH_NARROW);
                     assertArrayEquals(serial.c, par.c, serial + " threads=" + sp.threads());
@@ -304,8 +320,11 @@ class GemmTest {
             serial.run(new GemmWorkspace(), WorkSplitter.SERIAL);
             serial.check();
             Case par = new Case(s[3], 1, s[0], s[1], s[2], s[3] == 1, s[3] == 2, s[3] == 2, GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
-            par.run(new GemmWorkspace(), two);
-            assertArrayEquals(serial.c, par.c, serial + " threads=2");
+            for (WorkSplitter sp : parallel) {
+                par.reset();
+                par.run(new GemmWorkspace(), sp);
+                assertArrayEquals(serial.c, par.c, serial + " threads=" + sp.threads());
+            }
         }
         assertEquals(mk.length * mk.length, cases);
     }
@@ -344,7 +363,7 @@ class GemmTest {
                         GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
                 serial.run(new GemmWorkspace(), WorkSplitter.SERIAL);
                 serial.check();
-                for (WorkSplitter sp : new WorkSplitter[] {two, three}) {
+                for (WorkSplitter sp : parallel) {
                     Case par = new Case(seed, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, t == 2,
                             GemmBias.PER_COLUMN, GemmActivation.RELU, 1f);
                     par.run(new GemmWorkspace(), sp);
@@ -353,6 +372,66 @@ class GemmTest {
                 seed++;
             }
         }
+    }
+
+    /**
+     * Every split mode, forced, on 2 and 3 threads (the real pool, the executor stand-ins, and one thread
+     * running every chunk in reverse order), bit-identical to serial: shapes with several K, M and N blocks
+     * (tiny blocks), more threads than M slivers, batches, every layout, one workspace reused across calls
+     * (the shared-B group states carry over). Also a GEMM started inside a pool chunk (the pool busy: its
+     * chunks run one after the other on that thread, the first packing all of the shared B).
+     */
+    @Test void everySplitModeBitIdentical() {
+        int[] modes = {Gemm.MODE_BATCH, Gemm.MODE_SPLIT_N, Gemm.MODE_SPLIT_M, Gemm.MODE_SHARED_B};
+        int[][] shapes = {{1, 70, 90, 61}, {2, 33, 100, 29}, {1, 5, 300, 40}, {3, 129, 17, 80}, {1, 100, 100, 1}};
+        GemmBlocking[] blocks = {GemmMicroKernel.BLOCKING, GemmMicroKernel.BLOCKING.withBlocks(13, 2 * GemmMicroKernel.BLOCKING.mr(), 2 * 2 * L)};
+        long seed = 3000;
+        int cases = 0;
+        for (GemmBlocking bl : blocks) {
+            for (int[] s : shapes) {
+                int t = (int) (seed & 3);
+                Case serial = new Case(seed, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, t == 3,
+                        GemmBias.PER_ROW, GemmActivation.RELU, 0.75f);
+                serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_PACKED, bl);
+                serial.check();
+                GemmWorkspace ws = new GemmWorkspace();   // reused across modes and splitters
+                for (int mode : modes) {
+                    for (WorkSplitter sp : parallel) {
+                        Case par = new Case(seed, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, t == 3,
+                                GemmBias.PER_ROW, GemmActivation.RELU, 0.75f);
+                        Gemm.sgemm(par.batch, par.m, par.n, par.k, par.alpha, par.a, par.aOff, par.ars, par.acs, par.abs,
+                                par.b, par.bOff, par.brs, par.bcs, par.bbs, par.acc, par.c, par.cOff, par.ldc, par.cbs,
+                                par.epilogue(), ws, sp, Gemm.PATH_PACKED, bl, mode);
+                        assertArrayEquals(serial.c, par.c, serial + " " + bl + " mode=" + mode + " threads=" + sp.threads());
+                        cases++;
+                    }
+                }
+                seed++;
+            }
+        }
+        assertEquals(blocks.length * shapes.length * modes.length * parallel.length, cases);
+        // Inside a chunk of the pool (busy), the shared-B GEMM's chunks run on that one thread and give the same bits.
+        Case serial = new Case(77, 1, 150, 140, 300, false, false, false, GemmBias.NONE, GemmActivation.NONE, 1f);
+        serial.run(new GemmWorkspace(), WorkSplitter.SERIAL);
+        Case[] inner = new Case[2];
+        pool2.forEach(2, i -> {
+            inner[i] = new Case(77, 1, 150, 140, 300, false, false, false, GemmBias.NONE, GemmActivation.NONE, 1f);
+            inner[i].run(new GemmWorkspace(), pool2);
+        });
+        for (Case c : inner) assertArrayEquals(serial.c, c.c, "GEMM inside a pool chunk");
+    }
+
+    /** The split chosen by shape: shared B for one packed matrix up to its size bound, else M or N; batch; narrow M. */
+    @Test void splitModeByShape() {
+        int mr = GemmMicroKernel.BLOCKING.mr(), nr = GemmMicroKernel.NR;
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 2048, 2048, 2048, 2, false, false, mr));
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 128, 512, 784, 2, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 4096, 4096, 4096, 2, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(3, 128, 128, 128, 2, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, mr, 4 * nr, 64, 2, false, false, mr));
+        assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, mr, nr, 64, 2, false, false, mr));
+        assertEquals(Gemm.MODE_BATCH, Gemm.splitMode(4, 512, 512, 512, 2, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 128, 10, 512, 2, false, true, GemmNarrow.ROWS));
     }
 
     /** A reused workspace gives the same answer as a fresh one (no stale packed data leaks between calls). */

@@ -184,7 +184,29 @@ class MovementTest {
         checkTranspose(new int[] {3, 256, 300}, data(3 * 256 * 300, 4), new int[] {0, 2, 1}, POOL);
     }
 
+    /**
+     * Sizes around the transpose's blocks ({@code FusedRun.TRANSPOSE_BAND_ROWS} source columns by
+     * {@code TRANSPOSE_BAND_COLS} source rows), primes among them, at every input phase against a
+     * cache line (the first, ragged strip), serial and on the pool.
+     */
+    @Test
+    void transposeBandEdges() {
+        int br = FusedRun.TRANSPOSE_BAND_ROWS, bc = FusedRun.TRANSPOSE_BAND_COLS;
+        int[][] shapes = {{bc - 1, br - 1}, {bc, br}, {bc + 1, br + 1}, {2 * bc + 3, 2 * br + 1}, {131, 263}, {263, 131}, {1, br + 1}, {br + 1, 1}};
+        for (int[] sh : shapes) {
+            for (int off : new int[] {0, 1, 7, 13}) {
+                checkTranspose(sh, data(sh[0] * sh[1] + off, 4), new int[] {1, 0}, WorkSplitter.SERIAL, off);
+                checkTranspose(sh, data(sh[0] * sh[1] + off, 4), new int[] {1, 0}, POOL, off);
+            }
+        }
+        checkTranspose(new int[] {3, bc + 5, br + 7}, data(3 * (bc + 5) * (br + 7) + 5, 4), new int[] {0, 2, 1}, POOL, 5);
+    }
+
     private static void checkTranspose(int[] sh, float[] x, int[] perm, WorkSplitter sp) {
+        checkTranspose(sh, x, perm, sp, 4);
+    }
+
+    private static void checkTranspose(int[] sh, float[] x, int[] perm, WorkSplitter sp, int xOff) {
         int r = sh.length;
         int[] os = new int[r];
         for (int d = 0; d < r; d++) os[d] = sh[perm[d]];
@@ -193,12 +215,12 @@ class MovementTest {
         int[] idx = new int[r], xs = Elementwise.denseStrides(sh);
         for (int f = 0; f < n; f++) {
             unflat(f, os, idx);
-            int src = 4;
+            int src = xOff;
             for (int d = 0; d < r; d++) src += idx[d] * xs[perm[d]];
             ref[f] = x[src];
         }
         float[] out = poisoned(n);
-        Movement.transpose(sh, x, 4, perm, out, POISON_MARGIN, sp);
+        Movement.transpose(sh, x, xOff, perm, out, POISON_MARGIN, sp);
         assertClose("transpose " + Arrays.toString(sh) + " " + Arrays.toString(perm), ref, out, POISON_MARGIN, 0, 0);
     }
 

@@ -88,6 +88,60 @@ class ReduceTest {
         }
     }
 
+    /**
+     * Reductions whose reduced axes are one dense run per output (sum-all, row sums) are summed in
+     * {@code Reduce} itself: the same bits as the fused reduction path they bypass, at sizes around
+     * its pieces ({@code FusedRun.PIECE}) and blocks, primes among them, with kept axes dense,
+     * padded and transposed; and against float64 and across thread counts ({@link #check}).
+     */
+    @Test
+    void denseRunsMatchTheFusedPathBitwise() {
+        Random rnd = new Random(23);
+        FusedProgram.Builder b = FusedProgram.builder(1);
+        FusedProgram identity = b.build(b.load(0));
+        int piece = (int) FusedRun.PIECE, blk = identity.block;
+        float[] big = random(rnd, 3 * piece + 4 * blk + 64, -1, 1);
+        for (ReduceKernelOp op : ReduceKernelOp.values()) {
+            for (int n : new int[] {1, LANES - 1, LANES + 1, 131, blk - 1, blk, blk + 1, piece - 1, piece, piece + 1, 2 * piece + 3}) {
+                check(op, new int[] {n}, big, 7, new int[] {1}, new int[] {0}, "all " + n);
+                sameAsFused(identity, op, new int[] {n}, big, 7, new int[] {1}, new int[] {0});
+            }
+            int[][][] cases = { // shape, strides, axes
+                    {{7, blk + 1}, {blk + 1, 1}, {1}},
+                    {{3, piece + 1}, {piece + 1, 1}, {1}},
+                    {{5, 2 * blk + 3}, {2 * blk + 40, 1}, {1}},           // padded rows
+                    {{3, 5, 2 * blk + 1}, {5 * (2 * blk + 1), 2 * blk + 1, 1}, {1, 2}},
+                    {{5, 3, 2 * blk + 1}, {2 * blk + 1, 5 * (2 * blk + 1), 1}, {2}},  // kept axes transposed
+                    {{4, 1, 131, 1}, {131, 131, 1, 1}, {1, 2, 3}}};
+            for (int[][] c : cases) {
+                check(op, c[0], big, 3, c[1], c[2], "dense run");
+                sameAsFused(identity, op, c[0], big, 3, c[1], c[2]);
+            }
+        }
+    }
+
+    /** {@code Reduce.reduce} against the fused path run directly (kept axes first, then the reduced ones). */
+    private static void sameAsFused(FusedProgram identity, ReduceKernelOp op, int[] shape, float[] x, int off, int[] st, int[] axes) {
+        int r = shape.length;
+        boolean[] red = new boolean[r];
+        for (int a : axes) red[a] = true;
+        int[] ps = new int[r], pt = new int[r];
+        int k = 0;
+        for (int d = 0; d < r; d++) if (!red[d]) { ps[k] = shape[d]; pt[k++] = st[d]; }
+        for (int d = 0; d < r; d++) if (red[d]) { ps[k] = shape[d]; pt[k++] = st[d]; }
+        long outN = 1;
+        for (int d = 0; d < r; d++) if (!red[d]) outN *= shape[d];
+        float[] want = new float[(int) outN], got = new float[(int) outN], gotPool = new float[(int) outN];
+        FusedRun g = FusedRun.attach(identity);
+        g.bind(0, x, off, pt);
+        g.execute(ps, axes.length, op, want, 0, WorkSplitter.SERIAL);
+        Reduce.reduce(op, shape, x, off, st, axes, got, 0, WorkSplitter.SERIAL);
+        Reduce.reduce(op, shape, x, off, st, axes, gotPool, 0, POOL);
+        String w = op + " shape " + Arrays.toString(shape) + " strides " + Arrays.toString(st) + " axes " + Arrays.toString(axes);
+        assertBitsEqual(w + " vs the fused path", want, got);
+        assertBitsEqual(w + " vs the fused path, pool", want, gotPool);
+    }
+
     @Test
     void rejectsBadAxes() {
         assertThrows(IllegalArgumentException.class, () -> Reduce.reduce(ReduceKernelOp.SUM, new int[] {2, 2}, new float[4], 0,

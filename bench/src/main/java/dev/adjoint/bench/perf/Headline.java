@@ -123,6 +123,11 @@ public final class Headline {
         return new Workload(id, "conv", what, flops, 0, () -> plan.run(feeds));
     }
 
+    /** Whether a memory workload only reads (a reduction): its yardstick is read bandwidth, not copy. */
+    static boolean readsOnly(String id) {
+        return id.equals("sum") || id.equals("rowsum");
+    }
+
     private static Workload memory(String id, CompileOptions o) {
         int n = 1 << 24, side = 1 << 12;
         Graph g = new Graph();

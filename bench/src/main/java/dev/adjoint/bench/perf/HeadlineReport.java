@@ -36,6 +36,8 @@ public final class HeadlineReport {
     private final Map<String, Headline.Workload> workloads = new LinkedHashMap<>();
     private final Map<Integer, Map<String, Cell>> cells = new LinkedHashMap<>();
     private final Map<Integer, Limits> limits = new LinkedHashMap<>();
+    /** Read bandwidth (GB/s) per thread count, the yardstick of the reduction rows ({@link ReadBandwidth}). */
+    private final Map<Integer, Double> readGBs = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private String startLoad, endLoad;
     private Instant started;
@@ -63,6 +65,7 @@ public final class HeadlineReport {
             WorkSplitter splitter = t == 1 ? WorkSplitter.SERIAL
                     : t == Runtime.getRuntime().availableProcessors() ? Cpu.defaultPool() : new ThreadPool(t);
             limits.put(t, Limits.measure(t, 300));
+            readGBs.put(t, ReadBandwidth.measure(t, 300));
             Map<String, Cell> row = new LinkedHashMap<>();
             for (String id : ids) {
                 Headline.Workload w = Headline.build(id, splitter);
@@ -129,8 +132,8 @@ public final class HeadlineReport {
         sb.append(String.format(Locale.ROOT, "Machine: %d cores, `%s`, %d-lane float vectors.", Runtime.getRuntime().availableProcessors(), cpuName(),
                 limits.values().iterator().next().lanes()));
         for (var e : limits.entrySet()) {
-            sb.append(String.format(Locale.ROOT, " %d thread(s): FMA-loop peak %.1f GFLOP/s, copy bandwidth %.1f GB/s.", e.getKey(),
-                    e.getValue().peakGflops(), e.getValue().bandwidthGBs()));
+            sb.append(String.format(Locale.ROOT, " %d thread(s): FMA-loop peak %.1f GFLOP/s, copy bandwidth %.1f GB/s, read bandwidth %.1f GB/s.", e.getKey(),
+                    e.getValue().peakGflops(), e.getValue().bandwidthGBs(), readGBs.get(e.getKey())));
         }
         sb.append("\n\nEach figure is the median of ").append(reps).append(" windows of ").append(windowMillis)
                 .append(" ms (spread = (max - min) / median). **ratio** = peer time / Adjoint time: above 1, Adjoint is faster.\n");
@@ -140,7 +143,7 @@ public final class HeadlineReport {
             boolean memory = group.equals("memory");
             sb.append("\n| ").append(group).append(" | problem |");
             for (int t : threadCounts) sb.append(String.format(" %dt Adjoint | %dt peer | %dt ratio |", t, t, t));
-            sb.append(memory ? " 1t Adjoint / copy |\n|---|---|" : "\n|---|---|");
+            sb.append(memory ? String.format(Locale.ROOT, " %dt Adjoint / yardstick |\n|---|---|", threadCounts[0]) : "\n|---|---|");
             for (int t : threadCounts) sb.append("---|---|---|");
             sb.append(memory ? "---|\n" : "\n");
             for (String id : in) {
@@ -153,8 +156,11 @@ public final class HeadlineReport {
                     sb.append(' ').append(c.peer() == null ? "-" : String.format(Locale.ROOT, "**%.2f**", c.peer().secondsPerRun() / c.adjoint().secondsPerRun())).append(" |");
                 }
                 if (memory) {
+                    // Reductions write nothing: their yardstick is read bandwidth, everything else's copy bandwidth.
                     double gbs = w.bytes() / cells.get(threadCounts[0]).get(id).adjoint().secondsPerRun() / 1e9;
-                    sb.append(String.format(Locale.ROOT, " %.2f |", gbs / limits.get(threadCounts[0]).bandwidthGBs()));
+                    boolean reads = Headline.readsOnly(id);
+                    double yard = reads ? readGBs.get(threadCounts[0]) : limits.get(threadCounts[0]).bandwidthGBs();
+                    sb.append(String.format(Locale.ROOT, " %.2f of %s |", gbs / yard, reads ? "read" : "copy"));
                 }
                 sb.append('\n');
             }
