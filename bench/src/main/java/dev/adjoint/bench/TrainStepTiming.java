@@ -160,6 +160,95 @@ public final class TrainStepTiming {
     }
 
     /**
+     * Where the 2-thread MLP step loses time: the plan on a 2-thread pool behind a splitter that
+     * times every {@code forEach} (wall time of the call, time each thread spends inside chunks,
+     * how many calls per step) beside each thread's CPU time, so idle time at joins and the serial
+     * parts show per thread even on a loaded machine. Prints the plan's schedule first.
+     */
+    static void joins(int runs) {
+        dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2);
+        try {
+            JoinMeter meter = new JoinMeter(pool);
+            Object[] pf = mlpPlan(meter);
+            dev.adjoint.cpu.Plan p = (dev.adjoint.cpu.Plan) pf[0];
+            Object[] feeds = (Object[]) pf[1];
+            String d = p.describe();
+            d.lines().filter(l -> l.startsWith("in parallel") || l.startsWith("planned")).forEach(System.out::println);
+            for (int i = 0; i < 3000; i++) p.run(feeds);
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            // The pool's worker, as the meter saw it run a chunk (other pools' workers share its name).
+            long worker = meter.workerThread.threadId();
+            meter.reset();
+            long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime(), k0 = mx.getThreadCpuTime(worker);
+            for (int i = 0; i < runs; i++) p.run(feeds);
+            double wall = (System.nanoTime() - w0) / 1e3 / runs, cpu = (mx.getCurrentThreadCpuTime() - c0) / 1e3 / runs;
+            double wcpu = (mx.getThreadCpuTime(worker) - k0) / 1e3 / runs;
+            double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            System.out.printf(Locale.ROOT, "MLP step on 2 threads, %d runs, load %.2f: wall %.1f us; caller CPU %.1f us, worker CPU %.1f us (spinning included)%n",
+                    runs, load, wall, cpu, wcpu);
+            System.out.printf(Locale.ROOT, "  forEach calls per step: %.1f split (%.1f us wall in them), %.1f paired stages (%.1f us wall)%n",
+                    meter.calls[0] / (double) runs, meter.wall[0] / 1e3 / runs, meter.calls[1] / (double) runs, meter.wall[1] / 1e3 / runs);
+            for (int k = 0; k < 2; k++) {
+                String what = k == 0 ? "split steps" : "paired stages";
+                System.out.printf(Locale.ROOT, "  %s: caller in chunks %.1f us, worker in chunks %.1f us; caller idle at joins %.1f us, worker idle %.1f us%n",
+                        what, meter.callerBusy[k] / 1e3 / runs, meter.workerBusy[k] / 1e3 / runs,
+                        (meter.wall[k] - meter.callerBusy[k]) / 1e3 / runs, (meter.wall[k] - meter.workerBusy[k]) / 1e3 / runs);
+            }
+            double outside = wall - (meter.wall[0] + meter.wall[1]) / 1e3 / runs;
+            System.out.printf(Locale.ROOT, "  outside forEach (steps run alone, unsplit, worker idle): %.1f us wall%n", outside);
+        } finally {
+            pool.close();
+        }
+    }
+
+    /** A splitter that times its delegate's {@code forEach} calls per thread (bench only: it allocates per call). */
+    static final class JoinMeter implements dev.adjoint.kernels.WorkSplitter {
+        final dev.adjoint.kernels.WorkSplitter pool;
+        /** Index 0: kernels' own splits (any chunk count but 2 lanes of the plan); 1: the plan's paired stages. */
+        final long[] calls = new long[2], wall = new long[2], callerBusy = new long[2], workerBusy = new long[2];
+        private final java.util.concurrent.atomic.AtomicLong worker = new java.util.concurrent.atomic.AtomicLong();
+        volatile Thread workerThread;
+
+        JoinMeter(dev.adjoint.kernels.WorkSplitter pool) { this.pool = pool; }
+
+        void reset() {
+            Arrays.fill(calls, 0);
+            Arrays.fill(wall, 0);
+            Arrays.fill(callerBusy, 0);
+            Arrays.fill(workerBusy, 0);
+        }
+
+        @Override public int threads() { return pool.threads(); }
+
+        @Override public void forEach(int chunks, Chunk task) {
+            if (chunks <= 1) {
+                pool.forEach(chunks, task);
+                return;
+            }
+            // The plan's lanes are the only 2-chunk calls whose task is the plan's inner Lanes class.
+            int k = task.getClass().getName().endsWith("Plan$Lanes") ? 1 : 0;
+            Thread caller = Thread.currentThread();
+            long[] mine = new long[1];
+            worker.set(0);
+            long t0 = System.nanoTime();
+            pool.forEach(chunks, i -> {
+                long a = System.nanoTime();
+                task.run(i);
+                long e = System.nanoTime() - a;
+                if (Thread.currentThread() == caller) mine[0] += e;
+                else {
+                    worker.addAndGet(e);
+                    workerThread = Thread.currentThread();
+                }
+            });
+            wall[k] += System.nanoTime() - t0;
+            calls[k]++;
+            callerBusy[k] += mine[0];
+            workerBusy[k] += worker.get();
+        }
+    }
+
+    /**
      * Runs both cases; the argument is the number of repetitions (default 7). With {@code cpu [REPS]},
      * one thread in thread CPU time (the peer: {@code torch_train_step.py REPS 1}). With
      * {@code profile [THREADS [RUNS]]}, prints the per-step profile of the MLP step instead; with
@@ -168,6 +257,10 @@ public final class TrainStepTiming {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("scaling")) {
             scaling(args.length > 1 ? Integer.parseInt(args[1]) : 21);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("joins")) {
+            joins(args.length > 1 ? Integer.parseInt(args[1]) : 2000);
             return;
         }
         if (args.length > 0 && args[0].equals("profile")) {

@@ -36,7 +36,21 @@ final class BufferPlanner {
      * @param order the schedule: {@code order[p]} is the index of the step run at position p (a step listed twice is recomputed)
      * @param memory the parts of {@code peakBytes} and what is recomputed, positions in {@code order}
      */
-    record Assignment(Object[] buffers, boolean[] constant, long peakBytes, int[] order, MemoryReport memory) {}
+    record Assignment(Object[] buffers, boolean[] constant, long peakBytes, int[] order, MemoryReport memory, boolean stagedKept) {}
+
+    /**
+     * How many more planned bytes a plan over stages ({@link StepSchedule#byValues}) may take than
+     * the same steps planned one at a time in plan order, as a fraction of the latter's planned
+     * bytes; a few tens of KB more are always allowed ({@link #STAGED_EXTRA_FREE}). Above both, the
+     * stages are dropped and the plan is planned in plan order (and scheduled over its arrays, as
+     * before). Steps side by side hold both lanes' values at once: the MLP 784-512-512-10 step takes
+     * 1% more, two independent 96x96 products 36 KB more, the LeNet-like CNN step at batch 32 670 KB
+     * (20%) more, which stays planned in order (docs/perf/training.md, wave 5). Property
+     * {@code adjoint.stagedExtraBytes} (read once) changes the fraction.
+     */
+    static final double STAGED_EXTRA_BYTES = Double.parseDouble(System.getProperty("adjoint.stagedExtraBytes", "0.05"));
+    /** Extra bytes a plan over stages may always take (a quarter of one core's 1 MB L2 on the reference machine). */
+    static final long STAGED_EXTRA_FREE = 256 * 1024;
 
     /**
      * Maps logical buffers to arrays by liveness over the schedule. The mapping is planned first
@@ -48,6 +62,18 @@ final class BufferPlanner {
      * @throws IllegalArgumentException if a budget is given and cannot be met, with the best peak found
      */
     static Assignment plan(List<Step> steps, List<int[]> reads, List<Node> owners, LogicalBuffers table, int threads, long budget, Graph graph) {
+        return plan(steps, reads, owners, table, threads, budget, graph, null);
+    }
+
+    /**
+     * Plans as above; with {@code staged} (no budget: a schedule decided from the values,
+     * {@link StepSchedule#byValues}) the steps run in its order and no two buffers live in the two
+     * lanes of one stage share an array ({@link SlotScan}), so the reuse of arrays adds no
+     * dependency between the lanes; unless that costs more than {@link #STAGED_EXTRA_BYTES} of
+     * scratch over planning in plan order ({@link Assignment#stagedKept} says which was used).
+     */
+    static Assignment plan(List<Step> steps, List<int[]> reads, List<Node> owners, LogicalBuffers table, int threads, long budget, Graph graph,
+                           StepSchedule staged) {
         int n = table.count();
         int[] size = new int[n];
         DType[] type = new DType[n];
@@ -92,6 +118,23 @@ final class BufferPlanner {
             SlotScan.Slots sl = Recompute.scan(schedule, identity, false);
             long total = constantBytes + workspaceBytes + sl.pooledBytes() + sl.ownBytes();
             chosen = new Recompute.Chosen(identity.toIntArray(), sl, total, total, total, true);
+            if (staged != null) {
+                int[] ord = staged.order;
+                int[] outs = new int[ord.length];
+                List<int[]> rd = new ArrayList<>(ord.length);
+                for (int p = 0; p < ord.length; p++) {
+                    outs[p] = steps.get(ord[p]).output();
+                    rd.add(reads.get(ord[p]));
+                }
+                SlotScan.Slots st = SlotScan.assign(outs, rd, size, type, pooled, own, null, false, null, staged.renumberedStages());
+                long extra = st.pooledBytes() - sl.pooledBytes();
+                if (extra <= STAGED_EXTRA_FREE || extra <= total * STAGED_EXTRA_BYTES) {
+                    long t = constantBytes + workspaceBytes + st.pooledBytes() + st.ownBytes();
+                    chosen = new Recompute.Chosen(ord.clone(), st, t, t, t, true);
+                } else {
+                    staged = null;
+                }
+            }
         }
         int[] order = chosen.order();
         List<MemoryReport.Recomputed> recomputed = new ArrayList<>();
@@ -129,6 +172,6 @@ final class BufferPlanner {
             constant[e.getIntKey()] = true;
         }
         for (int b = 0; b < n; b++) if (sl.slot()[b] >= 0) buffers[b] = arraysBySlot[sl.slot()[b]];
-        return new Assignment(buffers, constant, bytes, order, memory);
+        return new Assignment(buffers, constant, bytes, order, memory, staged != null);
     }
 }

@@ -16,7 +16,9 @@ import java.util.List;
  *   <li>{@link NodeLowering}: builds the steps node by node, giving every materialized value its
  *       own logical buffer ({@link LogicalBuffers}) and recording which buffers each step reads;
  *   <li>{@link BufferPlanner}: maps the logical buffers to physical arrays by liveness over the
- *       schedule, so that dead intermediates' memory is reused.
+ *       schedule, so that dead intermediates' memory is reused. On two or more threads the
+ *       schedule's stages (which steps run at the same time, {@link StepSchedule#byValues}) are
+ *       decided before, from the values, and liveness covers whole stages.
  * </ol>
  */
 final class Lowering {
@@ -25,7 +27,7 @@ final class Lowering {
     /** The result: everything {@link Plan} needs. */
     record Result(Step[] steps, Node[] owners, int[] outputSizes, Object[] buffers, int[] inputBuffers,
                   Tensor[] inputs, int[] outputBuffers, long peakBytes, boolean[] constant, NaNBlame[] blames, int[][] reads,
-                  MemoryReport memory) {}
+                  MemoryReport memory, StepSchedule staged) {}
 
     /**
      * Checks that output {@code o} may be written into the array of input {@code i} (buffer
@@ -102,7 +104,11 @@ final class Lowering {
         // A scatter into zeros whose result is a plan output (an array no other step writes) may
         // clear only the rows it wrote last run; see IndexSteps.ScatterAdd.
         for (IndexSteps.ScatterAdd sa : l.scatters()) sa.sparseReset = l.table().kind(sa.output()) == LogicalBuffers.Kind.OUTPUT;
-        BufferPlanner.Assignment a = BufferPlanner.plan(l.steps(), l.reads(), l.owners(), l.table(), threads, budget, graph);
+        // Without a budget, which steps run at the same time is decided first, from the values, and
+        // the buffers are planned over those stages (a budget plans one step at a time, tightly).
+        StepSchedule staged = budget > 0 ? null : StepSchedule.byValues(l.steps(), l.reads(), l.table(), threads);
+        if (staged != null && !staged.anyPaired()) staged = null;
+        BufferPlanner.Assignment a = BufferPlanner.plan(l.steps(), l.reads(), l.owners(), l.table(), threads, budget, graph, staged);
         // The planner's schedule (a step listed twice is a recomputation of the same step object).
         int[] order = a.order();
         Step[] steps = new Step[order.length];
@@ -118,6 +124,6 @@ final class Lowering {
             sizes[p] = l.table().size(steps[p].output());
         }
         return new Result(steps, owners, sizes, a.buffers(), inputBuffers, inputs.toArray(new Tensor[0]), outputBuffers, a.peakBytes(),
-                a.constant(), blames, reads, a.memory());
+                a.constant(), blames, reads, a.memory(), a.stagedKept() ? staged : null);
     }
 }

@@ -118,6 +118,7 @@ public final class Plan {
      * all GEMMs, which is right only while they run one at a time).
      */
     private void reschedule() {
+        unpairedStages[0] = 0;
         Step[] original = lowered.steps();
         System.arraycopy(original, 0, steps, 0, steps.length);
         int[] arrays = StepSchedule.arrays(buffers, inputBuffers, outputBuffers, donatedInput);
@@ -125,7 +126,11 @@ public final class Plan {
         double[] cost = new double[steps.length];
         for (int s = 0; s < steps.length; s++) cost[s] = StepSchedule.cost(steps[s], stepSizes[s]);
         // Profiling and NaN checks run the steps one by one in plan order; no schedule is needed.
-        schedule = checkNaN ? StepSchedule.sequential(steps.length) : StepSchedule.of(deps, cost, splitter.threads());
+        // A plan whose buffers were planned over stages decided from the values keeps those stages
+        // (checked again over the arrays bound now, donations included); others are scheduled over arrays.
+        if (checkNaN) schedule = StepSchedule.sequential(steps.length);
+        else if (lowered.staged() != null && splitter.threads() >= 2) schedule = lowered.staged().renumbered(deps, unpairedStages);
+        else schedule = StepSchedule.of(deps, cost, splitter.threads());
         dev.adjoint.kernels.GemmWorkspace second = null;
         for (int k = 0; k < schedule.stages(); k++) {
             if (!schedule.paired(k)) continue;
@@ -138,6 +143,12 @@ public final class Plan {
             }
         }
     }
+
+    /** How many stages of the lowering's schedule the array check ran alone (for tests: 0 when planning respected them). */
+    private final int[] unpairedStages = new int[1];
+
+    /** The number of the lowering's paired stages that touched one array and run alone instead, for tests. */
+    int unpairedStagesForTest() { return unpairedStages[0]; }
 
     /** The schedule, for tests. */
     StepSchedule scheduleForTest() { return schedule; }

@@ -57,6 +57,19 @@ final class SlotScan {
      */
     static Slots assign(int[] outputs, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, boolean[] own,
                         List<int[]> inPlace, boolean bySize, boolean[] earlyOutputs) {
+        return assign(outputs, reads, sizes, types, pooled, own, inPlace, bySize, earlyOutputs, null);
+    }
+
+    /**
+     * Assigns arrays as above, over a schedule whose steps run in stages ({@code stages}, positions
+     * in stage order; null for one step at a time). Steps of the two lanes of a stage run at the
+     * same time, so two buffers may share an array only if, beside the liveness test in position
+     * order, no stage has one of them live in its lane A and the other in its lane B: steps of one
+     * lane still reuse each other's arrays in their order, and steps that run at the same time (one
+     * per thread) never share an array except through a value one of them reads.
+     */
+    static Slots assign(int[] outputs, List<int[]> reads, int[] sizes, DType[] types, boolean[] pooled, boolean[] own,
+                        List<int[]> inPlace, boolean bySize, boolean[] earlyOutputs, StepSchedule stages) {
         int n = sizes.length, steps = outputs.length;
         int[] slot = new int[n];
         java.util.Arrays.fill(slot, -1);
@@ -90,6 +103,11 @@ final class SlotScan {
             intervals[o].add(-1);
         }
         for (int b : order) close(intervals[b], lastRead[b], true);
+        int[] stageOf = null;
+        if (stages != null) {
+            stageOf = new int[steps];
+            for (int k = 0; k < stages.stages(); k++) for (int p = stages.stageStart[k]; p < stages.stageStart[k + 1]; p++) stageOf[p] = k;
+        }
         if (inPlace != null) {
             // A buffer read for the last time by an elementwise pass that may write over it ends one
             // step early: only that pass's output starts at that step, so only it can take the array.
@@ -127,9 +145,18 @@ final class SlotScan {
                 occupied.set(slot[b], occ);
             }
         }
+        // Per array, the paired stages in whose lane A (lane B) some occupant is live.
+        List<java.util.BitSet> inA = new ArrayList<>(), inB = new ArrayList<>();
+        for (int i = 0; i < slotType.size(); i++) { inA.add(null); inB.add(null); }
         for (int b : order) {
             Class<?> cls = Storage.arrayClass(types[b]);
             IntArrayList mine = intervals[b];
+            java.util.BitSet myA = null, myB = null;
+            if (stages != null) {
+                myA = new java.util.BitSet();
+                myB = new java.util.BitSet();
+                laneParts(mine, stageOf, stages, myA, myB);
+            }
             int best = -1, bestGap = 0;
             for (int f = 0; f < slotType.size(); f++) {
                 IntArrayList occ = occupied.get(f);
@@ -138,7 +165,7 @@ final class SlotScan {
                 // Among arrays of one length, a budget plan takes the one whose previous occupant ends nearest before it starts.
                 int gap = bySize ? gapBefore(occ, mine.getInt(0)) : 0;
                 if (best >= 0 && slotLength.getInt(f) == slotLength.getInt(best) && gap >= bestGap) continue;
-                if (!overlaps(occ, mine)) {
+                if (!overlaps(occ, mine) && (myA == null || !(myA.intersects(inB.get(f)) || myB.intersects(inA.get(f))))) {
                     best = f;
                     bestGap = gap;
                 }
@@ -148,12 +175,39 @@ final class SlotScan {
                 slotType.add(types[b]);
                 slotLength.add(sizes[b]);
                 occupied.add(new IntArrayList());
+                inA.add(null);
+                inB.add(null);
                 pooledBytes += (long) Storage.bytes(types[b]) * sizes[b];
+            }
+            if (myA != null) {
+                if (inA.get(best) == null) { inA.set(best, new java.util.BitSet()); inB.set(best, new java.util.BitSet()); }
+                inA.get(best).or(myA);
+                inB.get(best).or(myB);
             }
             for (int k = 0; k < mine.size(); k += 2) insert(occupied.get(best), mine.getInt(k), mine.getInt(k + 1));
             slot[b] = best;
         }
         return new Slots(slot, slotType, slotLength, pooledBytes, ownBytes);
+    }
+
+    /** Marks the paired stages in whose lane A ({@code a}) or lane B ({@code b}) the intervals {@code iv} are live. */
+    private static void laneParts(IntArrayList iv, int[] stageOf, StepSchedule st, java.util.BitSet a, java.util.BitSet b) {
+        int last = stageOf.length - 1;
+        for (int i = 0; i < iv.size(); i += 2) {
+            int s = iv.getInt(i), e = Math.min(iv.getInt(i + 1), last);
+            int ks = stageOf[s], ke = stageOf[e];
+            // Stages strictly inside are covered whole (an unpaired one is one step: marking it is harmless).
+            if (ke > ks + 1) {
+                a.set(ks + 1, ke);
+                b.set(ks + 1, ke);
+            }
+            for (int k : new int[] {ks, ke}) {
+                if (!st.paired(k)) continue;
+                int aLo = st.stageStart[k], aHi = st.laneB[k] - 1, bLo = st.laneB[k], bHi = st.stageStart[k + 1] - 1;
+                if (s <= aHi && e >= aLo) a.set(k);
+                if (s <= bHi && e >= bLo) b.set(k);
+            }
+        }
     }
 
     /** Ends the open interval: at its last read, or (never read) at once if more follow, else at the end of the run. */

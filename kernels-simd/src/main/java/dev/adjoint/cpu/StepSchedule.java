@@ -131,6 +131,88 @@ final class StepSchedule {
         return deps;
     }
 
+    /**
+     * The schedule decided <em>before</em> buffer planning, from the steps' dependencies over values
+     * (logical buffers), so that reuse of arrays cannot serialize steps that are independent in the
+     * graph: {@link BufferPlanner} then plans liveness over the stages, so no two steps of the two
+     * lanes of a stage share an array unless one reads the other's value, and {@code Plan} checks
+     * the pairs again over the arrays it binds (donations included).
+     *
+     * <p>Donation is decided after lowering, and writes an output into an input's array; it is
+     * refused when a step after the writer (in plan order) reads the input. So that reordering does
+     * not refuse the donations of updates in place (an optimizer's {@code w - lr v} written into
+     * {@code w}), a step writing a plan output waits for every earlier reader of each input of the
+     * output's type and size that it reads itself. (An output donated into an input its writer does
+     * not read may be refused after reordering, with the error naming the reading step.)
+     *
+     * @return the schedule, its {@link #order} a permutation of the lowering's steps
+     */
+    static StepSchedule byValues(List<Step> steps, List<int[]> reads, LogicalBuffers table, int threads) {
+        int n = steps.size();
+        if (threads < 2 || n < 2 || !enabled()) return sequential(n);
+        Step[] st = steps.toArray(new Step[0]);
+        int[][] rd = reads.toArray(new int[0][]);
+        int[] identity = new int[table.count()];
+        for (int b = 0; b < identity.length; b++) identity[b] = b;
+        int[][] deps = dependencies(st, rd, identity);
+        // Earlier readers of every input buffer, for the donation guard.
+        IntArrayList[] readersOf = new IntArrayList[table.count()];
+        for (int t = 0; t < n; t++) {
+            int out = st[t].output();
+            if (table.kind(out) == LogicalBuffers.Kind.OUTPUT) {
+                IntArrayList extra = new IntArrayList(deps[t]);
+                for (int b : rd[t]) {
+                    if (readersOf[b] == null || table.size(b) != table.size(out) || table.type(b) != table.type(out)) continue;
+                    extra.addAll(readersOf[b]);
+                }
+                final int self = t;
+                deps[t] = extra.intStream().filter(x -> x != self).distinct().sorted().toArray();
+            }
+            for (int b : rd[t]) {
+                if (table.kind(b) != LogicalBuffers.Kind.INPUT) continue;
+                if (readersOf[b] == null) readersOf[b] = new IntArrayList();
+                readersOf[b].add(t);
+            }
+        }
+        double[] cost = new double[n];
+        for (int t = 0; t < n; t++) cost[t] = cost(st[t], table.size(st[t].output()));
+        return of(deps, cost, threads);
+    }
+
+    /** The stages over positions in stage order (step p is the one at position p), as the buffer planner sees them. */
+    StepSchedule renumberedStages() {
+        int[] ord = new int[order.length];
+        for (int p = 0; p < ord.length; p++) ord[p] = p;
+        return new StepSchedule(ord, stageStart, laneB);
+    }
+
+    /**
+     * This schedule over its steps renumbered in stage order (step p is the one at position p),
+     * with every paired stage whose lanes touch one array (by {@code deps}, the dependencies over
+     * the arrays a plan binds, in that numbering) run alone instead: correct whatever the arrays
+     * are, and the same stages when buffer planning respected them.
+     *
+     * @return the schedule, and through {@code unpaired[0]} how many stages were unpaired
+     */
+    StepSchedule renumbered(int[][] deps, int[] unpaired) {
+        int n = order.length;
+        int[] ord = new int[n];
+        for (int p = 0; p < n; p++) ord[p] = p;
+        int[] b = laneB.clone();
+        for (int k = 0; k < stages(); k++) {
+            if (!paired(k)) continue;
+            boolean clash = false;
+            for (int q = laneB[k]; q < stageStart[k + 1] && !clash; q++) {
+                for (int d : deps[q]) if (d >= stageStart[k] && d < laneB[k]) clash = true;
+            }
+            if (clash) {
+                b[k] = stageStart[k + 1];
+                unpaired[0]++;
+            }
+        }
+        return new StepSchedule(ord, stageStart.clone(), b);
+    }
+
     /** Estimated single-thread time of a step, from its kind and sizes (only the schedule uses it). */
     static double cost(Step st, int elements) {
         double bytes, flops = 0;

@@ -119,13 +119,27 @@ class GemmEpilogueFusionTest {
         Oracle.check(outs, feeds(outs, 4), 1e-4, Cpu.defaultPool()); // an f32 sum of 8643 values
     }
 
-    @Test void aPreActivationReadByTheBackwardPassKeepsOnlyTheBias() {
-        // The training pattern: relu's gradient mask reads the pre-activation, so the GEMM writes
-        // x W + b and the relu stays a step of its own.
+    @Test void relusGradientMaskReadsTheReluSoTheTrainingPatternFoldsWhole() {
+        // The training pattern: relu's gradient mask gt(pre-activation, 0). The activation-masks
+        // pass makes it read relu's output (x > 0 iff max(x, 0) > 0), so nothing else reads x W + b
+        // and the GEMM applies bias and relu (without the pass: "gemm ... + bias (columns)" and a relu step).
         Graph g = new Graph();
         Tensor x = g.input("x", B, IN), w = g.input("w", IN, H), b = g.input("b", H), ct = g.input("ct", B, H);
         Tensor a = Nn.linear(x, w, b);
         List<Tensor> outs = List.of(a.relu(), ct.mul(a.gt(0).convert(DType.F32)));
+        Plan p = compile(outs, WorkSplitter.SERIAL);
+        assertEquals("gemm 67x129x131 + bias (columns) + relu", kernels(p).get(0), p.describe());
+        assertEquals(1, kernels(p).stream().filter(k -> k.startsWith("gemm")).count(), p.describe());
+        Oracle.check(outs, feeds(outs, 5), 1e-5, Cpu.defaultPool());
+    }
+
+    @Test void aPreActivationReadByAnotherOpKeepsOnlyTheBias() {
+        // x W + b also read by something the relu's output does not answer (here a product): the GEMM
+        // writes x W + b and the relu stays a step of its own.
+        Graph g = new Graph();
+        Tensor x = g.input("x", B, IN), w = g.input("w", IN, H), b = g.input("b", H), ct = g.input("ct", B, H);
+        Tensor a = Nn.linear(x, w, b);
+        List<Tensor> outs = List.of(a.relu(), ct.mul(a), ct.mul(a.ge(0).convert(DType.F32)));
         Plan p = compile(outs, WorkSplitter.SERIAL);
         assertEquals("gemm 67x129x131 + bias (columns)", kernels(p).get(0), p.describe());
         Oracle.check(outs, feeds(outs, 5), 1e-5, Cpu.defaultPool());

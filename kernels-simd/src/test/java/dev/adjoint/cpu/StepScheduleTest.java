@@ -66,12 +66,14 @@ class StepScheduleTest {
 
     /**
      * exp(x) is read last by the first GEMM; the second GEMM's result, independent of the first by
-     * value, is planned into exp(x)'s array (dead by then in plan order). Scheduled by values alone,
-     * the two GEMMs would run side by side and the second would overwrite the first's operand while
-     * it is read: the check below finds exactly that pair in such a schedule (so it can fail), and
-     * none in the plan's own schedule, which orders them by array.
+     * value, is what a planner working in plan order puts into exp(x)'s array (dead by then in plan
+     * order). Planned so (steps one by one, {@code -Dadjoint.parallelSteps=false}), a schedule by
+     * values would run the two GEMMs side by side with the second overwriting the first's operand:
+     * the array check finds exactly that pair (so it can fail). Planned over the stages decided
+     * from the values first, as plans now are, the two GEMMs run side by side, no array is shared
+     * between the lanes, the plan's own check unpairs nothing, and 30 runs match one thread bitwise.
      */
-    @Test void aReusedArrayIsNotOverwrittenWhileTheOtherLaneStillReadsIt() {
+    @Test void buffersPlannedAfterTheScheduleDoNotSerializeIndependentSteps() {
         Graph g = new Graph();
         int n = 96;
         Tensor x = g.input("x", n, n), y = g.input("y", n, n), w1 = g.input("w1", n, n), w2 = g.input("w2", n, n);
@@ -79,30 +81,37 @@ class StepScheduleTest {
         Tensor c = y.matmul(w2);
         List<Tensor> outs = List.of(u, c.tanh());
         try (ThreadPool pool = new ThreadPool(2)) {
-            Plan two = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
-            Step[] steps = two.stepsForTest();
-            int[][] reads = two.readsForTest();
-            Object[] buffers = two.buffersForTest();
-            int expStep = -1, gemm1 = -1, gemm2 = -1;
-            for (int s = 0; s < steps.length; s++) {
-                String op = two.stepOp(s);
-                if (op.startsWith("exp")) expStep = s;
-                else if (steps[s] instanceof Steps.MatMul) { if (gemm1 < 0) gemm1 = s; else gemm2 = s; }
+            System.setProperty("adjoint.parallelSteps", "false");
+            Plan old;
+            try {
+                old = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
+            } finally {
+                System.clearProperty("adjoint.parallelSteps");
             }
-            assertTrue(expStep >= 0 && gemm1 >= 0 && gemm2 >= 0, two.describe());
-            // The planner reused exp(x)'s array for the second GEMM's result: the hazard this test is about.
+            Step[] steps = old.stepsForTest();
+            int[][] reads = old.readsForTest();
+            Object[] buffers = old.buffersForTest();
+            int expStep = -1, gemm2 = -1;
+            for (int s = 0; s < steps.length; s++) {
+                if (old.stepOp(s).startsWith("exp")) expStep = s;
+                else if (steps[s] instanceof Steps.MatMul && expStep >= 0 && s > expStep + 1) gemm2 = s;
+            }
+            assertTrue(expStep >= 0 && gemm2 >= 0, old.describe());
+            // Planned in plan order: exp(x)'s array is reused for the second product ...
             assertTrue(buffers[steps[expStep].output()] == buffers[steps[gemm2].output()],
-                    "the planner no longer reuses exp(x)'s array for the second product; rework the test\n" + two.describe());
-            // Dependencies by logical buffer (each value its own array) miss the write after read ...
+                    "the plan-order planner no longer reuses exp(x)'s array for the second product; rework the test\n" + old.describe());
+            // ... so a schedule by values over those arrays races.
             int[] byValue = new int[buffers.length];
             for (int b = 0; b < byValue.length; b++) byValue[b] = b;
             double[] cost = new double[steps.length];
             for (int s = 0; s < steps.length; s++) cost[s] = StepSchedule.cost(steps[s], 1 << 14);
             StepSchedule naive = StepSchedule.of(StepSchedule.dependencies(steps, reads, byValue), cost, 2);
-            String race = naive.conflict(steps, reads, buffers);
-            assertNotNull(race, "a schedule by values pairs the two products");
-            // ... which the plan's own schedule, by array, has not.
-            assertNull(two.scheduleForTest().conflict(steps, reads, buffers), two.describe());
+            assertNotNull(naive.conflict(steps, reads, buffers), "a schedule by values pairs the two products");
+
+            Plan two = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
+            assertTrue(gemmsInBothLanes(two), two.describe());
+            assertEquals(0, two.unpairedStagesForTest(), two.describe());
+            assertNull(two.scheduleForTest().conflict(two.stepsForTest(), two.readsForTest(), two.buffersForTest()), two.describe());
             Plan serial = Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
             SplittableRandom r = new SplittableRandom(3);
             for (int rep = 0; rep < 30; rep++) {
@@ -112,6 +121,43 @@ class StepScheduleTest {
                 for (int o = 0; o < outs.size(); o++) assertArrayEquals(serial.output(o), two.output(o), "output " + o + ", run " + rep);
             }
         }
+    }
+
+    /**
+     * The case wave 4 recorded as the limit: with tanh after the first product, the second
+     * branch's exp reused the first product's array and nothing paired. Now the products pair.
+     */
+    @Test void twoBranchesWithATanhAfterTheFirstProductPair() {
+        Graph g = new Graph();
+        int n = 96;
+        Tensor x = g.input("x", n, n), w1 = g.input("w1", n, n), w2 = g.input("w2", n, n);
+        List<Tensor> outs = List.of(x.matmul(w1).tanh(), x.exp().matmul(w2).relu());
+        try (ThreadPool pool = new ThreadPool(2)) {
+            Plan two = Cpu.compile(outs, CompileOptions.defaults().withSplitter(pool));
+            assertTrue(gemmsInBothLanes(two), two.describe());
+            assertEquals(0, two.unpairedStagesForTest(), two.describe());
+            Plan serial = Cpu.compile(outs, CompileOptions.defaults().withSplitter(WorkSplitter.SERIAL));
+            SplittableRandom r = new SplittableRandom(11);
+            for (int rep = 0; rep < 20; rep++) {
+                Object[] feeds = feeds(serial, r);
+                serial.run(feeds);
+                two.run(feeds);
+                for (int o = 0; o < outs.size(); o++) assertArrayEquals(serial.output(o), two.output(o), "output " + o + ", run " + rep);
+            }
+        }
+    }
+
+    /** Whether some paired stage has a GEMM in each lane. */
+    static boolean gemmsInBothLanes(Plan p) {
+        StepSchedule sc = p.scheduleForTest();
+        for (int k = 0; k < sc.stages(); k++) {
+            if (!sc.paired(k)) continue;
+            boolean a = false, b = false;
+            for (int q = sc.stageStart[k]; q < sc.laneB[k]; q++) a |= p.stepKernel(sc.order[q]).startsWith("gemm");
+            for (int q = sc.laneB[k]; q < sc.stageStart[k + 1]; q++) b |= p.stepKernel(sc.order[q]).startsWith("gemm");
+            if (a && b) return true;
+        }
+        return false;
     }
 
     /** The schedule of every plan here, checked by arrays after binding: a donating plan too. */

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The executor folds each linear layer's bias (and, in the forward pass, its relu) into the GEMM
+ * The executor folds each linear layer's bias and relu into the GEMM
  * epilogue of an MLP's training step and forward pass (the executor's FusionRegions.Epilogue; a
  * small test in the train module because the step's graph comes from autodiff): the plans show
  * the fused steps, and the step's outputs match the float64 interpreter and are bitwise the same
@@ -72,10 +72,12 @@ class GemmEpilogueStepTest {
         TrainStep.Trace t = step.trace(new Batch(HostArray.f32(new float[BATCH * 131], BATCH, 131), HostArray.i32(new int[BATCH], BATCH)));
         Map<Tensor, NdArray> f = feeds(t.inputs());
         Plan p = run(t.outputs(), f, WorkSplitter.SERIAL);
-        // relu's gradient mask reads the pre-activation, so the GEMM writes x W + b and the relu is a step of its own.
-        assertEquals(1, count(p, "gemm 67x129x131 + bias (columns)"), p.describe());
-        assertEquals(1, count(p, "gemm 67x37x129 + bias (columns)"), p.describe());
+        // relu's gradient mask reads relu's output (the activation-masks pass), so nothing else reads
+        // x W + b and the hidden layers' GEMMs apply bias and relu in the training step too; no relu step is left.
+        assertEquals(1, count(p, "gemm 67x129x131 + bias (columns) + relu"), p.describe());
+        assertEquals(1, count(p, "gemm 67x37x129 + bias (columns) + relu"), p.describe());
         assertEquals(1, count(p, "gemm 67x5x37 + bias (columns)"), p.describe());
+        assertEquals(0, p.describe().lines().filter(l -> l.contains(" max f32[") && l.contains("-> elementwise")).count(), p.describe());
         List<NdArray> want = Interpreter.run(t.graph(), f, t.outputs());
         for (int o = 0; o < t.outputs().size(); o++) {
             double[] e = want.get(o).data(), a = p.outputAsDoubles(o);

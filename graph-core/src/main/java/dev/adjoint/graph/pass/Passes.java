@@ -30,6 +30,9 @@ public final class Passes {
     /** {@code gradient}: {@link GradientRules}. */
     public static final Pass GRADIENT = GradientRules.SET.asPass();
 
+    /** {@code activation-masks}: {@link ActivationMasks} (relu's gradient mask reads the relu's output, so the relu folds into a GEMM epilogue). */
+    public static final Pass ACTIVATION_MASKS = ActivationMasks.PASS;
+
     /** {@code fold-batch-norm}: {@link BatchNormFolding}. */
     public static final Pass FOLD_BATCH_NORM = BatchNormFolding.SET.asPass();
 
@@ -45,5 +48,5 @@ public final class Passes {
     }
 
     /** Every fixed built-in pass, for listings. */
-    public static final List<Pass> ALL = List.of(DCE, CSE, SIMPLIFY, ALGEBRAIC, LAYOUT, GRADIENT, FOLD_BATCH_NORM);
+    public static final List<Pass> ALL = List.of(DCE, CSE, SIMPLIFY, ALGEBRAIC, LAYOUT, GRADIENT, ACTIVATION_MASKS, FOLD_BATCH_NORM);
 }

@@ -19,7 +19,8 @@ import java.util.function.ToLongFunction;
  *       algebraic rules, transpose folding into {@code dot_general}, constant folding, CSE, DCE;</li>
  *   <li>{@link #O2} (the default of {@code Cpu.compile}, since it beats O1 on every torchvision
  *       model measured; docs/PERFORMANCE.md): O1, then layout (transposes sunk through elementwise ops until they cancel),
- *       gradient-graph simplification, batch-norm folding, and O1 again to clean up.</li>
+ *       gradient-graph simplification, activation masks read from the activation's output,
+ *       batch-norm folding, and O1 again to clean up.</li>
  * </ul>
  * Users assemble their own ({@link #of}), or add ({@link #then}, {@link #insertAfter}) and drop
  * ({@link #without}) passes.
@@ -42,7 +43,7 @@ public record Pipeline(String name, List<Pass> passes) {
 
     /** O1 plus layout, gradient simplification and batch-norm folding. */
     public static final Pipeline O2 = new Pipeline("O2",
-            List.of(Passes.SIMPLIFY, Passes.LAYOUT, Passes.GRADIENT, Passes.FOLD_BATCH_NORM, Passes.SIMPLIFY));
+            List.of(Passes.SIMPLIFY, Passes.LAYOUT, Passes.GRADIENT, Passes.ACTIVATION_MASKS, Passes.FOLD_BATCH_NORM, Passes.SIMPLIFY));
 
     /** What {@code Cpu.compile} runs unless told otherwise. */
     public static final Pipeline DEFAULT = O2;

@@ -233,7 +233,7 @@ class PassesTest {
     }
 
     @Test void pipelinesAreAssembled() {
-        assertEquals(List.of("simplify", "gradient", "fold-batch-norm", "simplify"), Pipeline.O2.without("layout").names());
+        assertEquals(List.of("simplify", "gradient", "activation-masks", "fold-batch-norm", "simplify"), Pipeline.O2.without("layout").names());
         assertEquals(List.of("simplify", "cse"), Pipeline.O1.insertAfter("simplify", Passes.CSE).names());
         assertEquals(Pipeline.O2, Pipeline.named("o2"));
         assertThrows(IllegalArgumentException.class, () -> Pipeline.O1.without("layout"));
