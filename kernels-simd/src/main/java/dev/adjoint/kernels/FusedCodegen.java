@@ -119,11 +119,17 @@ final class FusedCodegen {
         List<Integer> scalars = new ArrayList<>();
         List<Integer> vecInputs = new ArrayList<>();
         StringBuilder key = new StringBuilder().append(lanes).append('|');
-        int nv = 0;
+        int nv = 0, math = 0;
+        boolean withLog = false;
         for (int i = 0; i < n; i++) {
             if (!p.live[i] || scalar[i]) continue;
             int kind = p.kind[i], op = p.op[i];
             if (!supported(kind, op)) return none;
+            if (kind == FusedProgram.UNARY && polynomial(UNARY_OPS[op])) {
+                if (++math > MAX_POLYNOMIALS) return none;
+                if (UNARY_OPS[op] == UnaryKernelOp.LOG) withLog = true;
+            }
+            if (nv >= (withLog ? MAX_WITH_LOG : MAX_INSTRUCTIONS)) return none;
             if (kind == FusedProgram.SELECT && scalar[p.a[i]]) return none;
             key.append(kind).append(':').append(op);
             if (kind == FusedProgram.LOAD) {
@@ -145,6 +151,28 @@ final class FusedCodegen {
         FusedKernel k = CLASSES.computeIfAbsent(key.toString(), s -> generate(p, scalar, sid, scalars.size(), lanes));
         return new GeneratedChain(scalarInputs, k, scalar, scalars.stream().mapToInt(Integer::intValue).toArray(),
                 vecInputs.stream().mapToInt(Integer::intValue).toArray(), lanes);
+    }
+
+    /**
+     * Most polynomial math calls one loop may hold. C2 inlines a {@link VecMath} routine only within
+     * its inlining budgets (callee size, NodeCountInliningCutoff); one it does not inline receives and
+     * returns boxed vectors, 100-150 KB per run of 8192 floats and 2-30x slower. Measured on AVX-512
+     * (MixProbe, docs/perf/elementwise.md): one exp, log, tanh or logistic inlines beside 30 plain ops;
+     * exp + log, tanh + log, logistic + logistic, log + log do not (exp + tanh does, but one is the
+     * rule that leaves a margin).
+     */
+    static final int MAX_POLYNOMIALS = 1;
+    /** Most vector instructions one loop may hold, to stay inside C2's node budget with room to spare. */
+    static final int MAX_INSTRUCTIONS = 40;
+    /** The same with a log (the largest routine, two methods): a log beside 30 plain ops did not inline. */
+    static final int MAX_WITH_LOG = 16;
+    private static final UnaryKernelOp[] UNARY_OPS = UnaryKernelOp.values();
+
+    private static boolean polynomial(UnaryKernelOp op) {
+        return switch (op) {
+            case EXP, LOG, TANH, LOGISTIC -> true;
+            case NEG, SQRT, RSQRT, ABS, SIGN, ERF, SIN, COS, ATAN, LOG1P, EXPM1, FLOOR, CEIL, ROUND -> false;
+        };
     }
 
     private static boolean supported(int kind, int op) {

@@ -22,7 +22,9 @@ import static dev.adjoint.kernels.GemmMicroKernel.RELU;
  * AVX-512 (32 registers) the wider tile and the blocks recorded in docs/perf/gemm.md.
  * Operands with any strides (so transposed views) are read by packing, never copied whole.
  * When C is at most one vector wide ({@code n <= L}) the {@link GemmNarrow} path runs instead: it
- * packs only B (K x L floats) and reads A in place.
+ * packs only B (K x L floats) and reads A in place; when A is one row and B's K axis is contiguous
+ * (a transposed weight, as a batch-1 linear layer reads it) the {@link GemmDot} path takes dot
+ * products along K with B read in place.
  *
  * <p>Determinism: every output element's K-sum is formed in the same order whatever the thread
  * count: the K blocking depends only on K, work is split only along M, N or the batch on
@@ -111,7 +113,7 @@ public final class Gemm {
      * Path choice: by shape (the only one public callers get), or forced so tests can cover both paths on every shape.
      * {@code blocking} null means this machine's ({@link GemmMicroKernel#BLOCKING}); tests pass others to cover every tile.
      */
-    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2, PATH_NARROW = 3;
+    static final int PATH_AUTO = 0, PATH_DIRECT = 1, PATH_PACKED = 2, PATH_NARROW = 3, PATH_DOT = 4;
 
     static void sgemm(int batch, int m, int n, int k, float alpha,
                       float[] a, int aOff, int aRowStride, int aColStride, int aBatchStride,
@@ -170,18 +172,22 @@ public final class Gemm {
                 b, bOff, bRowStride, bColStride, bBatchStride, c, cOff, ldc, cBatchStride,
                 flags, epilogue.biasData(), epilogue.biasOffset());
         // At most one vector of columns: the narrow path (GemmNarrow) whatever M and K; it packs only B.
-        boolean narrow = path == PATH_AUTO ? n <= GemmMicroKernel.L : path == PATH_NARROW && n <= GemmMicroKernel.L;
-        boolean small = !narrow && (path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT);
+        // One row of A against a B whose K axis is contiguous (a transposed weight): dot products along K, B read in place (GemmDot).
+        boolean dot = aColStride == 1 && bRowStride == 1
+                && (path == PATH_AUTO ? m == 1 && k >= GemmMicroKernel.L : path == PATH_DOT);
+        boolean narrow = !dot && (path == PATH_AUTO ? n <= GemmMicroKernel.L : path == PATH_NARROW && n <= GemmMicroKernel.L);
+        boolean small = !dot && !narrow && (path == PATH_AUTO ? (long) m * n * k <= SMALL_VOLUME : path == PATH_DIRECT);
         call.small = small;
         call.narrow = narrow;
+        call.dot = dot;
         int threads = splitter.threads();
         long flops = 2L * m * n * k * batch;
         int mode = MODE_WHOLE;
         long sharedFloats = (long) k * roundUp(n, NR);
         if (split != SPLIT_AUTO) {
-            mode = threads > 1 ? legal(split, batch, small, narrow, sharedFloats) : MODE_WHOLE;
+            mode = threads > 1 ? legal(split, batch, small, narrow, dot, sharedFloats) : MODE_WHOLE;
         } else if (Parallelism.worthSplitting(splitter, 0, flops)) { // about 2 MFLOP and up
-            mode = splitMode(batch, m, n, k, threads, small, narrow, narrow ? GemmNarrow.ROWS : mr);
+            mode = splitMode(batch, m, n, k, threads, small, narrow, dot, narrow ? GemmNarrow.ROWS : mr);
         }
         int chunks = switch (mode) {
             case MODE_WHOLE -> 1;
@@ -190,7 +196,9 @@ public final class Gemm {
         };
         call.mode = mode;
         call.chunks = chunks;
-        if (narrow) {
+        if (dot) {
+            ws.ensure(chunks, 0, 0, GemmDot.TILE);
+        } else if (narrow) {
             ws.ensure(chunks, 0, GemmNarrow.packLength(k), GemmNarrow.ROWS * NR + GemmMicroKernel.L);
         } else if (small) {
             // The direct path packs nothing, except a column-strided B copied to row-major (K x N floats).
@@ -220,6 +228,7 @@ public final class Gemm {
      * <ul>
      * <li>whole matrices per thread when the batch divides evenly or is large (no packing repeated), and
      *     for the direct path's small matrices;
+     * <li>the dot path (one row of A, a transposed B read in place) splits N: each thread streams its own rows of W;
      * <li>the narrow path (N at most one vector) splits M, each chunk packing its own K x L copy of B
      *     (8 K floats at K = 512);
      * <li>one matrix on the packed path splits M around one packed B that the chunks share: each K
@@ -234,9 +243,10 @@ public final class Gemm {
      *
      * @param rows register-tile rows of the path that will run (the unit M is split in)
      */
-    static int splitMode(int batch, int m, int n, int k, int threads, boolean small, boolean narrow, int rows) {
+    static int splitMode(int batch, int m, int n, int k, int threads, boolean small, boolean narrow, boolean dot, int rows) {
         int nSlivers = (n + NR - 1) / NR, mSlivers = (m + rows - 1) / rows;
         if (batch % threads == 0 || batch >= 4 * threads || small) return MODE_BATCH;
+        if (dot) return nSlivers >= threads ? MODE_SPLIT_N : MODE_WHOLE;   // rows of W per thread: disjoint reads
         if (narrow) return mSlivers >= threads ? MODE_SPLIT_M : MODE_WHOLE;
         if (batch == 1 && mSlivers >= threads && (long) k * roundUp(n, NR) <= SHARED_MAX_FLOATS) return MODE_SHARED_B;
         if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) return MODE_SPLIT_M;
@@ -245,7 +255,8 @@ public final class Gemm {
     }
 
     /** A forced split mode made valid for the call: the narrow path splits only M or the batch; the shared B is for one packed matrix. */
-    private static int legal(int split, int batch, boolean small, boolean narrow, long sharedFloats) {
+    private static int legal(int split, int batch, boolean small, boolean narrow, boolean dot, long sharedFloats) {
+        if (dot && (split == MODE_SPLIT_M || split == MODE_SHARED_B)) return MODE_SPLIT_N;
         if (narrow && (split == MODE_SPLIT_N || split == MODE_SHARED_B)) return MODE_SPLIT_M;
         if (split == MODE_SHARED_B && (small || batch != 1 || sharedFloats > SHARED_MAX_FLOATS)) return MODE_SPLIT_M;
         return split;
@@ -317,7 +328,7 @@ public final class Gemm {
         int mode, chunks;
         /** Shared-B split: sliver groups per K block, and this call's sequence number in the group states. */
         int groups, seq;
-        boolean small, narrow;
+        boolean small, narrow, dot;
         GemmBlocking bl;
 
         Call(GemmWorkspace ws) {
@@ -431,7 +442,10 @@ public final class Gemm {
         }
 
         private void one(int bi, int i0, int i1, int j0, int j1, int slot) {
-            if (narrow) {
+            if (dot) {
+                GemmDot.run(a, aOff + bi * abs + i0 * ars, ars, b, bOff + bi * bbs, bcs, k, i1 - i0, j0, j1,
+                        c, cOff + bi * cbs + i0 * ldc, ldc, ws.tile[slot], flags, alpha, bias, biasOff + i0, biasOff);
+            } else if (narrow) {
                 GemmNarrow.run(a, aOff + bi * abs, ars, acs, b, bOff + bi * bbs, brs, bcs, k, n, i0, i1,
                         c, cOff + bi * cbs, ldc, ws.packB[slot], ws.tile[slot], flags, alpha, bias, biasOff);
             } else if (small) direct(bi, i0, i1, j0, j1, slot);

@@ -153,8 +153,8 @@ class FusedCodegenTest {
             if (checkAgainstInterpreter("trial " + trial + " n=" + n, p, new int[] {n}, xs, ls)) gen++;
             trials++;
         }
-        // Most random programs have a vector form (an op without one, or a scalar result, keeps the interpreter).
-        assertTrue(gen > trials / 2, "only " + gen + " of " + trials + " programs ran generated loops");
+        // Many random programs have a vector form (an op without one, two polynomials or a scalar result keep the interpreter).
+        assertTrue(gen > trials / 3, "only " + gen + " of " + trials + " programs ran generated loops");
     }
 
     @Test
@@ -206,7 +206,7 @@ class FusedCodegenTest {
             assertClose("trial " + trial + " " + Arrays.toString(shape), ref, out, POISON_MARGIN, 1e-5, 1e-5);
             if (generated(p.compiled)) gen++;
         }
-        assertTrue(gen > 40, "only " + gen + " of 140 programs ran generated loops");
+        assertTrue(gen > 20, "only " + gen + " of 140 programs ran generated loops");
     }
 
     private static FusedProgram chain4(float c) {
@@ -235,6 +235,21 @@ class FusedCodegenTest {
         // Runs of 1000 programs of that structure add nothing.
         for (int i = 0; i < 1000; i++) chain4(i).run(new int[] {n}, xs, new int[2], st, new float[n], 0, WorkSplitter.SERIAL);
         assertEquals(before + 1, FusedCodegen.classCount());
+    }
+
+    @Test
+    void programsBeyondTheInliningBudgetKeepTheInterpreter() {
+        // Two polynomial routines in one loop are not inlined by C2 (boxed vectors): not generated.
+        FusedProgram.Builder b = FusedProgram.builder(1);
+        int x = b.load(0);
+        FusedProgram two = b.build(b.binary(BinaryKernelOp.ADD, b.unary(UnaryKernelOp.EXP, x), b.unary(UnaryKernelOp.LOG, x)));
+        FusedProgram.Builder b1 = FusedProgram.builder(1);
+        int y = b1.load(0);
+        FusedProgram one = b1.build(b1.binary(BinaryKernelOp.ADD, b1.unary(UnaryKernelOp.EXP, y), y));
+        float[][] xs = {new float[100]};
+        for (FusedProgram p : new FusedProgram[] {two, one}) p.run(new int[] {100}, xs, new int[1], new int[][] {{1}}, new float[100], 0, WorkSplitter.SERIAL);
+        assertNull(two.generated.kernel());
+        assertNotNull(one.generated.kernel());
     }
 
     @Test

@@ -162,7 +162,7 @@ class GemmTest {
                     int batch = r.nextInt(3) == 0 ? 3 : 1;
                     float alpha = r.nextInt(4) == 0 ? -0.5f : 1f;
                     Case c = new Case(r.nextLong(), batch, m, n, k, ta, tb, acc, bias, act, alpha);
-                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED, Gemm.PATH_NARROW}) {
+                    for (int path : new int[] {Gemm.PATH_AUTO, Gemm.PATH_DIRECT, Gemm.PATH_PACKED, Gemm.PATH_NARROW, Gemm.PATH_DOT}) {
                         c.reset();
                         c.run(ws, WorkSplitter.SERIAL, path);
                         c.check();
@@ -329,6 +329,47 @@ class GemmTest {
         assertEquals(mk.length * mk.length, cases);
     }
 
+    /**
+     * The dot path (one row of A against a transposed B, B read in place) on odd sizes: K of 1, L - 1, L, L + 1
+     * and long, N not a multiple of its 4-row block, every epilogue, alpha, accumulation, batches, against the
+     * float64 reference, bit-identical on 1, 2 and 3 threads; more rows of A when forced. MobileNet-v2's
+     * classifier shape (1 x 1280 by 1280 x 1000) too.
+     */
+    @Test void dotOddSizes() {
+        int[] ks = {1, 3, L - 1, L, L + 1, 2 * L + 3, 100, 1280};
+        int[] ns = {1, 3, 4, 5, 17, 33, 130, 1000};
+        SplittableRandom r = new SplittableRandom(31);
+        int cases = 0;
+        for (int k : ks) {
+            for (int n : ns) {
+                int m = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : 1;
+                GemmBias bias = GemmBias.values()[r.nextInt(3)];
+                GemmActivation act = r.nextBoolean() ? GemmActivation.RELU : GemmActivation.NONE;
+                boolean acc = r.nextInt(3) == 0;
+                int batch = r.nextInt(4) == 0 ? 3 : 1;
+                float alpha = r.nextInt(4) == 0 ? -0.5f : 1f;
+                long seed = r.nextLong();
+                Case serial = new Case(seed, batch, m, n, k, false, true, acc, bias, act, alpha);
+                serial.run(new GemmWorkspace(), WorkSplitter.SERIAL, Gemm.PATH_DOT);
+                serial.check();
+                for (WorkSplitter sp : parallel) {
+                    Case par = new Case(seed, batch, m, n, k, false, true, acc, bias, act, alpha);
+                    par.run(new GemmWorkspace(), sp, Gemm.PATH_DOT);
+                    assertArrayEquals(serial.c, par.c, serial + " threads=" + sp.threads());
+                }
+                if (m == 1 && k >= L) {   // what the automatic choice takes
+                    Case auto = new Case(seed, batch, m, n, k, false, true, acc, bias, act, alpha);
+                    auto.run(new GemmWorkspace(), pool2);
+                    assertArrayEquals(serial.c, auto.c, serial + " auto");
+                }
+                cases++;
+            }
+        }
+        assertEquals(ks.length * ns.length, cases);
+        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, 1, 1000, 1280, 2, false, false, true, 1));
+        assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, 1, 20, 1280, 2, false, false, true, 1));
+    }
+
     /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */
     @Test void blockingFollowsVectorWidth() {
         GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
@@ -424,14 +465,14 @@ class GemmTest {
     /** The split chosen by shape: shared B for one packed matrix up to its size bound, else M or N; batch; narrow M. */
     @Test void splitModeByShape() {
         int mr = GemmMicroKernel.BLOCKING.mr(), nr = GemmMicroKernel.NR;
-        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 2048, 2048, 2048, 2, false, false, mr));
-        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 128, 512, 784, 2, false, false, mr));
-        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 4096, 4096, 4096, 2, false, false, mr));
-        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(3, 128, 128, 128, 2, false, false, mr));
-        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, mr, 4 * nr, 64, 2, false, false, mr));
-        assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, mr, nr, 64, 2, false, false, mr));
-        assertEquals(Gemm.MODE_BATCH, Gemm.splitMode(4, 512, 512, 512, 2, false, false, mr));
-        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 128, 10, 512, 2, false, true, GemmNarrow.ROWS));
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 2048, 2048, 2048, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 128, 512, 784, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 4096, 4096, 4096, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(3, 128, 128, 128, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, mr, 4 * nr, 64, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, mr, nr, 64, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_BATCH, Gemm.splitMode(4, 512, 512, 512, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 128, 10, 512, 2, false, true, false, GemmNarrow.ROWS));
     }
 
     /** A reused workspace gives the same answer as a fresh one (no stale packed data leaks between calls). */
