@@ -88,11 +88,16 @@ public final class TrainStepTiming {
 
     /** The MLP 784-512-512-10 batch-128 SGD-momentum step's plan on {@code sp}, with random feeds (index 0 of the result is the plan). */
     static Object[] mlpPlan(dev.adjoint.kernels.WorkSplitter sp) {
+        return mlpPlan(sp, dev.adjoint.graph.pass.Pipeline.DEFAULT);
+    }
+
+    /** As {@link #mlpPlan(dev.adjoint.kernels.WorkSplitter)}, optimized by {@code pipeline}. */
+    static Object[] mlpPlan(dev.adjoint.kernels.WorkSplitter sp, dev.adjoint.graph.pass.Pipeline pipeline) {
         Layer mlp = Sequential.of(Linear.of(784, 512), Activation.RELU, Linear.of(512, 512), Activation.RELU, Linear.of(512, 10));
         TrainStep step = TrainStep.of(mlp, Sgd.of(0.01, 0.9), Nn::crossEntropy);
         int n = 128;
         TrainStep.Trace t = step.trace(new Batch(HostArray.f32(new float[n * 784], n, 784), HostArray.i32(new int[n], n)));
-        dev.adjoint.cpu.Plan p = dev.adjoint.cpu.Cpu.compile(t.outputs(), dev.adjoint.cpu.CompileOptions.defaults().withSplitter(sp));
+        dev.adjoint.cpu.Plan p = dev.adjoint.cpu.Cpu.compile(t.outputs(), dev.adjoint.cpu.CompileOptions.defaults().withSplitter(sp).withPipeline(pipeline));
         SplittableRandom r = new SplittableRandom(1);
         Object[] feeds = new Object[p.inputs().size()];
         for (int i = 0; i < feeds.length; i++) {
@@ -154,6 +159,62 @@ public final class TrainStepTiming {
             System.out.printf(Locale.ROOT, "  ratios per round, median [min, max]: 1t/split %.2f [%.2f, %.2f]; 1t/scheduled %.2f [%.2f, %.2f];"
                     + " split/scheduled %.3f [%.3f, %.3f]; ratio of the best rounds 1t/scheduled %.2f%n",
                     r1[m], r1[0], r1[e], r2[m], r2[0], r2[e], r3[m], r3[0], r3[e], t[0][0] / t[2][0]);
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
+     * Wave 5 A/B on the MLP step, interleaved rounds of 20 steps: "before" = without the
+     * activation-masks pass and with buffers planned in plan order ({@code -Dadjoint.stagedPlanning=false}
+     * at compile), "after" = the default; each on 1 thread (thread CPU time) and on a 2-thread pool
+     * (wall time). Prints medians [min, max] and per-round ratios before/after, and 1t/2t of each.
+     */
+    static void ab(int rounds) {
+        dev.adjoint.kernels.ThreadPool pool = new dev.adjoint.kernels.ThreadPool(2);
+        try {
+            var before = dev.adjoint.graph.pass.Pipeline.DEFAULT.without("activation-masks");
+            System.setProperty("adjoint.stagedPlanning", "false");
+            Object[] b1 = mlpPlan(dev.adjoint.kernels.WorkSplitter.SERIAL, before), b2 = mlpPlan(pool, before);
+            System.clearProperty("adjoint.stagedPlanning");
+            Object[] a1 = mlpPlan(dev.adjoint.kernels.WorkSplitter.SERIAL), a2 = mlpPlan(pool);
+            Object[][] v = {b1, a1, b2, a2};
+            String[] name = {"1t before", "1t after", "2t before", "2t after"};
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            for (int i = 0; i < 2000; i++) for (Object[] x : v) ((dev.adjoint.cpu.Plan) x[0]).run((Object[]) x[1]);
+            double[][] t = new double[4][rounds];
+            for (int k = 0; k < rounds; k++) {
+                for (int j = 0; j < 4; j++) {
+                    int w = (j + k) % 4;
+                    dev.adjoint.cpu.Plan p = (dev.adjoint.cpu.Plan) v[w][0];
+                    Object[] f = (Object[]) v[w][1];
+                    boolean cpu = w < 2;
+                    long a = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+                    for (int i = 0; i < 20; i++) p.run(f);
+                    t[w][k] = ((cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - a) / 20 / 1e6;
+                }
+            }
+            double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            System.out.printf(Locale.ROOT, "MLP 784-512-512-10 step A/B, %d rounds of 20, load %.2f (1t: thread CPU ms; 2t: wall ms)%n", rounds, load);
+            double[][] ratio = new double[4][rounds];
+            for (int k = 0; k < rounds; k++) {
+                ratio[0][k] = t[0][k] / t[1][k];
+                ratio[1][k] = t[2][k] / t[3][k];
+                ratio[2][k] = t[0][k] / t[2][k];
+                ratio[3][k] = t[1][k] / t[3][k];
+            }
+            int m = rounds / 2, e = rounds - 1;
+            for (int w = 0; w < 4; w++) {
+                double[] x = t[w].clone();
+                Arrays.sort(x);
+                System.out.printf(Locale.ROOT, "  %-10s %.3f [%.3f, %.3f]%n", name[w], x[m], x[0], x[e]);
+            }
+            String[] rn = {"1t before/after", "2t before/after", "before 1t/2t", "after 1t/2t"};
+            for (int w = 0; w < 4; w++) {
+                double[] x = ratio[w];
+                Arrays.sort(x);
+                System.out.printf(Locale.ROOT, "  %-16s %.3f [%.3f, %.3f]%n", rn[w], x[m], x[0], x[e]);
+            }
         } finally {
             pool.close();
         }
@@ -257,6 +318,10 @@ public final class TrainStepTiming {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("scaling")) {
             scaling(args.length > 1 ? Integer.parseInt(args[1]) : 21);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("ab")) {
+            ab(args.length > 1 ? Integer.parseInt(args[1]) : 15);
             return;
         }
         if (args.length > 0 && args[0].equals("joins")) {

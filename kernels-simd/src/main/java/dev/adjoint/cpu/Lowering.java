@@ -106,7 +106,9 @@ final class Lowering {
         for (IndexSteps.ScatterAdd sa : l.scatters()) sa.sparseReset = l.table().kind(sa.output()) == LogicalBuffers.Kind.OUTPUT;
         // Without a budget, which steps run at the same time is decided first, from the values, and
         // the buffers are planned over those stages (a budget plans one step at a time, tightly).
-        StepSchedule staged = budget > 0 ? null : StepSchedule.byValues(l.steps(), l.reads(), l.table(), threads);
+        // -Dadjoint.stagedPlanning=false (read per compile): planned in plan order and scheduled over arrays, as in wave 4 (for A/B timing).
+        boolean stagedPlanning = !"false".equals(System.getProperty("adjoint.stagedPlanning"));
+        StepSchedule staged = budget > 0 || !stagedPlanning ? null : StepSchedule.byValues(l.steps(), l.reads(), l.table(), threads);
         if (staged != null && !staged.anyPaired()) staged = null;
         BufferPlanner.Assignment a = BufferPlanner.plan(l.steps(), l.reads(), l.owners(), l.table(), threads, budget, graph, staged);
         // The planner's schedule (a step listed twice is a recomputation of the same step object).
