@@ -11,12 +11,7 @@ import time
 
 import torch
 
-LAYERS = [  # name, N, H, Cin, Cout, k, stride, pad
-    ("A_n32_14_32_64_k3", 32, 14, 32, 64, 3, 1, 1),
-    ("B_n8_56_64_64_k3", 8, 56, 64, 64, 3, 1, 1),
-    ("C_n8_56_64_64_k3s2", 8, 56, 64, 64, 3, 2, 1),
-    ("D_n32_28_1_32_k5", 32, 28, 1, 32, 5, 1, 2),
-]
+from torch_conv import LAYERS  # noqa: E402  (the same four layers as ConvBench, defined once)
 
 
 def bench(fn, reps):
