@@ -106,7 +106,7 @@ public final class ConvKernelGradient {
         check("x", x, xOff, g.inputLength());
         check("dy", dy, dyOff, g.outputLength());
         check("dk", dk, dkOff, g.kernelLength());
-        if (!Simd.ENABLED) { scalar(x, xOff, dy, dyOff, dk, dkOff); return; }
+        if (!Simd.ENABLED) { ConvKernelGradientScalar.run(geometry, false, x, xOff, dy, dyOff, dk, dkOff); return; }
         this.x = x; this.dy = dy; this.xOff = xOff; this.dyOff = dyOff;
         try {
             if (Parallelism.worthSplitting(split, 0, g.flops())) split.forEach(pieces, task);
@@ -121,28 +121,5 @@ public final class ConvKernelGradient {
         if (off < 0 || off + len > a.length)
             throw new IllegalArgumentException("conv kernel gradient: " + name + " needs " + len + " floats from offset " + off
                     + " but its array has " + a.length);
-    }
-
-    /** Without the Vector API: the plain sum in double-free float, one accumulator per output. */
-    private void scalar(float[] x, int xOff, float[] dy, int dyOff, float[] dk, int dkOff) {
-        ConvGeometry g = geometry;
-        int cin = g.cin, cout = g.cout, taps = (int) g.taps();
-        for (int ci = 0; ci < cin; ci++)
-            for (int kh = 0; kh < KH; kh++)
-                for (int kw = 0; kw < KW; kw++)
-                    for (int co = 0; co < cout; co++) {
-                        float s = 0f;
-                        for (int n = 0; n < g.batch; n++)
-                            for (int oh = 0; oh < Ho; oh++) {
-                                int ih = oh * sH + kh * dH - loH;
-                                if (ih < 0 || ih >= H) continue;
-                                for (int ow = 0; ow < Wo; ow++) {
-                                    int iw = ow * sW + kw * dW - loW;
-                                    if (iw < 0 || iw >= W) continue;
-                                    s = Math.fma(x[xOff + ((n * H + ih) * W + iw) * cin + ci], dy[dyOff + ((n * Ho + oh) * Wo + ow) * cout + co], s);
-                                }
-                            }
-                        dk[dkOff + (ci * taps + kh * KW + kw) * cout + co] = s;
-                    }
     }
 }

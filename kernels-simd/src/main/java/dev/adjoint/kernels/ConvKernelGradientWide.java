@@ -154,7 +154,7 @@ public final class ConvKernelGradientWide {
         check("x", x, xOff, g.inputLength());
         check("dy", dy, dyOff, g.outputLength());
         check("dk", dk, dkOff, g.kernelLength());
-        if (!Simd.ENABLED) { scalar(x, xOff, dy, dyOff, dk, dkOff); return; }
+        if (!Simd.ENABLED) { ConvKernelGradientScalar.run(geometry, tapMajor, x, xOff, dy, dyOff, dk, dkOff); return; }
         this.x = x; this.dy = dy; this.xOff = xOff; this.dyOff = dyOff;
         try {
             // Bytes: x staged (about once, plus the rows blocks share) and dy read once per tap-row block.
@@ -170,29 +170,5 @@ public final class ConvKernelGradientWide {
         if (off < 0 || off + len > a.length)
             throw new IllegalArgumentException("conv kernel gradient: " + name + " needs " + len + " floats from offset " + off
                     + " but its array has " + a.length);
-    }
-
-    /** Without the Vector API: the plain sum, one accumulator per output. */
-    private void scalar(float[] x, int xOff, float[] dy, int dyOff, float[] dk, int dkOff) {
-        ConvGeometry g = geometry;
-        int cin = g.cin, cout = g.cout, taps = (int) g.taps();
-        for (int ci = 0; ci < cin; ci++)
-            for (int kh = 0; kh < KH; kh++)
-                for (int kw = 0; kw < KW; kw++)
-                    for (int co = 0; co < cout; co++) {
-                        float s = 0f;
-                        for (int n = 0; n < g.batch; n++)
-                            for (int oh = 0; oh < Ho; oh++) {
-                                int ih = oh * sH + kh * dH - loH;
-                                if (ih < 0 || ih >= H) continue;
-                                for (int ow = 0; ow < Wo; ow++) {
-                                    int iw = ow * sW + kw * dW - loW;
-                                    if (iw < 0 || iw >= W) continue;
-                                    s = Math.fma(x[xOff + ((n * H + ih) * W + iw) * cin + ci], dy[dyOff + ((n * Ho + oh) * Wo + ow) * cout + co], s);
-                                }
-                            }
-                        int t = kh * KW + kw;
-                        dk[dkOff + (tapMajor ? t * cin + ci : ci * taps + t) * cout + co] = s;
-                    }
     }
 }
