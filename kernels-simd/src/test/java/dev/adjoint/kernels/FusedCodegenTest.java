@@ -29,6 +29,7 @@ class FusedCodegenTest {
     private static ThreadPool two;
     private static int after;
     private static long min;
+    private static boolean enabled;
 
     @BeforeAll
     static void setUp() {
@@ -39,6 +40,8 @@ class FusedCodegenTest {
         min = FusedRun.CODEGEN_MIN;
         FusedRun.CODEGEN_AFTER = 0;
         FusedRun.CODEGEN_MIN = 0; // every size through the generated loops, 1 included
+        enabled = FusedRun.CODEGEN;
+        FusedRun.CODEGEN = true; // opt-in in production (-Dadjoint.codegen=true)
     }
 
     @AfterAll
@@ -48,7 +51,7 @@ class FusedCodegenTest {
         Parallelism.minNanos = Parallelism.DEFAULT_MIN_NANOS;
         FusedRun.CODEGEN_AFTER = after;
         FusedRun.CODEGEN_MIN = min;
-        FusedRun.CODEGEN = true;
+        FusedRun.CODEGEN = enabled;
     }
 
     private static final UnaryKernelOp[] UN = UnaryKernelOp.values();
