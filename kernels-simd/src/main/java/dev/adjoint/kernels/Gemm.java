@@ -392,7 +392,7 @@ public final class Gemm {
             final float[] pa = ws.packA[index], tile = ws.tile[index], pb = ws.sharedB;
             final var claimed = ws.claimed;
             final var packed = ws.packed;
-            final int kcMax = bl.blockK(k), mcMax = bl.mc(), ncMax = bl.nc(), g = groups, sq = seq;
+            final int kcMax = bl.blockK(k), ncMax = bl.nc(), g = groups, sq = seq;
             final boolean fromLeft = index == 0;
             int step = 0;
             for (int jc = 0; jc < n; jc += ncMax) {
@@ -416,14 +416,7 @@ public final class Gemm {
                     for (int q = 0; q < g; q++) {
                         if (packed.get(id0 + q) != sq) awaitPacked(packed, id0 + q, sq);
                     }
-                    int f = flags;
-                    if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
-                    if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
-                    for (int ic = i0; ic < i1; ic += mcMax) {
-                        int mc = Math.min(mcMax, i1 - ic);
-                        GemmPacking.packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
-                        macro(kc, mc, nc, pa, pb, panel, tile, cOff + ic * ldc + jc, f, ic, jc);
-                    }
+                    sweepRows(i0, i1, pc, kc, jc, nc, aOff, cOff, pa, pb, panel, tile);
                 }
             }
         }
@@ -456,25 +449,36 @@ public final class Gemm {
         private void packed(int bi, int i0, int i1, int j0, int j1, int slot) {
             final float[] pa = ws.packA[slot], pb = ws.packB[slot], tile = ws.tile[slot];
             final int aBase = aOff + bi * abs, bBase = bOff + bi * bbs, cBase = cOff + bi * cbs;
-            final int kcMax = bl.blockK(k), mcMax = bl.mc(), ncMax = bl.nc(), mr = bl.mr();
+            final int kcMax = bl.blockK(k), ncMax = bl.nc();
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
                     GemmPacking.packB(b, bBase + pc * brs + jc * bcs, brs, bcs, nc, kc, pb);
-                    int f = flags;
-                    if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
-                    if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
-                    for (int ic = i0; ic < i1; ic += mcMax) {
-                        int mc = Math.min(mcMax, i1 - ic);
-                        GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
-                        macro(kc, mc, nc, pa, pb, 0, tile, cBase + ic * ldc + jc, f, ic, jc);
-                    }
+                    sweepRows(i0, i1, pc, kc, jc, nc, aBase, cBase, pa, pb, 0, tile);
                 }
             }
         }
 
         /** Sweeps the mr x NR tiles of one packed MC x KC by KC x NC panel pair; B sliver outer so it stays in L1. */
+        /**
+         * One K block [pc, pc + kc) of columns [jc, jc + nc) against packed B at {@code pb[pbOff..]}:
+         * rows [i0, i1) of A packed MC at a time and swept by the macro-kernel (both loop nests, shared
+         * and private B, end here).
+         */
+        private void sweepRows(int i0, int i1, int pc, int kc, int jc, int nc, int aBase, int cBase,
+                               float[] pa, float[] pb, int pbOff, float[] tile) {
+            final int mcMax = bl.mc(), mr = bl.mr();
+            int f = flags;
+            if (pc > 0) f |= ADD_OLD;                      // later K blocks add onto the earlier ones
+            if (pc + kc < k) f &= ADD_OLD;                 // bias and activation only after the last block
+            for (int ic = i0; ic < i1; ic += mcMax) {
+                int mc = Math.min(mcMax, i1 - ic);
+                GemmPacking.packA(a, aBase + ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
+                macro(kc, mc, nc, pa, pb, pbOff, tile, cBase + ic * ldc + jc, f, ic, jc);
+            }
+        }
+
         private void macro(int kc, int mc, int nc, float[] pa, float[] pb, int pbOff, float[] tile, int cRow, int f, int ic, int jc) {
             final int mr = bl.mr(), t = bl.tile();
             for (int jr = 0; jr < nc; jr += NR) {
