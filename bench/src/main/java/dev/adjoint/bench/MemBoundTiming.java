@@ -9,14 +9,18 @@ import dev.adjoint.kernels.ReduceKernelOp;
 import dev.adjoint.kernels.ThreadPool;
 import dev.adjoint.kernels.UnaryKernelOp;
 import dev.adjoint.kernels.WorkSplitter;
+import dev.adjoint.bench.perf.CopyBandwidth;
+import dev.adjoint.bench.perf.ReadBandwidth;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
  * Companion to the memory-bound JMH benchmarks for a shared, loaded machine: the issue-13 kernels
  * (neg, exp, the 4-op fused chain, sum-all, row-sum, 2-D transpose) interleaved with their
- * yardsticks (System.arraycopy for copy bandwidth, {@code Arrays.mismatch} of two equal arrays
- * for read bandwidth) in one loop, so each round sees the same machine. Times are the calling
+ * yardsticks in one loop, so each round sees the same machine. Each yardstick is the faster
+ * (by median) of two: copy is System.arraycopy or a plain vector copy loop ({@link CopyBandwidth}:
+ * on the Zen 4 arraycopy alone was slower than neg), read is {@code Arrays.mismatch} of two equal
+ * arrays or a plain vector sum ({@link ReadBandwidth}). Times are the calling
  * thread's CPU time (descheduled time does not count; with 2 threads it is only the caller's
  * share, so read the wall column there) and wall time; the ratios are bandwidths, bytes the
  * kernel must move per second over the yardstick's. With 2 threads the yardsticks run one half
@@ -27,9 +31,9 @@ import java.util.Arrays;
 public final class MemBoundTiming {
     private MemBoundTiming() {}
 
-    private static final String[] NAMES = {"copy", "read", "neg", "exp", "chain4", "sumAll", "sumRows", "transpose"};
+    private static final String[] NAMES = {"copy", "vcopy", "read", "vread", "neg", "exp", "chain4", "sumAll", "sumRows", "transpose"};
     /** Bytes each kernel must move per element (read + write; a reduction reads only). */
-    private static final double[] BYTES = {8, 8, 8, 8, 12, 4, 4, 8};
+    private static final double[] BYTES = {8, 8, 8, 4, 8, 8, 12, 4, 4, 8};
 
     /**
      * Runs the measurement and prints one line per kernel.
@@ -58,6 +62,7 @@ public final class MemBoundTiming {
         int k = NAMES.length, warm = 5;
         double[][] cpu = new double[k][rounds], wall = new double[k][rounds];
         int[] sink = new int[2];
+        float[] vsum = new float[2];
         try (ThreadPool pool = threads > 1 ? new ThreadPool(threads) : null) {
             WorkSplitter sp = pool != null ? pool : WorkSplitter.SERIAL;
             int h = n / 2;
@@ -70,15 +75,23 @@ public final class MemBoundTiming {
                             else pool.forEach(2, i -> System.arraycopy(x, i * h, d, i * h, i == 0 ? h : n - h));
                         }
                         case 1 -> {
+                            if (pool == null) CopyBandwidth.vectorCopy(x, d, 0, n);
+                            else pool.forEach(2, i -> CopyBandwidth.vectorCopy(x, d, i * h, i == 0 ? h : n));
+                        }
+                        case 2 -> {
                             if (pool == null) sink[0] = Arrays.mismatch(x, x2);
                             else pool.forEach(2, i -> sink[i] = Arrays.mismatch(x, i * h, i == 0 ? h : n, x2, i * h, i == 0 ? h : n));
                         }
-                        case 2 -> Elementwise.unary(UnaryKernelOp.NEG, flat, x, 0, one, d, 0, sp);
-                        case 3 -> Elementwise.unary(UnaryKernelOp.EXP, flat, x, 0, one, d, 0, sp);
-                        case 4 -> chain4.run(flat, in, offs, st, d, 0, sp);
-                        case 5 -> sumAll.run(x, 0, sums, 0, sp);
-                        case 6 -> sumRows.run(x, 0, sums, 0, sp);
-                        case 7 -> Movement.transpose(mat, x, 0, perm, d, 0, sp);
+                        case 3 -> {
+                            if (pool == null) vsum[0] += ReadBandwidth.sum(x, 0, n);
+                            else pool.forEach(2, i -> vsum[i] += ReadBandwidth.sum(x, i * h, i == 0 ? h : n));
+                        }
+                        case 4 -> Elementwise.unary(UnaryKernelOp.NEG, flat, x, 0, one, d, 0, sp);
+                        case 5 -> Elementwise.unary(UnaryKernelOp.EXP, flat, x, 0, one, d, 0, sp);
+                        case 6 -> chain4.run(flat, in, offs, st, d, 0, sp);
+                        case 7 -> sumAll.run(x, 0, sums, 0, sp);
+                        case 8 -> sumRows.run(x, 0, sums, 0, sp);
+                        case 9 -> Movement.transpose(mat, x, 0, perm, d, 0, sp);
                         default -> throw new IllegalStateException();
                     }
                     long c1 = tm.getCurrentThreadCpuTime(), w1 = System.nanoTime();
@@ -88,16 +101,19 @@ public final class MemBoundTiming {
         }
         double load = os.getSystemLoadAverage();
         System.out.printf("threads %d, %d floats, %d rounds, load average %.2f at the end; medians [min-max], us%n", threads, n, rounds, load);
-        double copyCpu = median(cpu[0]), copyWall = median(wall[0]), readCpu = median(cpu[1]), readWall = median(wall[1]);
+        // Per yardstick the faster of its two loops; bandwidths compared as bytes per microsecond.
+        double copyCpu = Math.max(8 / median(cpu[0]), 8 / median(cpu[1])), copyWall = Math.max(8 / median(wall[0]), 8 / median(wall[1]));
+        double readCpu = Math.max(8 / median(cpu[2]), 4 / median(cpu[3])), readWall = Math.max(8 / median(wall[2]), 4 / median(wall[3]));
         for (int j = 0; j < k; j++) {
             double c = median(cpu[j]), w = median(wall[j]);
-            boolean reduction = j == 1 || j == 5 || j == 6;
-            double refC = reduction ? readCpu : copyCpu, refW = reduction ? readWall : copyWall, refBytes = 8;
+            boolean reduction = j == 2 || j == 3 || j == 7 || j == 8;
+            double refC = reduction ? readCpu : copyCpu, refW = reduction ? readWall : copyWall;
             System.out.printf("%-9s cpu %8.0f [%6.0f-%6.0f]  wall %8.0f [%6.0f-%6.0f]  bandwidth vs %s: cpu %.2f, wall %.2f%n",
                     NAMES[j], c, min(cpu[j]), max(cpu[j]), w, min(wall[j]), max(wall[j]), reduction ? "read" : "copy",
-                    (BYTES[j] / c) / (refBytes / refC), (BYTES[j] / w) / (refBytes / refW));
+                    (BYTES[j] / c) / refC, (BYTES[j] / w) / refW);
         }
         if (sink[0] >= 0 || sink[1] > 0) System.out.println("(the read yardstick found a difference: " + sink[0] + ")");
+        if (!(vsum[0] != 0)) System.out.println("(the vector read yardstick summed to 0)");
     }
 
     private static double median(double[] a) { double[] s = a.clone(); Arrays.sort(s); return s[s.length / 2]; }

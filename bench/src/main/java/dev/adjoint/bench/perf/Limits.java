@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
  * This machine's limits, measured in Java at start: the floating-point peak (a register-only FMA
  * loop on every thread at once, per second of each thread's CPU time; {@link PeakFlops} says why
  * it has 12 chains and no clock read inside the loop) and the memory bandwidth (every thread copying its part of an
- * array far larger than the caches; read plus write bytes).
+ * array far larger than the caches, the faster of arraycopy and a vector loop; read plus write bytes: {@link CopyBandwidth}).
  *
  * @param threads threads used
  * @param lanes floats per preferred vector
@@ -55,27 +55,8 @@ public record Limits(int threads, int lanes, double peakGflops, double bandwidth
             double peak = 0;
             for (Future<Double> f : pool.invokeAll(fma)) peak += f.get();
 
-            int n = 16 << 20;  // 64 MB per array: far beyond any last-level cache
-            float[] src = new float[n], dst = new float[n];
-            java.util.Arrays.fill(src, 1f);
-            int chunk = n / threads;
-            List<Callable<Long>> copy = new ArrayList<>();
-            long copyDeadline = System.nanoTime() + millis * 1_000_000L;
-            for (int t = 0; t < threads; t++) {
-                int from = t * chunk, len = t == threads - 1 ? n - from : chunk;
-                copy.add(() -> {
-                    long bytes = 0;
-                    do {
-                        System.arraycopy(src, from, dst, from, len);
-                        bytes += 8L * len;
-                    } while (System.nanoTime() < copyDeadline);
-                    return bytes;
-                });
-            }
-            long start = System.nanoTime();
-            long bytes = 0;
-            for (Future<Long> f : pool.invokeAll(copy)) bytes += f.get();
-            double bw = bytes / (double) (System.nanoTime() - start);
+            // The faster of System.arraycopy and a plain vector copy loop (CopyBandwidth says why).
+            double bw = CopyBandwidth.measure(threads, millis);
             return new Limits(threads, PeakFlops.lanes(), peak, bw);
         } finally {
             pool.shutdownNow();

@@ -41,8 +41,15 @@ public final class ReadBandwidth {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** Sums {@code x[from, to)} with eight independent vector accumulators (the tail: at most 8L - 1 floats, ignored). */
-    private static float sum(float[] x, int from, int to) {
+    /**
+     * Sums {@code x[from, to)} with eight independent vector accumulators (the tail: at most 8L - 1 floats, ignored).
+     *
+     * @param x the array read
+     * @param from first index
+     * @param to one past the last index
+     * @return the sum (so that the reads cannot be dropped)
+     */
+    public static float sum(float[] x, int from, int to) {
         int l = S.length(), step = 8 * l;
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int i = from; i <= to - step; i += step) {
