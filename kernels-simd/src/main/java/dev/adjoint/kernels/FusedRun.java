@@ -75,14 +75,14 @@ final class FusedRun implements WorkSplitter.Chunk {
     private int[] tIdx = new int[4];
     private double[] partial = new double[0];
     /**
-     * Whether fused programs may run through generated loops ({@link FusedCodegen}): opt-in,
-     * {@code -Dadjoint.codegen=true}. Off by default because warm programs did not always stay at
-     * 0 B per run with it on: in 2 of 7 suite runs (2026-12-02) FusedProgramTest's and
-     * FusedFlatBlocksTest's warm programs allocated 384-120,000 B per run (vectors boxed where the
-     * JIT left a shared helper un-inlined), against 0 in every run with it off. Not final so tests
-     * can compare both paths in one JVM.
+     * Whether fused programs may run through generated loops ({@link FusedCodegen}): on by default,
+     * {@code -Dadjoint.codegen=false} turns it off. (Off from the wave-5 merge to wave 7: warm programs
+     * then allocated in some test JVMs; wave 7 measured that as C1-tier vector code running until a
+     * loop's C2 compile leaves the queue, the block interpreter's as often as the generated loops', and
+     * 0 of 10 fresh JVMs at the default MaxInlineLevel once the tests wait for it: docs/perf/elementwise.md.)
+     * Not final so tests can compare both paths in one JVM.
      */
-    static boolean CODEGEN = "true".equalsIgnoreCase(System.getProperty("adjoint.codegen", "false"));
+    static boolean CODEGEN = !"false".equalsIgnoreCase(System.getProperty("adjoint.codegen", "true"));
     /**
      * Runs of a program before it switches to its generated loop: a new class starts in the bytecode
      * interpreter, where every vector op allocates and runs ~100x slower than in C2, so a program run

@@ -294,14 +294,10 @@ class FusedCodegenTest {
         }
         assertTrue(generated(p));
         int[] shFlat = {rows, c}, shRow = {n};
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1000; i++) p.run(shFlat, in, offs, flat, out, 0, WorkSplitter.SERIAL);
-        long per = (mx.getCurrentThreadAllocatedBytes() - before) / 1000;
+        long per = TestSupport.warmAllocationPerRun(() -> p.run(shFlat, in, offs, flat, out, 0, WorkSplitter.SERIAL), 1000, 16, 5000);
         assertTrue(per < 16, "flat: allocated " + per + " B per run");
         // (The pattern changes between the two geometries: the bias is periodic in one, a scalar in the other.)
-        before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1000; i++) p.run(shRow, in, offs, dense, out, 0, WorkSplitter.SERIAL);
-        per = (mx.getCurrentThreadAllocatedBytes() - before) / 1000;
+        per = TestSupport.warmAllocationPerRun(() -> p.run(shRow, in, offs, dense, out, 0, WorkSplitter.SERIAL), 1000, 16, 5000);
         assertTrue(per < 16, "row: allocated " + per + " B per run");
     }
 }

@@ -175,14 +175,7 @@ class FusedFlatBlocksTest {
         int[][] st = new int[3][];
         for (int k = 0; k < 3; k++) { offs[k] = ls[k].offset(); st[k] = ls[k].strides(); }
         for (int i = 0; i < 20_000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-        // The least of three windows: a per-run allocation shows in each, a C2 compilation that
-        // comes late on a loaded machine (C1's vector code allocates) in one only.
-        long per = Long.MAX_VALUE;
-        for (int win = 0; win < 3; win++) {
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 1000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-            per = Math.min(per, (mx.getCurrentThreadAllocatedBytes() - before) / 1000);
-        }
+        long per = TestSupport.warmAllocationPerRun(() -> p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL), 1000, 16, 5000);
         assertTrue(per < 16, "allocated " + per + " B per run");
     }
 }

@@ -194,9 +194,7 @@ class FusedProgramTest {
         int[] shape = {100, 100};
         float[] out = new float[n];
         for (int i = 0; i < 20_000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1000; i++) p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL);
-        long per = (mx.getCurrentThreadAllocatedBytes() - before) / 1000;
+        long per = TestSupport.warmAllocationPerRun(() -> p.run(shape, in, offs, st, out, 0, WorkSplitter.SERIAL), 1000, 16, 5000);
         assertTrue(per < 16, "allocated " + per + " B per run");
     }
 

@@ -19,6 +19,25 @@ final class TestSupport {
         static int lanes() { return VecBlockOps.L; }
     }
 
+    /**
+     * Bytes {@code run} allocates per call once warm, on this thread: the least of windows of
+     * {@code runs} calls, taken until one is under {@code limit} B per call or {@code maxMillis}
+     * have passed. A first window can catch a vector loop still in C1 (whose vectors are objects,
+     * 384 B per run of a 3-op program) while its C2 compile waits in the queue: on a loaded 2-core
+     * machine that took 0.3-0.6 s after a 20,000-run warm-up (docs/perf/elementwise.md, wave 7).
+     * A per-run allocation in compiled code shows in every window, so it still fails.
+     */
+    static long warmAllocationPerRun(Runnable run, int runs, long limit, long maxMillis) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long per = Long.MAX_VALUE, end = System.nanoTime() + maxMillis * 1_000_000L;
+        do {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < runs; i++) run.run();
+            per = Math.min(per, (mx.getCurrentThreadAllocatedBytes() - before) / runs);
+        } while (per >= limit && System.nanoTime() < end);
+        return per;
+    }
+
     static int[] sizes() {
         return new int[] {0, 1, 2, LANES - 1, LANES, LANES + 1, 2 * LANES + 3, 255, 256, 257, 1000};
     }
