@@ -59,6 +59,13 @@ public final class Gemm {
     static final long SHARED_MAX_FLOATS = 4L << 20;
     /** Groups of slivers per K block of a shared panel, per chunk: the unit one thread claims and packs. */
     static final int GROUPS_PER_CHUNK = 2;
+    /**
+     * A single packed matrix with fewer rows than this per thread splits N rather than sharing B
+     * ({@link #splitMode}): an M share that small reuses each B sliver over too few rows, and the shared
+     * panel moves between the cores. Measured on Zen 5 (docs/perf/gemm.md, "Wave 7"): N beat shared B
+     * at M = 128 on 2 threads, not at M = 256.
+     */
+    static final int N_SPLIT_ROWS = 128;
 
     /**
      * Batched GEMM with strided operands and a fused epilogue.
@@ -231,7 +238,10 @@ public final class Gemm {
      * <li>the dot path (one row of A, a transposed B read in place) splits N: each thread streams its own rows of W;
      * <li>the narrow path (N at most one vector) splits M, each chunk packing its own K x L copy of B
      *     (8 K floats at K = 512);
-     * <li>one matrix on the packed path splits M around one packed B that the chunks share: each K
+     * <li>one matrix with fewer than {@link #N_SPLIT_ROWS} rows per thread splits N (each chunk packs
+     *     all of A, which is small, and its own half of B's columns; wave 7: 10-40% faster than the
+     *     shared B at M = 128 on 2 threads);
+     * <li>otherwise one matrix on the packed path splits M around one packed B that the chunks share: each K
      *     block's panel is cut into groups of slivers that whichever chunk gets there first claims and
      *     packs, and a chunk waits only for a group the other is packing at that moment. So nothing is
      *     packed twice, a chunk never waits for a thread that has not started (if the worker is late,
@@ -248,6 +258,7 @@ public final class Gemm {
         if (batch % threads == 0 || batch >= 4 * threads || small) return MODE_BATCH;
         if (dot) return nSlivers >= threads ? MODE_SPLIT_N : MODE_WHOLE;   // rows of W per thread: disjoint reads
         if (narrow) return mSlivers >= threads ? MODE_SPLIT_M : MODE_WHOLE;
+        if (batch == 1 && nSlivers >= threads && m < N_SPLIT_ROWS * threads) return MODE_SPLIT_N;
         if (batch == 1 && mSlivers >= threads && (long) k * roundUp(n, NR) <= SHARED_MAX_FLOATS) return MODE_SHARED_B;
         if (mSlivers >= threads && (n < 2 * m || nSlivers < threads)) return MODE_SPLIT_M;
         if (nSlivers >= threads) return MODE_SPLIT_N;

@@ -462,11 +462,14 @@ class GemmTest {
         for (Case c : inner) assertArrayEquals(serial.c, c.c, "GEMM inside a pool chunk");
     }
 
-    /** The split chosen by shape: shared B for one packed matrix up to its size bound, else M or N; batch; narrow M. */
+    /** The split chosen by shape: N for one packed matrix of few rows, shared B up to its size bound, else M or N; batch; narrow M. */
     @Test void splitModeByShape() {
         int mr = GemmMicroKernel.BLOCKING.mr(), nr = GemmMicroKernel.NR;
         assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 2048, 2048, 2048, 2, false, false, false, mr));
-        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 128, 512, 784, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, 128, 512, 784, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, 128, 128, 128, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 256, 256, 256, 2, false, false, false, mr));
+        assertEquals(Gemm.MODE_SHARED_B, Gemm.splitMode(1, 512, 784, 128, 2, false, false, false, mr));
         assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(1, 4096, 4096, 4096, 2, false, false, false, mr));
         assertEquals(Gemm.MODE_SPLIT_M, Gemm.splitMode(3, 128, 128, 128, 2, false, false, false, mr));
         assertEquals(Gemm.MODE_SPLIT_N, Gemm.splitMode(1, mr, 4 * nr, 64, 2, false, false, false, mr));
