@@ -79,7 +79,7 @@ public final class Reduce {
         private final int reducedAxes;
         // Reduced innermost axis: the reduced axes moved last, for the reduction path of FusedRun.
         private final int[] pShape, pStr;
-        // Kept innermost axis: rows added into output rows.
+        // Kept innermost axis (or the last kept axis, when contiguous): rows added into output rows.
         private final int[] kShape, kStr, rShape, rStr;
         private final int n, sI;
         private final long blocks, items, nRows, outLength, work;
@@ -118,6 +118,15 @@ public final class Reduce {
             int r = shape.length;
             int inner = -1;
             for (int d = r - 1; d >= 0; d--) if (shape[d] != 1) { inner = d; break; }
+            if (inner >= 0 && red[inner]) {
+                // The innermost axis is reduced: if the last kept axis is contiguous (a global pool
+                // read through an NCHW view of NHWC data), it is the rows' axis instead, and the
+                // reduced axes are strided rows of it (12 us instead of 29-216 us through the
+                // reduction path for ShuffleNet's 7x7x1024 pool).
+                int kept = -1;
+                for (int d = r - 1; d >= 0; d--) if (shape[d] != 1 && !red[d]) { kept = d; break; }
+                if (kept >= 0 && xStrides[kept] == 1) inner = kept;
+            }
             long total = 1;
             for (int s : shape) total *= s;
             rows = !(inner < 0 || red[inner] || total == 0);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The max-pool kernels (window_max, its tangent gather and gradient scatter) against the float64
- * interpreter, f32 and f64, on odd sizes: channels 1, 3, 6, 17, 33 (below, at and across the vector
+ * interpreter, f32 and f64, on odd sizes: channels 1, 3, 6, 17, 24, 33, 47 (below, at and across the vector
  * width, and the scalar path), spatial sizes that are not multiples of the stride, padding,
  * dilation, overlapping windows, NCHW and 1-D/3-D windows, ties and NaNs; and 1 against 2 threads,
  * bitwise.
@@ -64,7 +64,7 @@ class MaxPoolPlanTest {
     @Test void nhwcOddSizesMatchTheInterpreter() {
         SplittableRandom rnd = new SplittableRandom(7);
         for (DType t : List.of(DType.F32, DType.F64)) {
-            for (int c : new int[] {1, 3, 6, 17, 33}) {
+            for (int c : new int[] {1, 3, 6, 17, 24, 33, 47}) {
                 for (Window w : windows2d()) check(t, Shape.of(2, 7, 9, c), w, rnd, Values.RANDOM);
             }
         }

@@ -84,6 +84,12 @@ class ReduceTest {
                 check(op, new int[] {7, 9, 11, c}, big, 1, new int[] {99 * c, 11 * c, c, 1}, new int[] {0, 1, 2}, "channel sums " + c);
                 check(op, new int[] {5, 13, 3, c}, big, 2, new int[] {39 * c, 3 * c, c, 1}, new int[] {1, 2}, "per-image channel sums " + c);
                 check(op, new int[] {7, 9, c}, big, 0, new int[] {9 * (c + 1), c + 1, 1}, new int[] {0, 1}, "padded channel sums " + c);
+                // Global pooling read through an NCHW view of NHWC data: the innermost axis is
+                // reduced, the last kept one (channels) is contiguous and becomes the rows' axis.
+                check(op, new int[] {1, c, 7, 7}, big, 4, new int[] {49 * c, 1, 7 * c, c}, new int[] {2, 3}, "NCHW-view global pool " + c);
+                check(op, new int[] {3, c, 5, 9}, big, 1, new int[] {45 * c, 1, 9 * c, c}, new int[] {2, 3}, "NCHW-view pool, batch " + c);
+                check(op, new int[] {3, c, 5, 9}, big, 1, new int[] {45 * c, 1, 9 * c, c}, new int[] {0, 2, 3}, "NCHW-view pool over batch " + c);
+                check(op, new int[] {c, 5, 9}, big, 2, new int[] {1, 9 * (c + 2), c + 2}, new int[] {1, 2}, "padded CHW view " + c);
             }
         }
     }
