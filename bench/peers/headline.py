@@ -1,23 +1,23 @@
 #!/usr/bin/python3
-"""Peers of `adjoint bench headline`: the workloads of bench/.../perf/Headline.java under the same ids,
-timed the same way (a warm-up window, then repetitions of fixed-duration windows; per window the mean
-time per run; the median over windows, with the fastest and slowest).
+"""Peers of `adjoint bench headline`: the workloads of bench/.../perf/Headline.java under the same ids.
 
-Usage: headline.py --threads T [--reps N] [--window S] ID...
-Prints one line per id: "peer ID MEDIAN MIN MAX LIBRARY" (seconds per run).
+Usage: headline.py --serve [--threads T]. Reads one request a line on standard input,
+"window ID SECONDS", and answers each with one line: "window ID SECONDS_PER_RUN LIBRARY" (the mean
+time per run over a window of about that length; an id's first request first builds the workload and
+warms it up for max(0.3 s, twice the window)), "unknown ID", or "error ...". `adjoint bench headline`
+keeps one such process per thread count and alternates its windows with Adjoint's, so that a change
+in the machine's state (the host moving the vCPUs) reaches both sides of a pair alike.
 gemm and the memory-bound ids use numpy (OpenBLAS for gemm); conv and training use PyTorch
 (oneDNN for conv, channels last as Adjoint's convs are).
 """
 import argparse, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_timing import windows  # noqa: E402
+from peer_timing import window  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=os.cpu_count())
-p.add_argument("--reps", type=int, default=7)
-p.add_argument("--window", type=float, default=0.15)
-p.add_argument("ids", nargs="*")
+p.add_argument("--serve", action="store_true", required=True)
 a = p.parse_args()
 os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
 os.environ["OMP_NUM_THREADS"] = str(a.threads)
@@ -26,10 +26,6 @@ import torch
 torch.set_num_threads(a.threads)
 
 LAYERS = {"A": (32, 14, 32, 64, 3, 1, 1), "B": (8, 56, 64, 64, 3, 1, 1), "C": (8, 56, 64, 64, 3, 2, 1), "D": (32, 28, 1, 32, 5, 1, 2)}
-
-
-def timed(fn):
-    return windows(fn, a.reps, max(0.3, 2 * a.window), a.window)
 
 
 rng = np.random.default_rng(7)
@@ -108,10 +104,24 @@ def workload(i):
     return None, None
 
 
-for i in a.ids:
-    fn, lib = workload(i)
-    if fn is None:
-        print("unknown workload", i, file=sys.stderr)
-        continue
-    med, lo, hi = timed(fn)
-    print("peer", i, med, lo, hi, lib, flush=True)
+def serve():
+    built = {}
+    for line in sys.stdin:
+        f = line.split()
+        if len(f) != 3 or f[0] != "window":
+            print("error bad request:", line.strip(), flush=True)
+            continue
+        i, sec = f[1], float(f[2])
+        if i not in built:
+            fn, lib = workload(i)
+            if fn is not None:
+                window(fn, max(0.3, 2 * sec))
+            built[i] = (fn, lib)
+        fn, lib = built[i]
+        if fn is None:
+            print("unknown", i, flush=True)
+        else:
+            print("window", i, window(fn, sec), lib, flush=True)
+
+
+serve()

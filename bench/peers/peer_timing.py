@@ -4,15 +4,18 @@ with the fastest and slowest."""
 import time
 
 
-def windows(fn, reps, warm, window):
+def window(fn, sec):
+    """Mean seconds per run of fn() over a window of about sec seconds (at least one run)."""
+    start = time.perf_counter(); runs = 0
+    while True:
+        fn(); runs += 1
+        now = time.perf_counter()
+        if now - start >= sec:
+            return (now - start) / runs
+
+
+def windows(fn, reps, warm, length):
     """(median, fastest, slowest) seconds per run of fn()."""
-    def win(sec):
-        start = time.perf_counter(); runs = 0
-        while True:
-            fn(); runs += 1
-            now = time.perf_counter()
-            if now - start >= sec:
-                return (now - start) / runs
-    win(warm)
-    t = sorted(win(window) for _ in range(reps))
+    window(fn, warm)
+    t = sorted(window(fn, length) for _ in range(reps))
     return t[len(t) // 2], t[0], t[-1]

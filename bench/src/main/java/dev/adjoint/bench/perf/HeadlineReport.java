@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +25,14 @@ public final class HeadlineReport {
     public static final String BEGIN = "<!-- adjoint bench headline: begin (generated; edit bench/.../perf/HeadlineReport.java) -->",
             END = "<!-- adjoint bench headline: end -->";
 
-    /** One workload's timings at one thread count: Adjoint's, and the peer's when it ran. */
-    record Cell(Kernels.Timing adjoint, Kernels.Timing peer, String library) {}
+    /**
+     * One workload's timings at one thread count: Adjoint's, and the peer's when it ran, with
+     * {@code ratio} the median over the interleaved window pairs of peer time / Adjoint time (NaN without a peer).
+     */
+    record Cell(Kernels.Timing adjoint, Kernels.Timing peer, String library, double ratio) {}
+
+    /** Pause after each peer window: OpenBLAS's idle threads spin for about 2^28 cycles (~80 ms) before they sleep. */
+    static final long PEER_QUIET_MILLIS = 120;
 
     private final List<String> ids;
     private final int[] threadCounts;
@@ -38,6 +43,8 @@ public final class HeadlineReport {
     private final Map<Integer, Limits> limits = new LinkedHashMap<>();
     /** Read bandwidth (GB/s) per thread count, the yardstick of the reduction rows ({@link ReadBandwidth}). */
     private final Map<Integer, Double> readGBs = new LinkedHashMap<>();
+    /** The FMA-loop peak measured again after each thread count's block. */
+    private final Map<Integer, Double> endPeaks = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private String startLoad, endLoad;
     private Instant started;
@@ -55,7 +62,13 @@ public final class HeadlineReport {
         this.windowMillis = windowMillis;
     }
 
-    /** Runs everything, printing progress lines to {@code progress}; {@code peers} false skips the peer script. */
+    /**
+     * Runs everything, printing progress lines to {@code progress}; {@code peers} false skips the peer script.
+     * Per workload, Adjoint is warmed up and the peer warms up on its first window; then their windows
+     * alternate (Adjoint first in even pairs, the peer first in odd ones), so both sides of a pair see the
+     * machine in the same state. The FMA-loop peak is measured again at the end of each thread count's
+     * block: a drop means the host moved the cores under the run.
+     */
     public HeadlineReport run(PrintWriter progress, boolean peers) throws Exception {
         started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         startLoad = loadAverage();
@@ -67,46 +80,51 @@ public final class HeadlineReport {
             limits.put(t, Limits.measure(t, 300));
             readGBs.put(t, ReadBandwidth.measure(t, 300));
             Map<String, Cell> row = new LinkedHashMap<>();
-            for (String id : ids) {
-                Headline.Workload w = Headline.build(id, splitter);
-                workloads.putIfAbsent(id, w);
-                Kernels.Timing a = Kernels.time(w.run(), 2 * windowMillis + 300, reps, windowMillis);
-                row.put(id, new Cell(a, null, null));
-                progress.printf(Locale.ROOT, "threads %d  %-20s %9.3f ms  (spread %.0f%%)%n", t, id, 1e3 * a.secondsPerRun(), 100 * a.spread());
-                progress.flush();
-            }
-            if (why == null) {
-                for (var e : peer(t).entrySet()) {
-                    Cell c = row.get(e.getKey());
-                    if (c != null) row.put(e.getKey(), new Cell(c.adjoint(), e.getValue().timing(), e.getValue().library()));
+            try (PeerSession peer = why == null ? PeerSession.start(script(), t) : null) {
+                for (String id : ids) {
+                    Headline.Workload w = Headline.build(id, splitter);
+                    workloads.putIfAbsent(id, w);
+                    Cell c = measure(w, peer);
+                    row.put(id, c);
+                    progress.printf(Locale.ROOT, "threads %d  %-20s %9.3f ms  (spread %.0f%%)%s%n", t, id, 1e3 * c.adjoint().secondsPerRun(),
+                            100 * c.adjoint().spread(), c.peer() == null ? "" : String.format(Locale.ROOT, "   peer %9.3f ms  ratio %.2f",
+                                    1e3 * c.peer().secondsPerRun(), c.ratio()));
+                    progress.flush();
                 }
             }
+            endPeaks.put(t, Limits.measure(t, 300).peakGflops());
             cells.put(t, row);
         }
         endLoad = loadAverage();
         return this;
     }
 
-    private record PeerTiming(Kernels.Timing timing, String library) {}
-
-    private Map<String, PeerTiming> peer(int threads) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, script().toString(), "--threads", String.valueOf(threads),
-                "--reps", String.valueOf(reps), "--window", String.valueOf(windowMillis / 1000.0)));
-        cmd.addAll(ids);
-        String out = Peers.output(cmd, 20);
-        Map<String, PeerTiming> m = new HashMap<>();
-        for (String line : out.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            // "peer ID MEDIAN MIN MAX LIBRARY"
-            if (f.length == 6 && f[0].equals("peer")) {
-                try {
-                    m.put(f[1], new PeerTiming(new Kernels.Timing(Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]), reps), f[5]));
-                } catch (NumberFormatException ignored) {
-                    // not a figure line
-                }
-            }
+    /** Adjoint's windows of {@code w}, alternating with the peer's when {@code peer} is not null. */
+    private Cell measure(Headline.Workload w, PeerSession peer) throws InterruptedException {
+        Kernels.warm(w.run(), 2 * windowMillis + 300, windowMillis);
+        double seconds = windowMillis / 1000.0;
+        PeerSession.Window first = peer == null ? null : peer.window(w.id(), seconds);   // builds and warms the peer's workload
+        if (first != null) Thread.sleep(PEER_QUIET_MILLIS);
+        double[] a = new double[reps], p = new double[reps], ratio = new double[reps];
+        boolean paired = first != null;
+        for (int r = 0; r < reps; r++) {
+            if (paired && r % 2 == 1) paired = peerWindow(peer, w.id(), seconds, p, r);
+            a[r] = Kernels.window(w.run(), windowMillis);
+            if (paired && r % 2 == 0) paired = peerWindow(peer, w.id(), seconds, p, r);
         }
-        return m;
+        if (!paired) return new Cell(Kernels.Timing.of(a), null, null, Double.NaN);
+        for (int r = 0; r < reps; r++) ratio[r] = p[r] / a[r];
+        java.util.Arrays.sort(ratio);
+        return new Cell(Kernels.Timing.of(a), Kernels.Timing.of(p), first.library(), Kernels.Timing.median(ratio));
+    }
+
+    /** One peer window into {@code p[r]}, then the pause; false if the peer failed. */
+    private static boolean peerWindow(PeerSession peer, String id, double seconds, double[] p, int r) throws InterruptedException {
+        PeerSession.Window pw = peer.window(id, seconds);
+        if (pw == null) return false;
+        p[r] = pw.secondsPerRun();
+        Thread.sleep(PEER_QUIET_MILLIS);
+        return true;
     }
 
     private static Path script() {
@@ -132,11 +150,12 @@ public final class HeadlineReport {
         sb.append(String.format(Locale.ROOT, "Machine: %d cores, `%s`, %d-lane float vectors.", Runtime.getRuntime().availableProcessors(), cpuName(),
                 limits.values().iterator().next().lanes()));
         for (var e : limits.entrySet()) {
-            sb.append(String.format(Locale.ROOT, " %d thread(s): FMA-loop peak %.1f GFLOP/s, copy bandwidth %.1f GB/s, read bandwidth %.1f GB/s.", e.getKey(),
-                    e.getValue().peakGflops(), e.getValue().bandwidthGBs(), readGBs.get(e.getKey())));
+            sb.append(String.format(Locale.ROOT, " %d thread(s): FMA-loop peak %.1f GFLOP/s (%.1f after the block), copy bandwidth %.1f GB/s, read bandwidth %.1f GB/s.", e.getKey(),
+                    e.getValue().peakGflops(), endPeaks.getOrDefault(e.getKey(), Double.NaN), e.getValue().bandwidthGBs(), readGBs.get(e.getKey())));
         }
         sb.append("\n\nEach figure is the median of ").append(reps).append(" windows of ").append(windowMillis)
-                .append(" ms (spread = (max - min) / median). **ratio** = peer time / Adjoint time: above 1, Adjoint is faster.\n");
+                .append(" ms (spread = (max - min) / median); Adjoint's windows alternate with the peer's. **ratio** = the median over those ")
+                .append(reps).append(" window pairs of peer time / Adjoint time: above 1, Adjoint is faster.\n");
         for (String group : List.of("gemm", "conv", "memory", "training")) {
             List<String> in = ids.stream().filter(i -> workloads.get(i).group().equals(group)).toList();
             if (in.isEmpty()) continue;
@@ -153,7 +172,7 @@ public final class HeadlineReport {
                     Cell c = cells.get(t).get(id);
                     sb.append(' ').append(rate(w, c.adjoint())).append(" |");
                     sb.append(' ').append(c.peer() == null ? "-" : rate(w, c.peer()) + " " + c.library()).append(" |");
-                    sb.append(' ').append(c.peer() == null ? "-" : String.format(Locale.ROOT, "**%.2f**", c.peer().secondsPerRun() / c.adjoint().secondsPerRun())).append(" |");
+                    sb.append(' ').append(c.peer() == null ? "-" : String.format(Locale.ROOT, "**%.2f**", c.ratio())).append(" |");
                 }
                 if (memory) {
                     // Reductions write nothing: their yardstick is read bandwidth, everything else's copy bandwidth.

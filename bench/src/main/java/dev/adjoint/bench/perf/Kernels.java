@@ -128,6 +128,20 @@ public final class Kernels {
      * @param repetitions how many repetitions
      */
     public record Timing(double secondsPerRun, double min, double max, int repetitions) {
+        /** The median, fastest and slowest of window times {@code t} (seconds per run; at least one). */
+        static Timing of(double[] t) {
+            double[] s = t.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            return new Timing(median(s), s[0], s[n - 1], n);
+        }
+
+        /** The median of sorted {@code s}. */
+        static double median(double[] s) {
+            int n = s.length;
+            return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        }
+
         /** (max - min) / median, the spread over repetitions. */
         public double spread() { return (max - min) / secondsPerRun; }
     }
@@ -146,6 +160,14 @@ public final class Kernels {
 
     /** {@link #time(Case, long, int, long)} of any run, e.g. a training step through the user's API. */
     public static Timing time(Runnable run, long warmMillis, int reps, long repMillis) {
+        warm(run, warmMillis, repMillis);
+        double[] t = new double[reps];
+        for (int r = 0; r < reps; r++) t[r] = window(run, repMillis);
+        return Timing.of(t);
+    }
+
+    /** The warm-up of {@link #time(Runnable, long, int, long)}: {@code warmMillis} and 20 runs, then windows until one is no more than 5% faster than the last. */
+    static void warm(Runnable run, long warmMillis, long repMillis) {
         long warmEnd = System.nanoTime() + warmMillis * 1_000_000L;
         for (int runs = 0; runs < 20 || System.nanoTime() < warmEnd; runs++) run.run();
         double last = window(run, repMillis);
@@ -154,15 +176,10 @@ public final class Kernels {
             if (now > 0.95 * last) break;
             last = now;
         }
-        double[] t = new double[reps];
-        for (int r = 0; r < reps; r++) t[r] = window(run, repMillis);
-        Arrays.sort(t);
-        double median = reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
-        return new Timing(median, t[0], t[reps - 1], reps);
     }
 
     /** Mean seconds per run over a window of about {@code millis} (at least one run). */
-    private static double window(Runnable run, long millis) {
+    static double window(Runnable run, long millis) {
         long start = System.nanoTime(), end = start + millis * 1_000_000L, now;
         int runs = 0;
         do {

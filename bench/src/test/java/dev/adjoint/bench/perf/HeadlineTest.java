@@ -1,18 +1,16 @@
 package dev.adjoint.bench.perf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.adjoint.kernels.WorkSplitter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,16 +28,40 @@ class HeadlineTest {
         assertEquals(Set.of("gemm", "conv", "memory", "training"), groups);
     }
 
-    @Test void thePeerScriptTimesEveryId() throws Exception {
+    @Test void thePeerTimesEveryIdOneWindowAtATime() {
         assumeTrue(Peers.unavailable(Path.of("peers/kernels.py")) == null, "needs /usr/bin/python3 with numpy and torch");
-        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, "peers/headline.py", "--threads", "1", "--reps", "1", "--window", "0.001"));
-        List<String> ids = Headline.ids(true).stream().filter(i -> !i.equals("gemm-512")).toList();
-        cmd.addAll(ids);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), out);
-        for (String id : ids) assertTrue(out.contains("peer " + id + " "), id + " missing from:\n" + out);
+        try (PeerSession peer = startPeer()) {
+            for (String id : Headline.ids(true)) {
+                PeerSession.Window w = peer.window(id, 0.001);
+                assertNotNull(w, id + ": no answer");
+                assertTrue(w.secondsPerRun() > 0 && Double.isFinite(w.secondsPerRun()), id + ": " + w);
+                assertTrue(Set.of("numpy", "torch").contains(w.library()), id + ": " + w.library());
+            }
+            assertNotNull(peer.window("gemm-128", 0.001), "a second window of a built workload");
+            assertNull(peer.window("no-such-workload", 0.001), "an unknown id has no figure");
+            assertNotNull(peer.window("gemm-128", 0.001), "the session goes on after an unknown id");
+        }
+    }
+
+    @Test void aPeerThatDiesOrGarblesAnswersNullNotAHang(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(Peers.PYTHON)), "needs " + Peers.PYTHON);
+        Path dies = dir.resolve("dies.py"), garbles = dir.resolve("garbles.py");
+        Files.writeString(dies, "import sys\nsys.exit(3)\n");
+        Files.writeString(garbles, "import sys\nfor line in sys.stdin:\n    print('window gemm-128 fast numpy', flush=True)\n");
+        for (Path script : new Path[] {dies, garbles}) {
+            try (PeerSession peer = PeerSession.start(script, 1)) {
+                assertNull(peer.window("gemm-128", 0.001), script.getFileName().toString());
+                assertNull(peer.window("gemm-128", 0.001), script.getFileName() + ", asked again");
+            }
+        }
+    }
+
+    private static PeerSession startPeer() {
+        try {
+            return PeerSession.start(Path.of("peers/headline.py"), 1);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test void updateReplacesOnlyTheGeneratedSection(@TempDir Path dir) throws Exception {
