@@ -13,9 +13,9 @@ package dev.adjoint.kernels;
  * <p>Per unit (a batch entry and a block of output rows, ~256 positions), the input rows the block
  * reads are staged zero-padded (so every tap is valid at every position, and a register tile may
  * mix taps: Cin = 1 with a 5x5 window is 25 rows of one channel); dy is read in place. A
- * micro-kernel keeps 8 (tap, ci) rows x 2 vectors of Cout (4 x 2 with 16 registers) in
- * registers over the block's positions, continuing the tile's sums from the piece's accumulator
- * array.
+ * micro-kernel keeps 8 (tap, ci) rows x 2 vectors of Cout (4 x 2 with 16 registers; 6 x 4 when
+ * Cout is a multiple of 4 vectors and there are 32) in registers over the block's positions,
+ * continuing the tile's sums from the piece's accumulator array.
  *
  * <p>Deterministic at every thread count: the units are cut into a fixed number of pieces that
  * depends on the geometry only; each piece sums its units in order into its own accumulators; the

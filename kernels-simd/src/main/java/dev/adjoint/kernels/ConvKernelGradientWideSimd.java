@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API half of {@link ConvKernelGradientWide} (only called when {@link Simd#ENABLED}):
- * staging, the 8 x 2 and 4 x 2 micro-kernels, and the ordered piece reduction.
+ * staging, the 6 x 4 (Cout a multiple of 4 vectors, 32 registers), 8 x 2 and 4 x 2 micro-kernels,
+ * and the ordered piece reduction.
  */
 final class ConvKernelGradientWideSimd {
     private ConvKernelGradientWideSimd() {}
@@ -32,6 +33,30 @@ final class ConvKernelGradientWideSimd {
             int n = u / kg.unitsPerEntry, oh0 = (u % kg.unitsPerEntry) * kg.rowsPerUnit, rows = Math.min(kg.rowsPerUnit, Ho - oh0);
             stage(kg, n, oh0, rows, st);
             int db = kg.dyOff + (n * Ho + oh0) * Wo * cout;
+            if (ROWS == 8 && cout % (4 * L) == 0) {
+                // 4-vector tiles (mk6x4c): 4 vectors of output channels (64 on AVX-512) in one tile, so x is read once
+                // per unit, not once per 2-vector half, and each call does 24 FMAs per position on
+                // 4 dy loads and 6 broadcasts (16 on 2 and 8 with 2-vector tiles) for its fixed
+                // cost (accumulators loaded and stored, a loop of a unit's positions). Measured,
+                // dk alone, thread CPU, interleaved: B 15.3 -> 12.9 ms, A 2.04 -> 1.78, C 4.50 ->
+                // 3.76 (docs/perf/conv.md wave 8). Per tap, its Cin channels as tiles of 6 and then
+                // 4 rows (32 = 6+6+6+6+4+4, 64 = 10 x 6 + 4); an odd channel left over runs through
+                // the 2-vector tiles. Each dk element is still summed over the unit's positions in
+                // order from its accumulator, so the result is bitwise the 2-vector tiles' result.
+                int six = cin / 6, four = 0;
+                if (cin % 6 == 4 || cin % 6 == 5) four = 1;
+                else if (six > 0 && (cin % 6 == 2 || cin % 6 == 3)) { six--; four = 2; }
+                int np = rows * Wo, tail = cin - 6 * six - 4 * four;
+                for (int c0 = 0; c0 < cout; c0 += 4 * L)
+                    for (int t = 0; t < m; t += cin) {
+                        int e = t;
+                        for (int i = 0; i < six; i++, e += 6) mk6x4c(st, ro[e], pos, np, dy, db + c0, cout, acc, e * cout + c0);
+                        for (int i = 0; i < four; i++, e += 4) mk4x4c(st, ro[e], pos, np, dy, db + c0, cout, acc, e * cout + c0);
+                        if (tail > 0)
+                            for (int c = c0; c < c0 + 4 * L; c += BLOCK) mk4x2(st, ro, e, tail, pos, np, dy, db + c, cout, acc, e * cout + c);
+                    }
+                continue;
+            }
             if (cin % ROWS == 0) {
                 // The tile's rows are ROWS consecutive channels of one tap: consecutive x offsets.
                 for (int c0 = 0; c0 < cout; c0 += BLOCK)
@@ -197,6 +222,82 @@ final class ConvKernelGradientWideSimd {
         a20.intoArray(acc, q2); a21.intoArray(acc, q2 + L); a30.intoArray(acc, q3); a31.intoArray(acc, q3 + L);
         a40.intoArray(acc, q4); a41.intoArray(acc, q4 + L); a50.intoArray(acc, q5); a51.intoArray(acc, q5 + L);
         a60.intoArray(acc, q6); a61.intoArray(acc, q6 + L); a70.intoArray(acc, q7); a71.intoArray(acc, q7 + L);
+    }
+
+    /**
+     * 6 consecutive-channel rows of one tap x 4 vectors of output channels (24 accumulators + 4 dy
+     * vectors + a broadcast of 32 registers), over the unit's positions, continuing the sums in
+     * {@code acc} from {@code aOff}.
+     */
+    private static void mk6x4c(float[] xs, int o, int[] pos, int np, float[] dy, int db, int cout, float[] acc, int aOff) {
+        int q0 = aOff, q1 = q0 + cout, q2 = q1 + cout, q3 = q2 + cout, q4 = q3 + cout, q5 = q4 + cout;
+        int L2 = 2 * L, L3 = 3 * L;
+        FloatVector a00 = FloatVector.fromArray(SP, acc, q0), a01 = FloatVector.fromArray(SP, acc, q0 + L),
+            a02 = FloatVector.fromArray(SP, acc, q0 + L2), a03 = FloatVector.fromArray(SP, acc, q0 + L3);
+        FloatVector a10 = FloatVector.fromArray(SP, acc, q1), a11 = FloatVector.fromArray(SP, acc, q1 + L),
+            a12 = FloatVector.fromArray(SP, acc, q1 + L2), a13 = FloatVector.fromArray(SP, acc, q1 + L3);
+        FloatVector a20 = FloatVector.fromArray(SP, acc, q2), a21 = FloatVector.fromArray(SP, acc, q2 + L),
+            a22 = FloatVector.fromArray(SP, acc, q2 + L2), a23 = FloatVector.fromArray(SP, acc, q2 + L3);
+        FloatVector a30 = FloatVector.fromArray(SP, acc, q3), a31 = FloatVector.fromArray(SP, acc, q3 + L),
+            a32 = FloatVector.fromArray(SP, acc, q3 + L2), a33 = FloatVector.fromArray(SP, acc, q3 + L3);
+        FloatVector a40 = FloatVector.fromArray(SP, acc, q4), a41 = FloatVector.fromArray(SP, acc, q4 + L),
+            a42 = FloatVector.fromArray(SP, acc, q4 + L2), a43 = FloatVector.fromArray(SP, acc, q4 + L3);
+        FloatVector a50 = FloatVector.fromArray(SP, acc, q5), a51 = FloatVector.fromArray(SP, acc, q5 + L),
+            a52 = FloatVector.fromArray(SP, acc, q5 + L2), a53 = FloatVector.fromArray(SP, acc, q5 + L3);
+        for (int p = 0, d = db; p < np; p++, d += cout) {
+            int xb = pos[p] + o;
+            FloatVector e0 = FloatVector.fromArray(SP, dy, d), e1 = FloatVector.fromArray(SP, dy, d + L),
+                e2 = FloatVector.fromArray(SP, dy, d + L2), e3 = FloatVector.fromArray(SP, dy, d + L3);
+            FloatVector b = FloatVector.broadcast(SP, xs[xb]);
+            a00 = b.fma(e0, a00); a01 = b.fma(e1, a01); a02 = b.fma(e2, a02); a03 = b.fma(e3, a03);
+            b = FloatVector.broadcast(SP, xs[xb + 1]);
+            a10 = b.fma(e0, a10); a11 = b.fma(e1, a11); a12 = b.fma(e2, a12); a13 = b.fma(e3, a13);
+            b = FloatVector.broadcast(SP, xs[xb + 2]);
+            a20 = b.fma(e0, a20); a21 = b.fma(e1, a21); a22 = b.fma(e2, a22); a23 = b.fma(e3, a23);
+            b = FloatVector.broadcast(SP, xs[xb + 3]);
+            a30 = b.fma(e0, a30); a31 = b.fma(e1, a31); a32 = b.fma(e2, a32); a33 = b.fma(e3, a33);
+            b = FloatVector.broadcast(SP, xs[xb + 4]);
+            a40 = b.fma(e0, a40); a41 = b.fma(e1, a41); a42 = b.fma(e2, a42); a43 = b.fma(e3, a43);
+            b = FloatVector.broadcast(SP, xs[xb + 5]);
+            a50 = b.fma(e0, a50); a51 = b.fma(e1, a51); a52 = b.fma(e2, a52); a53 = b.fma(e3, a53);
+        }
+        a00.intoArray(acc, q0); a01.intoArray(acc, q0 + L); a02.intoArray(acc, q0 + L2); a03.intoArray(acc, q0 + L3);
+        a10.intoArray(acc, q1); a11.intoArray(acc, q1 + L); a12.intoArray(acc, q1 + L2); a13.intoArray(acc, q1 + L3);
+        a20.intoArray(acc, q2); a21.intoArray(acc, q2 + L); a22.intoArray(acc, q2 + L2); a23.intoArray(acc, q2 + L3);
+        a30.intoArray(acc, q3); a31.intoArray(acc, q3 + L); a32.intoArray(acc, q3 + L2); a33.intoArray(acc, q3 + L3);
+        a40.intoArray(acc, q4); a41.intoArray(acc, q4 + L); a42.intoArray(acc, q4 + L2); a43.intoArray(acc, q4 + L3);
+        a50.intoArray(acc, q5); a51.intoArray(acc, q5 + L); a52.intoArray(acc, q5 + L2); a53.intoArray(acc, q5 + L3);
+    }
+
+    /** As {@link #mk6x4c} with 4 rows. */
+    private static void mk4x4c(float[] xs, int o, int[] pos, int np, float[] dy, int db, int cout, float[] acc, int aOff) {
+        int q0 = aOff, q1 = q0 + cout, q2 = q1 + cout, q3 = q2 + cout;
+        int L2 = 2 * L, L3 = 3 * L;
+        FloatVector a00 = FloatVector.fromArray(SP, acc, q0), a01 = FloatVector.fromArray(SP, acc, q0 + L),
+            a02 = FloatVector.fromArray(SP, acc, q0 + L2), a03 = FloatVector.fromArray(SP, acc, q0 + L3);
+        FloatVector a10 = FloatVector.fromArray(SP, acc, q1), a11 = FloatVector.fromArray(SP, acc, q1 + L),
+            a12 = FloatVector.fromArray(SP, acc, q1 + L2), a13 = FloatVector.fromArray(SP, acc, q1 + L3);
+        FloatVector a20 = FloatVector.fromArray(SP, acc, q2), a21 = FloatVector.fromArray(SP, acc, q2 + L),
+            a22 = FloatVector.fromArray(SP, acc, q2 + L2), a23 = FloatVector.fromArray(SP, acc, q2 + L3);
+        FloatVector a30 = FloatVector.fromArray(SP, acc, q3), a31 = FloatVector.fromArray(SP, acc, q3 + L),
+            a32 = FloatVector.fromArray(SP, acc, q3 + L2), a33 = FloatVector.fromArray(SP, acc, q3 + L3);
+        for (int p = 0, d = db; p < np; p++, d += cout) {
+            int xb = pos[p] + o;
+            FloatVector e0 = FloatVector.fromArray(SP, dy, d), e1 = FloatVector.fromArray(SP, dy, d + L),
+                e2 = FloatVector.fromArray(SP, dy, d + L2), e3 = FloatVector.fromArray(SP, dy, d + L3);
+            FloatVector b = FloatVector.broadcast(SP, xs[xb]);
+            a00 = b.fma(e0, a00); a01 = b.fma(e1, a01); a02 = b.fma(e2, a02); a03 = b.fma(e3, a03);
+            b = FloatVector.broadcast(SP, xs[xb + 1]);
+            a10 = b.fma(e0, a10); a11 = b.fma(e1, a11); a12 = b.fma(e2, a12); a13 = b.fma(e3, a13);
+            b = FloatVector.broadcast(SP, xs[xb + 2]);
+            a20 = b.fma(e0, a20); a21 = b.fma(e1, a21); a22 = b.fma(e2, a22); a23 = b.fma(e3, a23);
+            b = FloatVector.broadcast(SP, xs[xb + 3]);
+            a30 = b.fma(e0, a30); a31 = b.fma(e1, a31); a32 = b.fma(e2, a32); a33 = b.fma(e3, a33);
+        }
+        a00.intoArray(acc, q0); a01.intoArray(acc, q0 + L); a02.intoArray(acc, q0 + L2); a03.intoArray(acc, q0 + L3);
+        a10.intoArray(acc, q1); a11.intoArray(acc, q1 + L); a12.intoArray(acc, q1 + L2); a13.intoArray(acc, q1 + L3);
+        a20.intoArray(acc, q2); a21.intoArray(acc, q2 + L); a22.intoArray(acc, q2 + L2); a23.intoArray(acc, q2 + L3);
+        a30.intoArray(acc, q3); a31.intoArray(acc, q3 + L); a32.intoArray(acc, q3 + L2); a33.intoArray(acc, q3 + L3);
     }
 
     /** As {@link #mk8x2c} with 4 rows (the 16-register tile; Cin a multiple of 4). */

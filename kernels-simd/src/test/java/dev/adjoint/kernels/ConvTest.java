@@ -372,7 +372,7 @@ class ConvTest {
     void kernelGradientMatchesReference() {
         SplittableRandom rnd = new SplittableRandom(1202);
         int L = Conv.lanes(), done = 0;
-        for (int it = 0; it < 120; it++) {
+        for (int it = 0; it < 100; it++) {
             int r = 1 + it % 2;
             int[] s = arr(rnd, r, 1, 19), k = arr(rnd, r, 1, 5), st = arr(rnd, r, 1, 3), rd = arr(rnd, r, 1, 2);
             int[] lo = arr(rnd, r, -1, 3), hi = arr(rnd, r, -1, 3), one = arr(rnd, r, 1, 1);
@@ -415,12 +415,15 @@ class ConvTest {
     @Test
     void wideKernelGradientMatchesReference() {
         SplittableRandom rnd = new SplittableRandom(1305);
-        int block = ConvKernelGradientWide.block(), done = 0;
-        for (int it = 0; it < 100; it++) {
+        int block = ConvKernelGradientWide.block(), done = 0, fourVector = 0;
+        for (int it = 0; it < 120; it++) {
             int r = 1 + it % 2;
             int[] s = arr(rnd, r, 1, 19), k = arr(rnd, r, 1, 5), st = arr(rnd, r, 1, 3), rd = arr(rnd, r, 1, 2);
             int[] lo = arr(rnd, r, -1, 3), hi = arr(rnd, r, -1, 3), one = arr(rnd, r, 1, 1);
-            int cin = new int[] {1, 3, 8, 16, 17}[rnd.nextInt(5)], cout = block * (1 + rnd.nextInt(2));
+            // Cin covers every split of a tap's channels into the 4-vector path's 6- and 4-row tiles
+            // and its 2-vector tail (2, 3, 6, 8, 16, 17, 32, 64); Cout 2 and 4 blocks take that path
+            // with 32 registers, 1 and 3 blocks the 2-vector tiles.
+            int cin = new int[] {1, 2, 3, 6, 8, 16, 17, 32, 64}[rnd.nextInt(9)], cout = block * (1 + rnd.nextInt(4));
             int n = new int[] {1, 2, 7, 8, 9, 13}[rnd.nextInt(6)];
             ConvGeometry g;
             try {
@@ -451,9 +454,11 @@ class ConvTest {
                 for (int ci = 0; ci < cin; ci++)
                     for (int co = 0; co < cout; co++)
                         assertEquals(a[1 + (ci * taps + t) * cout + co], c[(t * cin + ci) * cout + co], g + ": tap-major dk differs");
+            if (cout % (2 * block) == 0 && cin >= 4) fourVector++;
             done++;
         }
         assertTrue(done >= 50, "reached " + done);
+        assertTrue(fourVector >= 15, "4-vector tiles (6 x 4, 4 x 4) reached " + fourVector);
         // A Cout that is not a whole number of blocks is the general conv's.
         assertFalse(ConvKernelGradientWide.applies(ConvGeometry.simple(2, new int[] {5, 5}, 3, new int[] {3, 3}, block + 1, 1, 1, 1)));
     }
