@@ -370,6 +370,55 @@ class GemmTest {
         assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, 1, 20, 1280, 2, false, false, true, 1));
     }
 
+    /**
+     * The direct-store tile ({@link GemmMicroKernel#store8x2}, full 8 x 2 tiles of a K block that neither adds
+     * old C nor applies an epilogue) writes bitwise what the tile buffer + merge writes, for K at and above
+     * {@link GemmMicroKernel#SHORT_K}, alpha 1 and not 1; it touches only its 8 x NR elements of C.
+     */
+    @Test void directStoreTileBitIdenticalToMerge() {
+        int nr = GemmMicroKernel.NR;
+        assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, GemmMicroKernel.SHORT_K, 8, nr, GemmMicroKernel.LAST));
+        assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, GemmMicroKernel.SHORT_K - 1, 8, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 7, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr - 1, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_4X2, 256, 4, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, GemmMicroKernel.ADD_OLD));
+        for (int f : new int[] {GemmMicroKernel.BIAS_ROW, GemmMicroKernel.BIAS_COL, GemmMicroKernel.RELU}) {
+            assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, GemmMicroKernel.LAST | f));
+            assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, f));   // not the last K block: no epilogue yet
+        }
+        SplittableRandom r = new SplittableRandom(77);
+        for (int kc : new int[] {GemmMicroKernel.SHORT_K, 97, 256, 513}) {
+            for (float alpha : new float[] {1f, -0.75f}) {
+                float[] pa = Case.fill(r, 3 + 8 * kc), pb = Case.fill(r, 5 + nr * kc);
+                int ldc = nr + 3, co = 2;
+                float[] viaMerge = new float[co + 8 * ldc + 4], direct = new float[viaMerge.length];
+                Arrays.fill(viaMerge, Float.NaN);
+                Arrays.fill(direct, Float.NaN);
+                float[] tile = new float[8 * nr];
+                GemmMicroKernel.kernel8x2(kc, pa, 3, pb, 5, tile);
+                GemmMicroKernel.merge(tile, 8, nr, viaMerge, co, ldc, GemmMicroKernel.LAST, alpha, null, 0, 0);
+                GemmMicroKernel.store8x2(kc, pa, 3, pb, 5, direct, co, ldc, alpha);
+                for (int i = 0; i < direct.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(viaMerge[i]), Float.floatToRawIntBits(direct[i]), "kc=" + kc + " alpha=" + alpha + " at " + i);
+                }
+            }
+        }
+        // Whole GEMMs where full tiles take the direct store and edge tiles / later K blocks the merge, against the reference.
+        GemmWorkspace ws = new GemmWorkspace();
+        long seed = 4000;
+        for (int k : new int[] {GemmMicroKernel.SHORT_K, 128, 300, 2 * GemmMicroKernel.BLOCKING.kc() + 9}) {
+            for (int t = 0; t < 4; t++) {
+                GemmBias bias = t == 2 ? GemmBias.PER_COLUMN : t == 3 ? GemmBias.PER_ROW : GemmBias.NONE;
+                Case c = new Case(seed++, 1, 8 * 3 + 5, 3 * nr + 7, k, (t & 1) != 0, (t & 2) != 0, false, bias,
+                        t == 1 ? GemmActivation.RELU : GemmActivation.NONE, t == 0 ? -0.5f : 1f);
+                c.run(ws, WorkSplitter.SERIAL, Gemm.PATH_PACKED);
+                c.check();
+            }
+        }
+    }
+
     /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */
     @Test void blockingFollowsVectorWidth() {
         GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
