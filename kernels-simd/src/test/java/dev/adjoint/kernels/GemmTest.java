@@ -424,6 +424,10 @@ class GemmTest {
         GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
         assertEquals(GemmBlocking.TILE_4X2, avx2.tile());
         assertTrue(avx512.mr() > avx2.mr(), avx512 + " vs " + avx2);
+        assertEquals(512, avx512.kc());   // measured on Zen 4 (wave 6) and Zen 5 (wave 8): KC 512 / MC 96
+        assertEquals(96, avx512.mc());
+        assertEquals(512, avx2.kc());
+        assertEquals(72, avx2.mc());
         assertEquals(GemmBlocking.forVectorBits(GemmMicroKernel.S.vectorBitSize(), L), GemmMicroKernel.BLOCKING);
         assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 4, 16, 256, 64, 512));
         assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 8, 16, 256, 12, 512));
