@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * lib (Gemm.sgemm), copy (the loop nest as in the library), nomerge (no merge call), smallc (merge into an
  * L1-resident mr x NR scratch instead of C), nopack (packing skipped: panels packed once, stale data),
  * kernel (neither packing nor merge), Lkc.mc (the library with other cache blocks), bkc.mc (copy with other blocks), touchcur / touchnext (read one float per C cache line of this /
- * the next tile before the kernel, so the lines are on their way while the FMAs run).
+ * the next tile before the kernel, so the lines are on their way while the FMAs run), oldpa (copy, with a transposed A
+ * packed by the pre-wave-8 masked copy, PackProbe.oldPack).
  */
 public class GProbe {
     static float sink;
@@ -104,7 +105,8 @@ public class GProbe {
                 if (pc + kc < k) f &= GemmMicroKernel.ADD_OLD;
                 for (int ic = 0; ic < m; ic += mcMax) {
                     int mc = Math.min(mcMax, m - ic);
-                    if (pack || pc == 0 && jc == 0 && ic == 0) GemmPacking.packA(a, ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
+                    if (var.equals("oldpa") && ars == 1) PackProbe.oldPack(a, ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
+                    else if (pack || pc == 0 && jc == 0 && ic == 0) GemmPacking.packA(a, ic * ars + pc * acs, ars, acs, mc, kc, mr, pa);
                     int cRow = ic * ldc + jc;
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nv = Math.min(NR, nc - jr);

@@ -419,6 +419,41 @@ class GemmTest {
         }
     }
 
+    /**
+     * packA lays out every A layout (row-major, transposed: rs == 1, as dW = X^T dY reads it) as the
+     * sliver definition says, for 4- and 8-row slivers, odd row counts (zero-padded edge sliver) and odd kc;
+     * covers the 256-bit copy of 8-row transposed slivers and the 8 x 16 register transpose.
+     */
+    @Test void packALayout() {
+        SplittableRandom r = new SplittableRandom(31);
+        for (int mr : new int[] {4, 8}) {
+            for (int rows : new int[] {1, 7, 8, 9, 16, 29}) {
+                for (int kc : new int[] {1, 15, 16, 17, 37}) {
+                    for (boolean transposed : new boolean[] {false, true}) {
+                        int ld = (transposed ? rows : kc) + 3, off = 5;
+                        int rs = transposed ? 1 : ld, cs = transposed ? ld : 1;
+                        float[] a = Case.fill(r, off + (transposed ? kc : rows) * ld + 2);
+                        int slivers = (rows + mr - 1) / mr;
+                        float[] got = new float[slivers * kc * mr + 4];
+                        Arrays.fill(got, Float.NaN);
+                        GemmPacking.packA(a, off, rs, cs, rows, kc, mr, got);
+                        for (int sl = 0; sl < slivers; sl++) {
+                            for (int p = 0; p < kc; p++) {
+                                for (int q = 0; q < mr; q++) {
+                                    int i = sl * mr + q;
+                                    float want = i < rows ? a[off + i * rs + p * cs] : 0f;
+                                    assertEquals(want, got[sl * kc * mr + p * mr + q],
+                                            "mr=" + mr + " rows=" + rows + " kc=" + kc + " transposed=" + transposed);
+                                }
+                            }
+                        }
+                        for (int i = slivers * kc * mr; i < got.length; i++) assertTrue(Float.isNaN(got[i]), "wrote past the panel");
+                    }
+                }
+            }
+        }
+    }
+
     /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */
     @Test void blockingFollowsVectorWidth() {
         GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
