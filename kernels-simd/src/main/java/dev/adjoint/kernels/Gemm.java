@@ -496,8 +496,15 @@ public final class Gemm {
                 int nv = Math.min(NR, nc - jr);
                 int bo = pbOff + (jr / NR) * kc * NR;
                 for (int ir = 0; ir < mc; ir += mr) {
+                    int rows = Math.min(mr, mc - ir);
+                    // Full tiles that only need scaling go from the registers straight into C; whether a tile
+                    // is full depends on its position alone, so every thread count takes the same path for it.
+                    if (GemmMicroKernel.storesDirectly(t, kc, rows, nv, f)) {
+                        GemmMicroKernel.store8x2(kc, pa, (ir / mr) * kc * mr, pb, bo, c, cRow + ir * ldc + jr, ldc, alpha);
+                        continue;
+                    }
                     GemmMicroKernel.kernel(t, kc, pa, (ir / mr) * kc * mr, pb, bo, tile);
-                    GemmMicroKernel.merge(tile, Math.min(mr, mc - ir), nv, c, cRow + ir * ldc + jr, ldc,
+                    GemmMicroKernel.merge(tile, rows, nv, c, cRow + ir * ldc + jr, ldc,
                             f, alpha, bias, biasOff + ic + ir, biasOff + jc + jr);
                 }
             }

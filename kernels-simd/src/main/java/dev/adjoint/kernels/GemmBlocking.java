@@ -2,7 +2,7 @@ package dev.adjoint.kernels;
 
 /**
  * The register tile and cache blocks of the packed {@link Gemm} path, chosen once per machine
- * from the preferred vector width and the L1d size ({@link #forMachine}): a {@code mr} x {@code nv}-vector
+ * from the preferred vector width ({@link #forVectorBits}): a {@code mr} x {@code nv}-vector
  * register tile, and KC x NC panels of B and MC x KC panels of A.
  *
  * <p>Pure numbers, no Vector API, so {@link Gemm} links without the incubator module. The
@@ -48,33 +48,23 @@ record GemmBlocking(int tile, int mr, int lanes, int kc, int mc, int nc) {
         return 2 * lanes;
     }
 
-    /** This machine's blocking: {@link #forMachine} with the preferred width and the L1d size read from sysfs. */
-    static GemmBlocking forVectorBits(int bits, int lanes) {
-        return forMachine(bits, lanes, CacheSizes.L1D_BYTES);
-    }
-
     /**
-     * The blocking for vectors of {@code bits} bits holding {@code lanes} floats, on a core with an
-     * L1 data cache of {@code l1dBytes} (0 = unknown). 512-bit vectors mean AVX-512 (or SVE-512)
-     * and 32 registers; anything narrower is treated as 16 registers.
+     * The blocking for vectors of {@code bits} bits holding {@code lanes} floats. 512-bit vectors
+     * mean AVX-512 (or SVE-512) and 32 registers; anything narrower is treated as 16 registers.
      *
      * <p>16 registers (Zen 3, measured): 4 x 2, KC = 512, MC = 72, NC = 2048 (A panel 147 KB in a
-     * 512 KB L2; KC = 512 beat 256 by 6-15%). 32 registers: the 8 x 2 tile, and two measured block
-     * choices (docs/perf/gemm.md, waves 5 and 6). Zen 5 (L1d 48 KB, two full-width FMA pipes):
-     * KC = 256, MC = 192 was the sweep's best. Zen 4 (L1d 32 KB, 512-bit operations run as two
-     * 256-bit halves, half Zen 5's FMA rate): KC = 512, MC = 96 ran 1024^3 and 2048^3 9-11% faster
-     * than 256/192 and no shape slower (interleaved, thread CPU time), and a smaller KC, which the
-     * smaller L1d suggested, ran 7-12% slower. The cause is not isolated (a deeper K block halves the
-     * C-tile loads and stores per FMA, which matters more where fewer FMAs retire per cycle); the L1d
-     * size is the property that separates the two measured cores, so it selects the choice, and an
-     * unknown size keeps Zen 5's. Both choices pack an A panel of the same 196 KB; the B panel (KC x NC) doubles.
+     * 512 KB L2; KC = 512 beat 256 by 6-15%). 32 registers: the 8 x 2 tile with KC = 512, MC = 96
+     * (A panel 192 KB, an 8-row A sliver 16 KB), measured on both 512-bit cores (docs/perf/gemm.md):
+     * on Zen 4 (32 KB L1d, wave 6) it ran 1024^3 and 2048^3 9-11% faster than KC = 256 / MC = 192; on
+     * Zen 5 (48 KB L1d, wave 8, with full tiles of a K block that adds no old C stored straight from
+     * the registers) 0-6% faster at every shape with K > 256 and level at K <= 256, in three runs.
+     * A deeper K block halves the passes that read and write C (old C is added in every K block after
+     * the first) and leaves more K blocks whole, while the B sliver (KC x 32 floats, 64 KB) streams
+     * from L2 well enough. Zen 5 kept 256 / 192 until wave 8 on a sweep at load 20 that could not tell
+     * the choices apart.
      */
-    static GemmBlocking forMachine(int bits, int lanes, int l1dBytes) {
-        if (bits >= 512) {
-            boolean smallL1 = l1dBytes > 0 && l1dBytes <= 32 << 10;
-            return smallL1 ? new GemmBlocking(TILE_8X2, 8, lanes, 512, 96, 2048)
-                           : new GemmBlocking(TILE_8X2, 8, lanes, 256, 192, 2048);
-        }
+    static GemmBlocking forVectorBits(int bits, int lanes) {
+        if (bits >= 512) return new GemmBlocking(TILE_8X2, 8, lanes, 512, 96, 2048);
         return new GemmBlocking(TILE_4X2, 4, lanes, 512, 72, 2048);
     }
 

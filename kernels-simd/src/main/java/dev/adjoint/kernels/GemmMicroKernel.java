@@ -69,7 +69,8 @@ final class GemmMicroKernel {
      * L1-resident buffer rather than as arguments of an epilogue method: a FloatVector passed to
      * a method that C2 does not inline is boxed, and a method compiled on its own is often too
      * large to be inlined later, which made whole GEMMs 4x slower depending on which shapes ran
-     * first. 2*mr stores and loads per 2*mr*kc FMAs cost under 1%.
+     * first. The buffer and the generic merge are not free, though: at K = 128 they took ~12% of the
+     * call (wave 8), so full tiles that only need scaling skip both ({@link #store8x2}).
      *
      * <p>Each tile is its own method with one local per accumulator (no arrays), so C2 allocates
      * every accumulator a register: with arrays it keeps them in memory.
@@ -150,6 +151,59 @@ final class GemmMicroKernel {
         c5_0.intoArray(out, 10 * L); c5_1.intoArray(out, 11 * L);
         c6_0.intoArray(out, 12 * L); c6_1.intoArray(out, 13 * L);
         c7_0.intoArray(out, 14 * L); c7_1.intoArray(out, 15 * L);
+    }
+
+    /**
+     * Whether {@link #store8x2} may replace {@code kernel} + {@link #merge} for a tile: a full 8 x 2 tile
+     * of a K block that is long enough for the long-K kernel and whose merge would only scale (no old C
+     * to add, no bias or activation to apply). Such tiles skip the tile-buffer round trip and the
+     * generic merge's loops: with K = 128 (one K block, as in 512x128x784) that merge cost ~12% of the
+     * call although C stayed in cache (docs/perf/gemm.md, wave 8).
+     */
+    static boolean storesDirectly(int tile, int kc, int rows, int cols, int flags) {
+        return tile == GemmBlocking.TILE_8X2 && rows == 8 && cols == NR && kc >= SHORT_K
+                && (flags & ADD_OLD) == 0 && ((flags & LAST) == 0 || (flags & (BIAS_ROW | BIAS_COL | RELU)) == 0);
+    }
+
+    /**
+     * {@link #kernel8x2} followed by what {@link #merge} does for a full tile without old C, bias or
+     * activation: {@code C = alpha * acc}, written from the registers into C at {@code c[co + r*ldc]}
+     * (the same multiply, so the result is bitwise the merge's). Only where {@link #storesDirectly}
+     * holds. With old C to add it measured slower than the tile buffer + merge at 1024^3 and 2048^3
+     * (146-154 vs 160-165 GFLOP/s, wave 8; cause not isolated), so those tiles keep the merge.
+     */
+    static void store8x2(int kc, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, float alpha) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z, c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+        for (int p = 0; p < kc; p++, ao += 8, bo += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(S, pa[ao]);
+            c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(S, pa[ao + 1]);
+            c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(S, pa[ao + 2]);
+            c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(S, pa[ao + 3]);
+            c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(S, pa[ao + 4]);
+            c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(S, pa[ao + 5]);
+            c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(S, pa[ao + 6]);
+            c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(S, pa[ao + 7]);
+            c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+        }
+        final FloatVector al = FloatVector.broadcast(S, alpha);
+        c0_0.mul(al).intoArray(c, co); c0_1.mul(al).intoArray(c, co + L); co += ldc;
+        c1_0.mul(al).intoArray(c, co); c1_1.mul(al).intoArray(c, co + L); co += ldc;
+        c2_0.mul(al).intoArray(c, co); c2_1.mul(al).intoArray(c, co + L); co += ldc;
+        c3_0.mul(al).intoArray(c, co); c3_1.mul(al).intoArray(c, co + L); co += ldc;
+        c4_0.mul(al).intoArray(c, co); c4_1.mul(al).intoArray(c, co + L); co += ldc;
+        c5_0.mul(al).intoArray(c, co); c5_1.mul(al).intoArray(c, co + L); co += ldc;
+        c6_0.mul(al).intoArray(c, co); c6_1.mul(al).intoArray(c, co + L); co += ldc;
+        c7_0.mul(al).intoArray(c, co); c7_1.mul(al).intoArray(c, co + L);
     }
 
     /** {@link #kernel4x2} for short K blocks (its own copy: see {@link #kernel}). */

@@ -370,11 +370,99 @@ class GemmTest {
         assertEquals(Gemm.MODE_WHOLE, Gemm.splitMode(1, 1, 20, 1280, 2, false, false, true, 1));
     }
 
+    /**
+     * The direct-store tile ({@link GemmMicroKernel#store8x2}, full 8 x 2 tiles of a K block that neither adds
+     * old C nor applies an epilogue) writes bitwise what the tile buffer + merge writes, for K at and above
+     * {@link GemmMicroKernel#SHORT_K}, alpha 1 and not 1; it touches only its 8 x NR elements of C.
+     */
+    @Test void directStoreTileBitIdenticalToMerge() {
+        int nr = GemmMicroKernel.NR;
+        assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, GemmMicroKernel.SHORT_K, 8, nr, GemmMicroKernel.LAST));
+        assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, GemmMicroKernel.SHORT_K - 1, 8, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 7, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr - 1, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_4X2, 256, 4, nr, 0));
+        assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, GemmMicroKernel.ADD_OLD));
+        for (int f : new int[] {GemmMicroKernel.BIAS_ROW, GemmMicroKernel.BIAS_COL, GemmMicroKernel.RELU}) {
+            assertTrue(!GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, GemmMicroKernel.LAST | f));
+            assertTrue(GemmMicroKernel.storesDirectly(GemmBlocking.TILE_8X2, 256, 8, nr, f));   // not the last K block: no epilogue yet
+        }
+        SplittableRandom r = new SplittableRandom(77);
+        for (int kc : new int[] {GemmMicroKernel.SHORT_K, 97, 256, 513}) {
+            for (float alpha : new float[] {1f, -0.75f}) {
+                float[] pa = Case.fill(r, 3 + 8 * kc), pb = Case.fill(r, 5 + nr * kc);
+                int ldc = nr + 3, co = 2;
+                float[] viaMerge = new float[co + 8 * ldc + 4], direct = new float[viaMerge.length];
+                Arrays.fill(viaMerge, Float.NaN);
+                Arrays.fill(direct, Float.NaN);
+                float[] tile = new float[8 * nr];
+                GemmMicroKernel.kernel8x2(kc, pa, 3, pb, 5, tile);
+                GemmMicroKernel.merge(tile, 8, nr, viaMerge, co, ldc, GemmMicroKernel.LAST, alpha, null, 0, 0);
+                GemmMicroKernel.store8x2(kc, pa, 3, pb, 5, direct, co, ldc, alpha);
+                for (int i = 0; i < direct.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(viaMerge[i]), Float.floatToRawIntBits(direct[i]), "kc=" + kc + " alpha=" + alpha + " at " + i);
+                }
+            }
+        }
+        // Whole GEMMs where full tiles take the direct store and edge tiles / later K blocks the merge, against the reference.
+        GemmWorkspace ws = new GemmWorkspace();
+        long seed = 4000;
+        for (int k : new int[] {GemmMicroKernel.SHORT_K, 128, 300, 2 * GemmMicroKernel.BLOCKING.kc() + 9}) {
+            for (int t = 0; t < 4; t++) {
+                GemmBias bias = t == 2 ? GemmBias.PER_COLUMN : t == 3 ? GemmBias.PER_ROW : GemmBias.NONE;
+                Case c = new Case(seed++, 1, 8 * 3 + 5, 3 * nr + 7, k, (t & 1) != 0, (t & 2) != 0, false, bias,
+                        t == 1 ? GemmActivation.RELU : GemmActivation.NONE, t == 0 ? -0.5f : 1f);
+                c.run(ws, WorkSplitter.SERIAL, Gemm.PATH_PACKED);
+                c.check();
+            }
+        }
+    }
+
+    /**
+     * packA lays out every A layout (row-major, transposed: rs == 1, as dW = X^T dY reads it) as the
+     * sliver definition says, for 4- and 8-row slivers, odd row counts (zero-padded edge sliver) and odd kc;
+     * covers the 256-bit copy of 8-row transposed slivers and the 8 x 16 register transpose.
+     */
+    @Test void packALayout() {
+        SplittableRandom r = new SplittableRandom(31);
+        for (int mr : new int[] {4, 8}) {
+            for (int rows : new int[] {1, 7, 8, 9, 16, 29}) {
+                for (int kc : new int[] {1, 15, 16, 17, 37}) {
+                    for (boolean transposed : new boolean[] {false, true}) {
+                        int ld = (transposed ? rows : kc) + 3, off = 5;
+                        int rs = transposed ? 1 : ld, cs = transposed ? ld : 1;
+                        float[] a = Case.fill(r, off + (transposed ? kc : rows) * ld + 2);
+                        int slivers = (rows + mr - 1) / mr;
+                        float[] got = new float[slivers * kc * mr + 4];
+                        Arrays.fill(got, Float.NaN);
+                        GemmPacking.packA(a, off, rs, cs, rows, kc, mr, got);
+                        for (int sl = 0; sl < slivers; sl++) {
+                            for (int p = 0; p < kc; p++) {
+                                for (int q = 0; q < mr; q++) {
+                                    int i = sl * mr + q;
+                                    float want = i < rows ? a[off + i * rs + p * cs] : 0f;
+                                    assertEquals(want, got[sl * kc * mr + p * mr + q],
+                                            "mr=" + mr + " rows=" + rows + " kc=" + kc + " transposed=" + transposed);
+                                }
+                            }
+                        }
+                        for (int i = slivers * kc * mr; i < got.length; i++) assertTrue(Float.isNaN(got[i]), "wrote past the panel");
+                    }
+                }
+            }
+        }
+    }
+
     /** The blocking follows the vector width: 32 registers (512 bit) get a wider tile than 16 (256 bit). */
     @Test void blockingFollowsVectorWidth() {
         GemmBlocking avx2 = GemmBlocking.forVectorBits(256, 8), avx512 = GemmBlocking.forVectorBits(512, 16);
         assertEquals(GemmBlocking.TILE_4X2, avx2.tile());
         assertTrue(avx512.mr() > avx2.mr(), avx512 + " vs " + avx2);
+        assertEquals(512, avx512.kc());   // measured on Zen 4 (wave 6) and Zen 5 (wave 8): KC 512 / MC 96
+        assertEquals(96, avx512.mc());
+        assertEquals(512, avx2.kc());
+        assertEquals(72, avx2.mc());
         assertEquals(GemmBlocking.forVectorBits(GemmMicroKernel.S.vectorBitSize(), L), GemmMicroKernel.BLOCKING);
         assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 4, 16, 256, 64, 512));
         assertThrows(IllegalArgumentException.class, () -> new GemmBlocking(GemmBlocking.TILE_8X2, 8, 16, 256, 12, 512));
