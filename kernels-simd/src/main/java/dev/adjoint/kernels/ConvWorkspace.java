@@ -40,7 +40,8 @@ public final class ConvWorkspace {
     final int[][] jobTx, jobTk, jobs;
     /**
      * Per chunk: [{@link #JOBS}] recorded jobs, [{@link #TAPS_USED}] tap-list ints used,
-     * [{@link #STAGED}] 1 when the recorded jobs read the chunk's staging buffer, 0 when x. The
+     * [{@link #STAGED}] 1 when the recorded jobs read the chunk's staging buffer, 2 when its
+     * column buffer ({@link #cols}), 0 when x. The
      * words sit in the middle of their array, 64 bytes from either end: chunks on different
      * threads write them on every job, and neighbouring chunks' arrays are neighbours in memory.
      */
@@ -97,6 +98,15 @@ public final class ConvWorkspace {
     /** Width (columns) of a staged padded input row, 0 when staging does not apply; per-chunk buffers. */
     final int stageWidth;
     final float[][] stage;
+    /**
+     * Whether banded calls interleave each output row's K0 input rows column by column
+     * (ConvSimd.tapRowBand), so that a position's taps are one run of K0 * K1: Cin 1, one group,
+     * rhs dilation 1 on the inner axis, the interleaved band within 32K floats. The merged tap list would be one run of K1 taps per kernel
+     * row (5 for layer D), a micro-kernel inner loop too short to pay its setup.
+     */
+    final boolean tapRows;
+    /** Per chunk, when {@link #tapRows}: the band's interleaved rows, bandRows x stageWidth x K0 floats. */
+    final float[][] cols;
     /** The standard kernel layout of the geometry, made once so that calls allocate nothing. */
     final ConvKernelLayout standardLayout;
     /** The column-vectorized small-Cout forward's layout (null when it does not apply), per-chunk staged x and tiles, kernel table. */
@@ -125,6 +135,9 @@ public final class ConvWorkspace {
     int packedOff;
     ConvKernelLayout packedLayout;
     Conv.Path packedPath;
+    boolean packedTapOrder;
+    /** The current call runs ConvSimd.tapRowBand, and its panel is packed in (kw, kh) tap order. */
+    boolean tapOrder;
 
     // The current call's operands, read by the task; set before and cleared after each call.
     float[] x, k, y;
@@ -223,6 +236,9 @@ public final class ConvWorkspace {
         bandRows = br;
         bands = br > 1 ? (outS[0] + br - 1) / br : 0;
         stage = floats(maxChunks, stageable ? (int) Math.max(stageLen, bandLen) : 0);
+        // Capped at 32K floats per chunk (layer D: 28 x 32 x 5 = 4480), so a tall kernel on a wide band does not grow the workspace unbounded.
+        tapRows = br > 1 && g.cin == 1 && g.groups == 1 && d[1] == 1 && (long) br * stageWidth * kS[0] <= 1 << 15;
+        cols = floats(tapRows ? maxChunks : 0, tapRows ? br * stageWidth * kS[0] : 0);
         tile = floats(maxChunks, Conv.rows() * Conv.block());
         planes = ConvPlanes.of(g);
         colX = floats(planes != null ? maxChunks : 0, planes != null ? planes.xsLen : 0);

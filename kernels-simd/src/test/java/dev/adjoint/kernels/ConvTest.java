@@ -268,6 +268,48 @@ class ConvTest {
         assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {28, 28}, 1, new int[] {5, 5}, 32, 1, 2, 1), 2).bandRows == 28);
     }
 
+    /**
+     * Cin 1 in bands (ConvWorkspace.tapRows, ConvSimd.tapRowBand: each output row's kernel rows
+     * interleaved column by column, one run of K0 x K1 taps per position, the panel packed in
+     * (kw, kh) order): kernels 3/5/7 (and non-square), strides 1/2 on either axis, padding,
+     * cropping, rhs dilation on the outer axis, batch 1 and 3, odd sizes, Cout tails; against the
+     * float64 reference, 3 threads bitwise equal to serial, a reused workspace, and the same
+     * workspace without staging (the unbanded path packs the standard order again).
+     */
+    @Test
+    void cin1TapRowsOnOddShapes() {
+        SplittableRandom rnd = new SplittableRandom(20261203);
+        int tapRows = 0, batch1 = 0, strided = 0;
+        for (int it = 0; it < 60; it++) {
+            int kh = new int[] {3, 5, 7}[it % 3], kw = rnd.nextInt(4) == 0 ? new int[] {1, 3, 5, 7}[rnd.nextInt(4)] : kh;
+            int[] st = {1 + rnd.nextInt(2), 1 + rnd.nextInt(2)}, in = {17 + rnd.nextInt(20), 9 + rnd.nextInt(24)};
+            int[] lo = {rnd.nextInt(4) - 1, rnd.nextInt(4) - 1}, hi = {rnd.nextInt(4) - 1, rnd.nextInt(4) - 1};
+            int[] rd = {rnd.nextInt(4) == 0 ? 2 : 1, 1};
+            int n = it % 2 == 0 ? 1 : 3, cout = new int[] {17, 32, 33, 64}[rnd.nextInt(4)];
+            ConvGeometry g = ConvGeometry.of(n, in, 1, new int[] {kh, kw}, cout, st, lo, hi, new int[] {1, 1}, rd, 1);
+            if (g.outputLength() == 0) continue;
+            if (new ConvWorkspace(g, 1).tapRows) {
+                tapRows++;
+                if (n == 1) batch1++;
+                if (st[0] * st[1] > 1) strided++;
+            }
+            checkAllPaths(g, rnd);
+            float[] x = rand(rnd, g.inputLength()), k = rand(rnd, g.kernelLength());
+            ConvWorkspace ws = new ConvWorkspace(g, 1);
+            float[] staged = new float[(int) g.outputLength()], unstaged = new float[staged.length];
+            Conv.forward(ws, x, 0, k, 0, staged, 0, WorkSplitter.SERIAL);
+            Conv.staging = false;
+            try {
+                Conv.forward(ws, x, 0, k, 0, unstaged, 0, WorkSplitter.SERIAL);
+            } finally {
+                Conv.staging = true;
+            }
+            assertArrayEqualsTol(staged, unstaged);
+        }
+        assertTrue(tapRows > 40 && batch1 > 15 && strided > 20, "tapRows " + tapRows + ", batch 1 " + batch1 + ", strided " + strided);
+        assertTrue(new ConvWorkspace(ConvGeometry.simple(32, new int[] {28, 28}, 1, new int[] {5, 5}, 32, 1, 2, 1), 2).tapRows, "layer D");
+    }
+
     /** Without row staging, border positions go through the shortened per-position tap lists. */
     @Test
     void randomGridWithoutStaging() {
