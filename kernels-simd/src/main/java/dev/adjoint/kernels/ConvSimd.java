@@ -65,7 +65,7 @@ final class ConvSimd {
         ws.x = x; ws.k = k; ws.y = y; ws.xOff = xOff; ws.kOff = kOff; ws.yOff = yOff;
         ws.path = p; ws.units = units; ws.chunks = chunks; ws.batchBlocked = batchBlocked;
         ws.epilogue = epilogue.isNone() ? null : epilogue;
-        // The panel's tap order follows the driver: tapRowBand's (kw, kh) only for banded calls.
+        // The panel's tap order follows the driver: interleaveTapRows' (kw, kh) only for banded calls.
         boolean tapRows = ws.tapRows && banded(ws, p, batchBlocked);
         ws.tapOrder = tapRows;
         // A constant kernel (ConvWorkspace.assumeConstantKernel, e.g. a model's weights) is packed
@@ -108,7 +108,7 @@ final class ConvSimd {
                 int src0 = kOff + kl.offset + gi * kl.groupStride + c0 * os;
                 for (int t = 0; t < taps; t++)
                     for (int c = 0; c < cinG; c++, dst += BLOCK) {
-                        // tapRows (Cin 1): panel row t is tap (kh, kw) = (t % K0, t / K0), see tapRowBand.
+                        // tapRows (Cin 1): panel row t is tap (kh, kw) = (t % K0, t / K0), see interleaveTapRows.
                         int src = src0 + (w.tapOrder ? (t % w.kS[0]) * w.kS[1] + t / w.kS[0] : t) * ts + c * is;
                         if (os == 1) System.arraycopy(k, src, kp, dst, n);
                         else for (int i = 0; i < n; i++) kp[dst + i] = k[src + i * os];
@@ -281,16 +281,25 @@ final class ConvSimd {
             java.util.Arrays.fill(st, base + u1 * cin, base + rowLen, 0f);
         }
         int[] tx = w.tx[ci], tk = w.tk[ci];
-        if (w.tapOrder) { tapRowBand(w, ci, n, oh0, oh1); return; }
-        boolean merge = g.groups == 1 && d1 == 1;
-        int nt = 0;
-        for (int t0 = 0; t0 < K0; t0++) {
-            if (merge) { tx[nt] = t0 * d0 * rowLen; tk[nt] = t0 * w.ks[0]; nt++; }
-            else for (int t = 0; t < K1; t++) { tx[nt] = t0 * d0 * rowLen + t * d1 * cin; tk[nt] = t0 * w.ks[0] + t * w.ks[1]; nt++; }
+        int nt = 0, run, rowStep, colStep;
+        if (w.tapOrder) {
+            // One run of all K0 x K1 taps per position, from the interleaved rows (interleaveTapRows).
+            interleaveTapRows(w, ci, oh1 - oh0);
+            tx[nt] = 0; tk[nt] = 0; nt++;
+            run = K0 * K1;
+            rowStep = W * K0; colStep = s1 * K0;
+            w.jobState[ci][STAGED] = 2;
+        } else {
+            boolean merge = g.groups == 1 && d1 == 1;
+            for (int t0 = 0; t0 < K0; t0++) {
+                if (merge) { tx[nt] = t0 * d0 * rowLen; tk[nt] = t0 * w.ks[0]; nt++; }
+                else for (int t = 0; t < K1; t++) { tx[nt] = t0 * d0 * rowLen + t * d1 * cin; tk[nt] = t0 * w.ks[0] + t * w.ks[1]; nt++; }
+            }
+            run = merge ? K1 * cinG : cinG;
+            rowStep = s0 * rowLen; colStep = s1 * cin;
+            w.jobState[ci][STAGED] = 1;
         }
-        int run = merge ? K1 * cinG : cinG;
-        w.jobState[ci][STAGED] = 1;
-        int positions = (oh1 - oh0) * Wo, rowStep = s0 * rowLen, colStep = s1 * cin, cout = g.cout;
+        int positions = (oh1 - oh0) * Wo, cout = g.cout;
         int yb = w.yOff + n * w.yN + oh0 * w.ys[0];
         int pr = 0, pc = 0; // row and column of position p (no divisions: D has 784 positions per band)
         for (int p = 0; p < positions; ) {
@@ -311,47 +320,25 @@ final class ConvSimd {
     }
 
     /**
-     * The rest of {@link #bandUnit} for Cin 1 ({@link ConvWorkspace#tapRows}), the band already
-     * staged. The merged tap list would be K0 runs of K1 taps (layer D: 5 of 5), a micro-kernel
-     * inner loop too short to pay its setup (and copying each position's K0 x K1 taps out, im2col
-     * style, cost as much as it saved: 5 copies per 50 FMAs). Instead each output row's K0 input
-     * rows are interleaved, column by column: cols[(row * W + u) * K0 + kh] = staged input row
+     * For Cin 1 ({@link ConvWorkspace#tapRows}), after {@link #bandUnit} staged the band: the merged
+     * tap list would be K0 runs of K1 taps (layer D: 5 of 5), a micro-kernel inner loop too short to
+     * pay its setup (and copying each position's K0 x K1 taps out, im2col style, cost as much as it
+     * saved: 5 copies per 50 FMAs). Instead each of the band's {@code rows} output rows gets its K0
+     * input rows interleaved, column by column: cols[(row * W + u) * K0 + kh] = staged input row
      * (row * s0 + kh * d0), column u. Position (row, c)'s taps are then one contiguous run of
      * K0 * K1 floats from (row * W + c * s1) * K0, ordered (kw, kh), and the kernel panel is packed
      * in the same (kw, kh) order ({@link #pack}): one 25-trip contraction per job for layer D. Each
      * output sums its taps kw-major, kh-minor (not the merged list's kh-major order): fixed by the
      * geometry, so the same at every thread count.
      */
-    private static void tapRowBand(ConvWorkspace w, int ci, int n, int oh0, int oh1) {
-        int Wo = w.outS[1], K0 = w.kS[0], W = w.stageWidth, cout = w.geometry.cout;
-        int s0 = w.str[0], d0 = w.d[0], rows = oh1 - oh0;
+    private static void interleaveTapRows(ConvWorkspace w, int ci, int rows) {
+        int K0 = w.kS[0], W = w.stageWidth, s0 = w.str[0], d0 = w.d[0];
         float[] st = w.stage[ci], col = w.cols[ci];
         for (int r = 0; r < rows; r++)
             for (int kh = 0; kh < K0; kh++) {
                 int src = (r * s0 + kh * d0) * W, dst = r * W * K0 + kh;
                 for (int u = 0; u < W; u++, dst += K0) col[dst] = st[src + u];
             }
-        int[] tx = w.tx[ci], tk = w.tk[ci];
-        tx[0] = 0; tk[0] = 0;
-        int T = K0 * w.kS[1], rowStep = W * K0, colStep = w.str[1] * K0;
-        w.jobState[ci][STAGED] = 2;
-        int positions = rows * Wo, yb = w.yOff + n * w.yN + oh0 * w.ys[0];
-        int pr = 0, pc = 0; // row and column of the job's next position
-        for (int p = 0; p < positions; ) {
-            int P = rowsFor(positions - p);
-            int j = record(w, ci, P, tx, tk, 1, T, yb + p * cout, cout);
-            int[] ro = w.jobRows[ci];
-            int r0 = j * ROWS, x0 = pr * rowStep + pc * colStep, last = 0;
-            w.jobs[ci][j * JOB_FIELDS + 1] = x0;
-            for (int i = 0; i < ROWS; i++) {
-                if (i < P) {
-                    last = pr * rowStep + pc * colStep - x0;
-                    if (++pc == Wo) { pc = 0; pr++; }
-                }
-                ro[r0 + i] = last;
-            }
-            p += P;
-        }
     }
 
     /** Computes one output row (all innermost positions) for batch entries [n0, n0+nb). */

@@ -100,7 +100,7 @@ public final class ConvWorkspace {
     final float[][] stage;
     /**
      * Whether banded calls interleave each output row's K0 input rows column by column
-     * (ConvSimd.tapRowBand), so that a position's taps are one run of K0 * K1: Cin 1, one group,
+     * (ConvSimd.interleaveTapRows), so that a position's taps are one run of K0 * K1: Cin 1, one group,
      * rhs dilation 1 on the inner axis, the interleaved band within 32K floats. The merged tap list would be one run of K1 taps per kernel
      * row (5 for layer D), a micro-kernel inner loop too short to pay its setup.
      */
@@ -136,7 +136,7 @@ public final class ConvWorkspace {
     ConvKernelLayout packedLayout;
     Conv.Path packedPath;
     boolean packedTapOrder;
-    /** The current call runs ConvSimd.tapRowBand, and its panel is packed in (kw, kh) tap order. */
+    /** The current call runs ConvSimd.interleaveTapRows, and its panel is packed in (kw, kh) tap order. */
     boolean tapOrder;
 
     // The current call's operands, read by the task; set before and cleared after each call.
